@@ -1,0 +1,38 @@
+"""Input coercion shared by the pricing functions: scalars, numpy arrays and pandas Series alike."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+
+def as_float_array(values: Any, name: str) -> np.ndarray:
+    """`values` as a float ndarray; raises ValueError when it is not numeric or holds NaN."""
+    try:
+        array = np.asarray(values, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be numeric, got {values!r}") from exc
+    if np.isnan(array).any():
+        raise ValueError(f"{name} must not be NaN")
+    return array
+
+
+def like_input(result: np.ndarray, *templates: Any) -> Any:
+    """Give `result` the container type of its inputs `templates`.
+
+    The first pandas Series among them lends its index and name; otherwise a 0-d result becomes a
+    float and anything else stays an ndarray.
+    """
+    for template in templates:
+        if isinstance(template, pd.Series):
+            return pd.Series(result, index=template.index, name=template.name)
+    if np.ndim(result) == 0:
+        return float(result)
+    return result
+
+
+def first_offender(array: np.ndarray, bad: np.ndarray) -> float:
+    """The first value flagged by the boolean mask `bad`, for error messages."""
+    return float(np.asarray(array)[np.asarray(bad)].flat[0])

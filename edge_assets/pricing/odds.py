@@ -1,0 +1,48 @@
+"""Conversions between American odds, decimal odds and implied probability.
+
+Every function accepts a scalar, a numpy array or a pandas Series and returns the same kind
+(a Series keeps its index). Impossible input raises ValueError instead of producing inf or NaN.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from edge_assets.pricing._arrays import as_float_array, first_offender, like_input
+
+
+def validate_decimal_odds(decimal_odds: Any) -> np.ndarray:
+    """Decimal odds as a float array, rejecting NaN, non-finite values and odds <= 1."""
+    odds = as_float_array(decimal_odds, "decimal odds")
+    bad = ~np.isfinite(odds) | (odds <= 1.0)
+    if bad.any():
+        raise ValueError(f"decimal odds must be finite and greater than 1, got {first_offender(odds, bad)}")
+    return odds
+
+
+def american_to_decimal(odds: Any) -> Any:
+    """Decimal odds (stake included) from American odds: +150 -> 2.5, -200 -> 1.5.
+
+    American odds strictly between -100 and +100 do not exist and raise ValueError.
+    """
+    american = as_float_array(odds, "American odds")
+    bad = ~np.isfinite(american) | (np.abs(american) < 100.0)
+    if bad.any():
+        raise ValueError(f"American odds must be <= -100 or >= +100, got {first_offender(american, bad)}")
+    # The unused branch of np.where is never negative or zero here, so no warnings to silence.
+    decimal = np.where(american > 0, 1.0 + american / 100.0, 1.0 + 100.0 / np.abs(american))
+    return like_input(decimal, odds)
+
+
+def decimal_to_american(odds: Any) -> Any:
+    """American odds from decimal odds: 2.5 -> +150, 1.5 -> -200 (evens, 2.0, is +100)."""
+    decimal = validate_decimal_odds(odds)
+    american = np.where(decimal >= 2.0, (decimal - 1.0) * 100.0, -100.0 / (decimal - 1.0))
+    return like_input(american, odds)
+
+
+def implied_probability(decimal_odds: Any) -> Any:
+    """The probability implied by decimal odds (1 / odds), vig included."""
+    return like_input(1.0 / validate_decimal_odds(decimal_odds), decimal_odds)

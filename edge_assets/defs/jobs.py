@@ -1,0 +1,59 @@
+"""Jobs, schedules and the automation sensor: schedules poll the sources, hourly partitions run
+hourly, and everything downstream follows through its `AutomationCondition`."""
+
+import dagster as dg
+
+from edge_assets.defs.common import HOURLY_PARTITIONS
+
+POLLED_SOURCES = ["polymarket_markets", "oddsapi_live_odds", "predictit_market_data"]
+HOURLY_SOURCES = ["order_book_snapshots", "oddsapi_historical_odds"]
+MAPPING = ["team_aliases", "market_mappings", "polymarket_resolutions"]
+HOURLY_PRICING = ["quotes", "consensus", "signals"]
+
+poll_sources_job = dg.define_asset_job(
+    "poll_sources", selection=dg.AssetSelection.assets(*POLLED_SOURCES), description="Poll markets, live odds and PredictIt."
+)
+scores_job = dg.define_asset_job("poll_scores", selection=dg.AssetSelection.assets("oddsapi_scores"))
+hourly_sources_job = dg.define_asset_job(
+    "hourly_sources",
+    selection=dg.AssetSelection.assets(*HOURLY_SOURCES),
+    partitions_def=HOURLY_PARTITIONS,
+    description="Order-book snapshots and historical odds for an hour (or a backfilled range, in one run).",
+)
+mapping_job = dg.define_asset_job("mapping", selection=dg.AssetSelection.assets(*MAPPING))
+hourly_pricing_job = dg.define_asset_job(
+    "hourly_pricing",
+    selection=dg.AssetSelection.assets(*HOURLY_PRICING),
+    partitions_def=HOURLY_PARTITIONS,
+    description="Quotes, consensus and signals for an hour (or a backfilled range, in one run).",
+)
+
+JOBS = [poll_sources_job, scores_job, hourly_sources_job, mapping_job, hourly_pricing_job]
+
+SCHEDULES = [
+    dg.ScheduleDefinition(
+        name="poll_sources_every_minute",
+        job=poll_sources_job,
+        cron_schedule="* * * * *",
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+    ),
+    dg.ScheduleDefinition(
+        name="poll_scores_every_15_minutes",
+        job=scores_job,
+        cron_schedule="*/15 * * * *",
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+    ),
+    dg.build_schedule_from_partitioned_job(
+        hourly_sources_job,
+        name="hourly_sources_every_hour",
+        minute_of_hour=0,
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+    ),
+]
+
+AUTOMATION_SENSOR = dg.AutomationConditionSensorDefinition(
+    "follow_upstream",
+    target=dg.AssetSelection.all(),
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=30,
+)

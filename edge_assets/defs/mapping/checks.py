@@ -1,0 +1,8 @@
+"""Quality checks of the mapping tables."""
+
+from edge_assets.defs.quality import schema_check
+
+CHECKS = [
+    schema_check("team_aliases", "team_aliases"),
+    schema_check("market_mappings", "market_mappings"),
+]

@@ -1,0 +1,147 @@
+"""Polymarket: Gamma markets (polled), their resolutions, and hourly CLOB order-book snapshots."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import dagster as dg
+import pandas as pd
+
+from edge_assets.defs.common import (
+    HOURLY_PARTITIONS,
+    SINGLE_RUN_BACKFILL,
+    UNPARTITIONED,
+    land_raw,
+    partition_hours,
+    partition_label,
+    quarantine,
+    table_metadata,
+)
+from edge_assets.sources.polymarket import (
+    PolymarketClobResource,
+    PolymarketGammaResource,
+    parse_clob_books,
+    parse_gamma_markets,
+    parse_resolutions,
+)
+from edge_assets.storage.db import Warehouse
+from edge_assets.storage.lake import Lake
+from edge_assets.universe import market_tokens, tokens_open_at
+
+GROUP = "polymarket"
+
+
+@dg.asset(
+    group_name=GROUP,
+    kinds={"python", "sql"},
+    pool="polymarket",
+    metadata=table_metadata("markets", "upsert", primary_key=["market_id"]),
+    freshness_policy=dg.FreshnessPolicy.time_window(fail_window=timedelta(minutes=15)),
+)
+def polymarket_markets(
+    context: dg.AssetExecutionContext, gamma: PolymarketGammaResource, lake: Lake, warehouse: Warehouse
+) -> dg.Output[pd.DataFrame]:
+    """Every Polymarket market from the Gamma API, open and closed, upserted on each poll.
+
+    One row per market with its outcomes, CLOB token ids, fee schedule, best bid and ask and, for
+    sports, the game start time. Raw pages land in the lake first; a record that fails to parse is
+    quarantined with its reason and the rest are kept.
+    """
+    payloads = gamma.fetch_markets()
+    raw_uri = land_raw(lake, "polymarket", "markets", UNPARTITIONED, payloads)
+    records = [market for payload in payloads for market in payload.data]
+    fetched_at = max(p.fetched_at for p in payloads)
+    parsed = parse_gamma_markets(records, fetched_at)
+    n_bad = quarantine(warehouse, "polymarket", "markets", UNPARTITIONED, parsed.quarantined)
+    frame = parsed.frame
+    return dg.Output(
+        frame,
+        metadata={
+            "rows": len(frame),
+            "open_markets": int((~frame["closed"]).sum()),
+            "closed_markets": int(frame["closed"].sum()),
+            "quarantined": n_bad,
+            "pages": len(payloads),
+            "raw_uri": raw_uri,
+        },
+    )
+
+
+@dg.asset(
+    group_name=GROUP,
+    kinds={"python", "sql"},
+    metadata=table_metadata("resolutions", "upsert", primary_key=["token_id"]),
+    automation_condition=dg.AutomationCondition.eager(),
+)
+def polymarket_resolutions(polymarket_markets: pd.DataFrame) -> dg.Output[pd.DataFrame]:
+    """How each closed Polymarket market resolved: one row per token, payout 1 or 0."""
+    frame = parse_resolutions(polymarket_markets)
+    return dg.Output(frame, metadata={"rows": len(frame), "markets": frame["market_id"].nunique()})
+
+
+@dg.asset(
+    group_name=GROUP,
+    kinds={"python", "sql"},
+    pool="polymarket",
+    partitions_def=HOURLY_PARTITIONS,
+    backfill_policy=SINGLE_RUN_BACKFILL,
+    metadata=table_metadata(
+        "order_books_hourly_snapshots",
+        "replace_partition",
+        partition_column="snapshot_ts",
+        primary_key=["snapshot_ts", "token_id", "side", "level"],
+    ),
+    ins={"polymarket_markets": dg.AssetIn(partition_mapping=dg.AllPartitionMapping())},
+    freshness_policy=dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=2)),
+)
+def order_book_snapshots(
+    context: dg.AssetExecutionContext,
+    clob: PolymarketClobResource,
+    lake: Lake,
+    warehouse: Warehouse,
+    polymarket_markets: pd.DataFrame,
+) -> dg.Output[pd.DataFrame]:
+    """The CLOB order book of every open Polymarket token at the start of each hour.
+
+    One row per price level, level 0 the best, whatever order the API sent. A single run covers a
+    whole backfill range; the simulator serves past books, the real CLOB only the current one.
+    """
+    hours = partition_hours(context)
+    label = partition_label(context)
+    market_by_token = _market_by_token(polymarket_markets)
+    frames, n_bad, n_books = [], 0, 0
+    for i, hour in enumerate(hours):
+        tokens = tokens_open_at(polymarket_markets, hour)
+        if not tokens:
+            continue
+        at = None if _is_now(hour) and not clob.historical_books else hour
+        payloads = clob.fetch_books(tokens, at=at)
+        land_raw(lake, "polymarket", "order_book_snapshots", hour.strftime("%Y-%m-%d-%H:%M"), payloads)
+        books = [book for payload in payloads for book in payload.data]
+        parsed = parse_clob_books(books, hour, max(p.fetched_at for p in payloads), market_by_token)
+        n_bad += quarantine(warehouse, "polymarket", "order_book_snapshots", label, parsed.quarantined)
+        n_books += len(books)
+        frames.append(parsed.frame)
+        if (i + 1) % 24 == 0:
+            context.log.info(f"order books: {i + 1}/{len(hours)} hours captured")
+    frame = _concat(frames, parse_clob_books([], hours[0], hours[0], {}).frame)
+    return dg.Output(
+        frame,
+        metadata={"rows": len(frame), "hours": len(hours), "books": n_books, "quarantined": n_bad},
+    )
+
+
+def _market_by_token(markets: pd.DataFrame) -> dict[str, str]:
+    tokens = market_tokens(markets)
+    return dict(zip(tokens["token_id"], tokens["market_id"], strict=True))
+
+
+def _is_now(hour: datetime) -> bool:
+    """True while `hour` is the hour in progress, the only one a live-only CLOB can serve."""
+    now = datetime.now(UTC)
+    return hour <= now < hour + timedelta(hours=1)
+
+
+def _concat(frames: list[pd.DataFrame], empty: pd.DataFrame) -> pd.DataFrame:
+    frames = [f for f in frames if not f.empty]
+    return pd.concat(frames, ignore_index=True) if frames else empty

@@ -1,0 +1,62 @@
+"""PredictIt: political contract prices, polled, stored only when a quote changes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import dagster as dg
+import pandas as pd
+
+from edge_assets.changes import changed_rows
+from edge_assets.defs.common import UNPARTITIONED, land_raw, quarantine, table_metadata
+from edge_assets.sources.predictit import PredictItResource, parse_predictit
+from edge_assets.storage.db import Warehouse
+from edge_assets.storage.lake import Lake
+
+GROUP = "predictit"
+QUOTE_COLUMNS = [
+    "status",
+    "last_trade_price",
+    "best_buy_yes_cost",
+    "best_buy_no_cost",
+    "best_sell_yes_cost",
+    "best_sell_no_cost",
+]
+LATEST_QUOTES_SQL = """
+SELECT m.data_id, m.status, m.last_trade_price, m.best_buy_yes_cost, m.best_buy_no_cost,
+       m.best_sell_yes_cost, m.best_sell_no_cost
+FROM market_data AS m
+JOIN (SELECT data_id, MAX(timestamp) AS latest FROM market_data GROUP BY data_id) AS l
+  ON m.data_id = l.data_id AND m.timestamp = l.latest
+"""
+
+
+@dg.asset(
+    group_name=GROUP,
+    kinds={"python", "sql"},
+    pool="predictit",
+    metadata=table_metadata("market_data", "insert_missing", primary_key=["data_id", "timestamp"]),
+    freshness_policy=dg.FreshnessPolicy.time_window(fail_window=timedelta(minutes=15)),
+)
+def predictit_market_data(
+    predictit: PredictItResource, lake: Lake, warehouse: Warehouse
+) -> dg.Output[pd.DataFrame]:
+    """PredictIt contract quotes (last trade, best buy and sell of Yes and No), keyed by
+    contract id (`data_id`) and the venue's timestamp. A poll that repeats a contract's last
+    stored quote adds nothing, so the table holds one row per change.
+    """
+    payload = predictit.fetch_all()
+    land_raw(lake, "predictit", "market_data", UNPARTITIONED, [payload])
+    parsed = parse_predictit(payload.data, payload.fetched_at, predictit.timestamp_tz)
+    n_bad = quarantine(warehouse, "predictit", "market_data", UNPARTITIONED, parsed.quarantined)
+    previous = warehouse.read_frame(LATEST_QUOTES_SQL)
+    frame = changed_rows(parsed.frame, previous, ["data_id"], QUOTE_COLUMNS)
+    return dg.Output(
+        frame,
+        metadata={
+            "contracts": len(parsed.frame),
+            "changed": len(frame),
+            "unchanged": len(parsed.frame) - len(frame),
+            "quarantined": n_bad,
+        },
+    )

@@ -1,0 +1,8 @@
+"""Quality checks of the canonical quotes and the consensus."""
+
+from edge_assets.defs.quality import schema_check
+
+CHECKS = [
+    schema_check("quotes", "quotes", recent_column="quote_ts"),
+    schema_check("consensus", "consensus", recent_column="quote_ts"),
+]

@@ -1,0 +1,48 @@
+"""Signals: Polymarket asks that beat the sportsbook consensus after the taker fee."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import dagster as dg
+import pandas as pd
+
+from edge_assets.comparator import SignalRule, find_signals, priced_asks
+from edge_assets.defs.common import HOURLY_PARTITIONS, SINGLE_RUN_BACKFILL, table_metadata
+from edge_assets.settings import EdgeSettings
+
+GROUP = "signals"
+
+
+@dg.asset(
+    group_name=GROUP,
+    kinds={"python", "sql"},
+    partitions_def=HOURLY_PARTITIONS,
+    backfill_policy=SINGLE_RUN_BACKFILL,
+    metadata=table_metadata("signals", "replace_partition", partition_column="created_at"),
+    automation_condition=dg.AutomationCondition.eager(),
+)
+def signals(
+    quotes: pd.DataFrame,
+    consensus: pd.DataFrame,
+    market_mappings: pd.DataFrame,
+    polymarket_markets: pd.DataFrame,
+    settings: EdgeSettings,
+) -> dg.Output[pd.DataFrame]:
+    """+EV signals: a mapped Polymarket token whose best ask plus the market's taker fee is below
+    the sportsbook consensus by at least the minimum EV, with enough size at that ask, before the
+    game starts. `created_at` is the hour of the quotes behind the signal."""
+    rule = SignalRule(min_ev=settings.min_ev, min_size=settings.min_size, pregame_only=settings.pregame_only)
+    priced = priced_asks(quotes, consensus, market_mappings, polymarket_markets)
+    frame = find_signals(priced, rule, detected_at=datetime.now(UTC))
+    return dg.Output(
+        frame,
+        metadata={
+            "signals": len(frame),
+            "asks_priced": len(priced),
+            "best_ev": dg.MetadataValue.float(float(frame["ev_after_costs"].max()) if len(frame) else 0.0),
+            "min_ev": rule.min_ev,
+            "min_size": rule.min_size,
+            "model_version": "none (rule only)",
+        },
+    )

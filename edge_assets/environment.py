@@ -1,0 +1,88 @@
+"""The one place that reads environment variables and turns them into resources.
+
+`local` (the default) points every venue at the built-in simulator and keeps the operational
+database, the lake and MLflow under ``EDGE_HOME``; `production` uses the real venues, with URLs,
+PostgreSQL and S3 given by environment variables. Secrets stay as `EnvVar`s so Dagster resolves
+them at run time and never shows their values.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dagster as dg
+
+DEFAULT_HOME = ".edge/demo"
+DEFAULT_SIMULATOR_URL = "http://127.0.0.1:8765"
+DEFAULT_SPORTS = (
+    "americanfootball_nfl",
+    "basketball_nba",
+    "icehockey_nhl",
+    "baseball_mlb",
+    "soccer_epl",
+)
+PRODUCTION_URLS = {
+    "gamma": "https://gamma-api.polymarket.com",
+    "clob": "https://clob.polymarket.com",
+    "oddsapi": "https://api.the-odds-api.com",
+    "predictit": "https://www.predictit.org",
+}
+ODDS_API_KEY_VAR = "EDGE_ODDS_API_KEY"
+# The simulator accepts any non-empty key; this one is not a secret.
+SIMULATOR_API_KEY = "simulator-key"
+
+
+@dataclass(frozen=True)
+class Environment:
+    """Where the venues, the database and the lake are, as read from the environment."""
+
+    name: str
+    home: Path
+    database_url: str
+    lake_url: str
+    s3_endpoint_url: str | None
+    venue_urls: dict[str, str]
+    odds_api_key_from_env: bool
+    historical_books: bool
+    sports: tuple[str, ...] = field(default=DEFAULT_SPORTS)
+    odds_api_quota_floor: int = 100
+    min_ev: float = 0.03
+    min_size: float = 50.0
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Environment:
+        env = os.environ if environ is None else environ
+        name = env.get("EDGE_ENV", "local")
+        if name not in ("local", "production"):
+            raise ValueError(f"EDGE_ENV must be 'local' or 'production', not {name!r}")
+        home = Path(env.get("EDGE_HOME", DEFAULT_HOME)).resolve()
+        if name == "local":
+            simulator = env.get("EDGE_SIMULATOR_URL", DEFAULT_SIMULATOR_URL).rstrip("/")
+            defaults = dict.fromkeys(PRODUCTION_URLS, simulator)
+        else:
+            defaults = dict(PRODUCTION_URLS)
+        venue_urls = {
+            venue: env.get(f"EDGE_{venue.upper()}_URL", default).rstrip("/")
+            for venue, default in defaults.items()
+        }
+        sports = tuple(s.strip() for s in env.get("EDGE_SPORTS", ",".join(DEFAULT_SPORTS)).split(",") if s.strip())
+        return cls(
+            name=name,
+            home=home,
+            database_url=env.get("EDGE_DATABASE_URL", f"sqlite:///{home / 'edge.db'}"),
+            lake_url=env.get("EDGE_LAKE_URL", str(home / "lake")),
+            s3_endpoint_url=env.get("EDGE_S3_ENDPOINT_URL") or None,
+            venue_urls=venue_urls,
+            odds_api_key_from_env=name == "production" or ODDS_API_KEY_VAR in env,
+            # Only the simulator serves past order books; the real CLOB is live-only.
+            historical_books=name == "local",
+            sports=sports,
+            odds_api_quota_floor=int(env.get("EDGE_ODDS_API_QUOTA_FLOOR", "100")),
+            min_ev=float(env.get("EDGE_MIN_EV", "0.03")),
+            min_size=float(env.get("EDGE_MIN_SIZE", "50")),
+        )
+
+    def odds_api_key(self) -> str | dg.EnvVar:
+        return dg.EnvVar(ODDS_API_KEY_VAR) if self.odds_api_key_from_env else SIMULATOR_API_KEY

@@ -1,0 +1,13 @@
+"""Tunable parameters of the pipeline, as a resource so each deployment can set its own."""
+
+import dagster as dg
+
+
+class EdgeSettings(dg.ConfigurableResource):
+    """What to ingest and when an edge is worth a signal."""
+
+    sports: list[str]
+    min_ev: float = 0.03
+    min_size: float = 50.0
+    pregame_only: bool = True
+    start_tolerance_hours: float = 3.0

@@ -1,0 +1,38 @@
+"""Which Polymarket tokens exist and which were worth snapshotting at a given time (pure)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+import pandas as pd
+
+# A sports market is listed a few days before its game and trades until shortly after it.
+LISTED_BEFORE_START = timedelta(days=4)
+TRADES_AFTER_START = timedelta(hours=6)
+
+
+def market_tokens(markets: pd.DataFrame) -> pd.DataFrame:
+    """One row per Polymarket token: market_id, token_id, outcome, outcome_index."""
+    rows = [
+        {"market_id": market_id, "token_id": str(token), "outcome": str(outcome), "outcome_index": i}
+        for market_id, tokens, outcomes in zip(
+            markets["market_id"], markets["clob_token_ids"], markets["outcomes"], strict=True
+        )
+        for i, (token, outcome) in enumerate(zip(json.loads(tokens), json.loads(outcomes), strict=False))
+    ]
+    return pd.DataFrame(rows, columns=["market_id", "token_id", "outcome", "outcome_index"])
+
+
+def tokens_open_at(markets: pd.DataFrame, at: datetime) -> list[str]:
+    """Tokens whose books were plausibly live at `at`.
+
+    Sports markets count from a few days before their game to a few hours after it starts;
+    markets without a game time count while they are not closed.
+    """
+    if markets.empty:
+        return []
+    start = markets["game_start_ts"]
+    sports_live = start.notna() & (start - LISTED_BEFORE_START <= at) & (at <= start + TRADES_AFTER_START)
+    other_live = start.isna() & ~markets["closed"].astype(bool)
+    return market_tokens(markets[sports_live | other_live])["token_id"].tolist()

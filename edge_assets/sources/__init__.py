@@ -1,0 +1,52 @@
+"""Venue clients (as Dagster resources) and pure parsers for every venue payload.
+
+Resources fetch and return `Payload`s, untouched apart from secret redaction; parsers turn a
+payload's data into a frame shaped like one SQL table, quarantining records they cannot read.
+"""
+
+from edge_assets.sources.http import Payload, RetryEvent, VenueClient, VenueHTTPError, redact
+from edge_assets.sources.oddsapi import (
+    OddsApiResource,
+    Quota,
+    QuotaFloorReached,
+    american_to_decimal,
+    parse_historical_odds,
+    parse_odds_events,
+    parse_scores,
+)
+from edge_assets.sources.parsing import TABLE_SHAPES, ParseResult, QuarantinedRecord
+from edge_assets.sources.polymarket import (
+    PolymarketClobResource,
+    PolymarketGammaResource,
+    parse_clob_books,
+    parse_gamma_events,
+    parse_gamma_markets,
+    parse_resolutions,
+)
+from edge_assets.sources.predictit import PredictItResource, parse_predictit
+
+__all__ = [
+    "TABLE_SHAPES",
+    "OddsApiResource",
+    "ParseResult",
+    "Payload",
+    "PolymarketClobResource",
+    "PolymarketGammaResource",
+    "PredictItResource",
+    "QuarantinedRecord",
+    "Quota",
+    "QuotaFloorReached",
+    "RetryEvent",
+    "VenueClient",
+    "VenueHTTPError",
+    "american_to_decimal",
+    "parse_clob_books",
+    "parse_gamma_events",
+    "parse_gamma_markets",
+    "parse_historical_odds",
+    "parse_odds_events",
+    "parse_predictit",
+    "parse_resolutions",
+    "parse_scores",
+    "redact",
+]

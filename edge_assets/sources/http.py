@@ -1,0 +1,282 @@
+"""A small, careful HTTP client shared by every venue.
+
+`VenueClient` wraps a `requests.Session` with connect/read timeouts and bounded retries
+(exponential backoff with full jitter) on 429, 5xx, timeouts, connection errors and
+undecodable bodies; any other 4xx fails at once. API keys travel as query parameters, so
+every URL, body excerpt, header, log line and exception leaving this module goes through
+`redact` first, and transport exceptions are never chained (their messages embed the URL).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import logging
+import random
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote, quote_plus
+
+import requests
+
+logger = logging.getLogger(__name__)
+
+REDACTED = "***"
+BODY_EXCERPT_CHARS = 300
+USER_AGENT = "edge_assets/0.1 (+https://github.com/edge-assets)"
+
+
+def redact(text: str, secrets: Iterable[str | None]) -> str:
+    """Return `text` with every secret, raw or URL-encoded, replaced by `***`."""
+    for secret in secrets:
+        if not secret:
+            continue
+        # Longest forms first, so a raw secret inside its encoded form cannot leave a tail behind.
+        for form in sorted({secret, quote(secret, safe=""), quote_plus(secret)}, key=len, reverse=True):
+            text = text.replace(form, REDACTED)
+    return text
+
+
+class _SecretRedactingFilter(logging.Filter):
+    """Redacts known secrets from urllib3's DEBUG lines, which print each request's full path."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.secrets:
+            record.msg = redact(record.getMessage(), self.secrets)
+            record.args = None
+        return True
+
+
+_URLLIB3_FILTER = _SecretRedactingFilter()
+logging.getLogger("urllib3.connectionpool").addFilter(_URLLIB3_FILTER)
+
+
+@dataclass(frozen=True)
+class Payload:
+    """One decoded venue response, safe to store: nothing in it carries a secret."""
+
+    url: str
+    status: int
+    fetched_at: datetime
+    data: Any
+    text: str
+    headers: dict[str, str]
+    attempts: int
+
+
+@dataclass(frozen=True)
+class RetryEvent:
+    """What `VenueClient` tells its `on_retry` hook before it sleeps and tries again."""
+
+    url: str
+    attempt: int
+    max_attempts: int
+    delay_s: float
+    reason: str
+    status: int | None
+
+
+class VenueHTTPError(RuntimeError):
+    """A request that failed for good: a non-retryable status, or retries exhausted.
+
+    `status` is None when no response arrived (timeout, connection error). `url` and
+    `body_excerpt` are already redacted.
+    """
+
+    def __init__(self, message: str, *, status: int | None, url: str, body_excerpt: str = "") -> None:
+        self.status = status
+        self.url = url
+        self.body_excerpt = body_excerpt
+        detail = f"{message} [status={status}, url={url}]"
+        if body_excerpt:
+            detail += f" body: {body_excerpt}"
+        super().__init__(detail)
+
+
+class _RetryableFailure(Exception):
+    """Internal: one attempt failed in a way worth retrying."""
+
+    def __init__(
+        self, reason: str, *, status: int | None, body_excerpt: str = "", retry_after_s: float | None = None
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+        self.body_excerpt = body_excerpt
+        self.retry_after_s = retry_after_s
+
+
+def _retry_after_seconds(value: str | None, now: datetime) -> float | None:
+    """Parse a Retry-After header, given either as delta seconds or as an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+class VenueClient:
+    """JSON-over-HTTP client for one venue base URL, with retries and secret redaction.
+
+    `secrets` are redacted from everything this client emits; pass the API key here as
+    well as in the request params. `sleep` and `rng` exist so tests can observe waits.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        connect_timeout_s: float = 5.0,
+        read_timeout_s: float = 30.0,
+        max_attempts: int = 5,
+        backoff_base_s: float = 0.5,
+        max_backoff_s: float = 30.0,
+        max_retry_after_s: float = 60.0,
+        secrets: Iterable[str] = (),
+        on_retry: Callable[[RetryEvent], None] | None = None,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        self.base_url = base_url.rstrip("/")
+        self.timeout = (connect_timeout_s, read_timeout_s)
+        self.max_attempts = max_attempts
+        self.backoff_base_s = backoff_base_s
+        self.max_backoff_s = max_backoff_s
+        self.max_retry_after_s = max_retry_after_s
+        self.secrets = tuple(s for s in secrets if s)
+        self.on_retry = on_retry
+        self.session = session or requests.Session()
+        self.session.headers.setdefault("User-Agent", USER_AGENT)
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        _URLLIB3_FILTER.secrets.update(self.secrets)
+
+    def redact(self, text: str) -> str:
+        """Redact this client's secrets from `text`."""
+        return redact(text, self.secrets)
+
+    def get(self, path: str, params: Mapping[str, Any] | None = None) -> Payload:
+        """GET `path` (relative to the base URL) and decode its JSON body."""
+        return self.request("GET", path, params=params)
+
+    def post(self, path: str, json_body: Any, params: Mapping[str, Any] | None = None) -> Payload:
+        """POST a JSON body to `path` and decode the JSON response."""
+        return self.request("POST", path, params=params, json_body=json_body)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+    ) -> Payload:
+        """Send one logical request, retrying transient failures up to `max_attempts` times."""
+        url = f"{self.base_url}/{path.lstrip('/')}"
+        # The URL as the server saw it (with params), redacted; refined once a response arrives.
+        shown_url = self.redact(requests.Request(method, url, params=params).prepare().url or url)
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                return self._attempt(method, url, params, json_body, attempt)
+            except _RetryableFailure as failure:
+                if attempt == self.max_attempts:
+                    raise VenueHTTPError(
+                        f"{method} failed after {attempt} attempts: {failure.reason}",
+                        status=failure.status,
+                        url=shown_url,
+                        body_excerpt=failure.body_excerpt,
+                    ) from None
+                delay = self._backoff_delay(attempt, failure.retry_after_s)
+                event = RetryEvent(
+                    shown_url, attempt, self.max_attempts, delay, failure.reason, failure.status
+                )
+                logger.warning(
+                    "Retrying %s %s in %.2fs (attempt %d/%d failed: %s)",
+                    method,
+                    shown_url,
+                    delay,
+                    attempt,
+                    self.max_attempts,
+                    failure.reason,
+                )
+                if self.on_retry is not None:
+                    self.on_retry(event)
+                self._sleep(delay)
+        raise AssertionError("unreachable: the loop returns or raises")
+
+    def _attempt(
+        self, method: str, url: str, params: Mapping[str, Any] | None, json_body: Any, attempt: int
+    ) -> Payload:
+        try:
+            response = self.session.request(method, url, params=params, json=json_body, timeout=self.timeout)
+        except requests.Timeout:
+            # Only the class name: requests' messages contain the full URL, key included.
+            raise _RetryableFailure("timeout", status=None) from None
+        except requests.ConnectionError as exc:
+            raise _RetryableFailure(f"connection error ({type(exc).__name__})", status=None) from None
+
+        shown_url = self.redact(response.url or url)
+        text = self.redact(response.text)
+        excerpt = text[:BODY_EXCERPT_CHARS]
+        status = response.status_code
+        fetched_at = datetime.now(UTC)
+        if status == 429:
+            raise _RetryableFailure(
+                "429 Too Many Requests",
+                status=status,
+                body_excerpt=excerpt,
+                retry_after_s=_retry_after_seconds(response.headers.get("Retry-After"), fetched_at),
+            )
+        if status >= 500:
+            raise _RetryableFailure(f"server error {status}", status=status, body_excerpt=excerpt)
+        if status >= 400:
+            raise VenueHTTPError(
+                f"{method} rejected with {status} (not retried)",
+                status=status,
+                url=shown_url,
+                body_excerpt=excerpt,
+            )
+        try:
+            data = json.loads(text) if text.strip() else None
+        except ValueError:
+            # A truncated or garbled body is usually transient (proxy hiccup, partial write).
+            raise _RetryableFailure(
+                "response body is not valid JSON", status=status, body_excerpt=excerpt
+            ) from None
+        headers = {name: self.redact(value) for name, value in response.headers.items()}
+        return Payload(shown_url, status, fetched_at, data, text, headers, attempt)
+
+    def _backoff_delay(self, attempt: int, retry_after_s: float | None) -> float:
+        """Seconds to wait before the next attempt.
+
+        The server's Retry-After wins (capped by `max_retry_after_s`); otherwise full
+        jitter: uniform between 0 and the exponential ceiling, which spreads retries
+        from many workers instead of synchronising them.
+        """
+        if retry_after_s is not None:
+            return min(retry_after_s, self.max_retry_after_s)
+        ceiling = min(self.max_backoff_s, self.backoff_base_s * 2 ** (attempt - 1))
+        return self._rng.uniform(0.0, ceiling)
+
+    def close(self) -> None:
+        """Close the underlying session's connections."""
+        self.session.close()

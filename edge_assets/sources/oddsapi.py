@@ -1,0 +1,331 @@
+"""The Odds API v4: sportsbook h2h odds (live and historical) and scores, with quota guarding."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+from urllib.parse import quote
+
+from pydantic import Field, PrivateAttr
+
+from edge_assets.sources.http import Payload
+from edge_assets.sources.parsing import (
+    ODDS_HISTORICAL,
+    ODDS_LIVE,
+    ODDS_SCORES,
+    ParseResult,
+    QuarantinedRecord,
+    RecordError,
+    TableShape,
+    as_bool,
+    as_float,
+    as_text,
+    as_utc,
+    build_frame,
+    require,
+    utc_instant,
+)
+from edge_assets.sources.resource import VenueResource
+
+OddsFormat = Literal["american", "decimal"]
+H2H = "h2h"
+
+
+@dataclass(frozen=True)
+class Quota:
+    """The Odds API usage counters from the last response's headers (None when not sent)."""
+
+    remaining: int | None
+    used: int | None
+    last_cost: int | None
+    observed_at: datetime
+
+    @classmethod
+    def from_headers(cls, headers: Mapping[str, str], observed_at: datetime) -> Quota | None:
+        """Read x-requests-remaining/-used/-last; None when the response carried none of them."""
+        lowered = {name.lower(): value for name, value in headers.items()}
+
+        def count(name: str) -> int | None:
+            value = lowered.get(name)
+            try:
+                return None if value is None else int(float(value))
+            except ValueError:
+                return None
+
+        remaining, used, last = (count(f"x-requests-{n}") for n in ("remaining", "used", "last"))
+        if remaining is None and used is None and last is None:
+            return None
+        return cls(remaining, used, last, observed_at)
+
+
+class QuotaFloorReached(RuntimeError):
+    """The Odds API quota fell below the configured floor, so no further request is sent."""
+
+
+class OddsApiResource(VenueResource):
+    """The Odds API v4 (h2h markets only). The key travels as `apiKey` and is redacted everywhere.
+
+    Every response updates `last_quota`; once its `remaining` is below `quota_floor`, further
+    requests raise `QuotaFloorReached` instead of spending the reserve.
+    """
+
+    base_url: str = "https://api.the-odds-api.com"
+    api_key: str = Field(description="The Odds API key; pass dg.EnvVar('EDGE_ODDS_API_KEY').")
+    regions: str = Field(default="us", description="Bookmaker regions, comma separated.")
+    odds_format: OddsFormat = Field(default="american", description="Odds format asked for.")
+    quota_floor: int = Field(default=100, description="Stop when fewer requests than this remain.")
+
+    _last_quota: Quota | None = PrivateAttr(default=None)
+
+    def _secrets(self) -> tuple[str, ...]:
+        return (self.api_key,)
+
+    @property
+    def last_quota(self) -> Quota | None:
+        """Usage counters from the most recent response, or None before the first one."""
+        return self._last_quota
+
+    def fetch_sports(self) -> Payload:
+        """`GET /v4/sports`: the sports currently in season."""
+        return self._get("/v4/sports", {})
+
+    def fetch_odds(self, sport: str) -> Payload:
+        """`GET /v4/sports/{sport}/odds`: live and upcoming events with h2h prices."""
+        return self._get(f"/v4/sports/{quote(sport, safe='')}/odds", self._odds_params())
+
+    def fetch_historical_odds(self, sport: str, at: datetime) -> Payload:
+        """`GET /v4/historical/sports/{sport}/odds`: the snapshot at or before `at`."""
+        date = utc_instant(at, "at").strftime("%Y-%m-%dT%H:%M:%SZ")
+        return self._get(
+            f"/v4/historical/sports/{quote(sport, safe='')}/odds", {**self._odds_params(), "date": date}
+        )
+
+    def fetch_scores(self, sport: str, days_from: int = 3) -> Payload:
+        """`GET /v4/sports/{sport}/scores`: live games and those completed in the last `days_from` days."""
+        params = {"daysFrom": days_from, "dateFormat": "iso"}
+        return self._get(f"/v4/sports/{quote(sport, safe='')}/scores", params)
+
+    def _odds_params(self) -> dict[str, str]:
+        return {"regions": self.regions, "markets": H2H, "oddsFormat": self.odds_format, "dateFormat": "iso"}
+
+    def _get(self, path: str, params: dict[str, Any]) -> Payload:
+        quota = self._last_quota
+        if quota is not None and quota.remaining is not None and quota.remaining < self.quota_floor:
+            raise QuotaFloorReached(
+                f"The Odds API quota is below its floor: {quota.remaining} requests remain "
+                f"(used {quota.used}) and quota_floor is {self.quota_floor}, so {path} was not requested. "
+                "Wait for the quota to reset, upgrade the plan, or lower quota_floor to spend the reserve."
+            )
+        payload = self.client.get(path, params={**params, "apiKey": self.api_key})
+        self._last_quota = Quota.from_headers(payload.headers, payload.fetched_at) or quota
+        return payload
+
+
+# --------------------------------------------------------------------------------------------
+# Parsers
+# --------------------------------------------------------------------------------------------
+
+
+def american_to_decimal(american: float) -> float:
+    """Decimal odds from American odds: +150 -> 2.5, -200 -> 1.5.
+
+    American odds have no value strictly between -100 and +100; those raise `ValueError`.
+    """
+    if american >= 100:
+        return 1.0 + american / 100.0
+    if american <= -100:
+        return 1.0 + 100.0 / -american
+    raise ValueError(f"American odds must be <= -100 or >= +100, got {american}")
+
+
+def _decimal_odds(price: Any, odds_format: OddsFormat) -> float:
+    number = as_float(price, "price")
+    if number is None:
+        raise RecordError("missing price")
+    if odds_format == "american":
+        try:
+            return american_to_decimal(number)
+        except ValueError as error:
+            raise RecordError(str(error)) from None
+    if number <= 1.0:
+        raise RecordError(f"decimal odds must exceed 1, got {number}")
+    return number
+
+
+def _event_header(event: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "event_id": as_text(require(event, "id"), "id"),
+        "sport_key": as_text(require(event, "sport_key"), "sport_key"),
+        "commence_ts": as_utc(require(event, "commence_time"), "commence_time"),
+        "home_team": as_text(require(event, "home_team"), "home_team"),
+        "away_team": as_text(require(event, "away_team"), "away_team"),
+    }
+
+
+def _bookmaker_rows(bookmaker: Mapping[str, Any], odds_format: OddsFormat) -> list[dict[str, Any]]:
+    """One row per h2h outcome of one bookmaker; other markets (spreads, totals) are skipped."""
+    key = as_text(require(bookmaker, "key"), "bookmaker.key")
+    markets = bookmaker.get("markets") or []
+    if not isinstance(markets, list):
+        raise RecordError("bookmaker markets is not a list")
+    rows = []
+    for market in markets:
+        if not isinstance(market, Mapping) or market.get("key") != H2H:
+            continue
+        # The market's own update time is the price's; the bookmaker's covers all its markets.
+        updated = as_utc(market.get("last_update") or bookmaker.get("last_update"), "last_update")
+        outcomes = market.get("outcomes")
+        if not isinstance(outcomes, list) or not outcomes:
+            raise RecordError(f"h2h market of {key} has no outcomes")
+        names = set()
+        for outcome in outcomes:
+            if not isinstance(outcome, Mapping):
+                raise RecordError(f"h2h outcome of {key} is not an object")
+            name = as_text(require(outcome, "name"), "outcome.name")
+            if name in names:
+                raise RecordError(f"h2h market of {key} lists {name!r} twice")
+            names.add(name)
+            rows.append(
+                {
+                    "bookmaker": key,
+                    "book_update_ts": updated,
+                    "outcome": name,
+                    "decimal_odds": _decimal_odds(outcome.get("price"), odds_format),
+                }
+            )
+    return rows
+
+
+def _parse_events(
+    events: Any, shape: TableShape, base: dict[str, Any], odds_format: OddsFormat
+) -> ParseResult:
+    """Shared by live and historical odds: `base` holds the per-snapshot columns.
+
+    A malformed event is quarantined whole; a malformed bookmaker only takes itself out,
+    quarantined with its event's id so the reason can be traced.
+    """
+    rows: list[dict[str, Any]] = []
+    quarantined: list[QuarantinedRecord] = []
+    if not isinstance(events, list):
+        return ParseResult(
+            build_frame(shape, []), [QuarantinedRecord({"value": events}, "events is not a list")]
+        )
+    for event in events:
+        if not isinstance(event, Mapping):
+            quarantined.append(QuarantinedRecord({"value": event}, "event is not an object"))
+            continue
+        try:
+            header = _event_header(event)
+            bookmakers = event.get("bookmakers") or []
+            if not isinstance(bookmakers, list):
+                raise RecordError("bookmakers is not a list")
+        except RecordError as error:
+            quarantined.append(QuarantinedRecord(dict(event), str(error)))
+            continue
+        for bookmaker in bookmakers:
+            try:
+                if not isinstance(bookmaker, Mapping):
+                    raise RecordError("bookmaker is not an object")
+                book_rows = _bookmaker_rows(bookmaker, odds_format)
+            except RecordError as error:
+                quarantined.append(
+                    QuarantinedRecord({"event_id": header["event_id"], "bookmaker": bookmaker}, str(error))
+                )
+                continue
+            rows.extend({**base, **header, **row} for row in book_rows)
+    return ParseResult(build_frame(shape, rows), quarantined)
+
+
+def parse_odds_events(
+    events: list[dict], snapshot_ts: datetime, fetched_at: datetime, odds_format: OddsFormat
+) -> ParseResult:
+    """Rows of `oddsapi_live` from a `/sports/{sport}/odds` response, prices as decimal odds."""
+    base = {
+        "snapshot_ts": utc_instant(snapshot_ts, "snapshot_ts"),
+        "fetched_at": utc_instant(fetched_at, "fetched_at"),
+    }
+    return _parse_events(events, ODDS_LIVE, base, odds_format)
+
+
+def parse_historical_odds(
+    wrapper: dict, partition_ts: datetime, fetched_at: datetime, odds_format: OddsFormat
+) -> ParseResult:
+    """Rows of `oddsapi_historical_hourly` from a historical odds response.
+
+    The response wraps the events as `{"timestamp", "previous_timestamp", "next_timestamp",
+    "data"}`; `snapshot_ts` is that `timestamp`, the snapshot actually served for `partition_ts`.
+    A snapshot later than the hour it was asked for cannot belong to it and is quarantined.
+    """
+    partition = utc_instant(partition_ts, "partition_ts")
+    fetched = utc_instant(fetched_at, "fetched_at")
+    try:
+        if not isinstance(wrapper, Mapping):
+            raise RecordError("historical response is not an object")
+        snapshot = as_utc(require(wrapper, "timestamp"), "timestamp")
+        if snapshot > partition:
+            raise RecordError(
+                f"snapshot {snapshot.isoformat()} is after the requested {partition.isoformat()}"
+            )
+        events = wrapper.get("data")
+        if not isinstance(events, list):
+            raise RecordError("historical response has no data list")
+    except RecordError as error:
+        record = (
+            {key: value for key, value in wrapper.items() if key != "data"}
+            if isinstance(wrapper, Mapping)
+            else {"value": wrapper}
+        )
+        return ParseResult(build_frame(ODDS_HISTORICAL, []), [QuarantinedRecord(record, str(error))])
+    base = {"partition_ts": partition, "snapshot_ts": snapshot, "fetched_at": fetched}
+    return _parse_events(events, ODDS_HISTORICAL, base, odds_format)
+
+
+def _score(value: Any, team: str) -> int | None:
+    """A team's score, sent as a string; cricket's "runs/wickets" keeps the runs."""
+    if value is None:
+        return None
+    text = str(value).split("/", 1)[0].strip()
+    if not text.isdigit():
+        raise RecordError(f"score of {team} is not a whole number: {value!r}")
+    return int(text)
+
+
+def parse_scores(events: list[dict], fetched_at: datetime) -> ParseResult:
+    """Rows of `oddsapi_scores` from a `/sports/{sport}/scores` response (null scores before kick-off)."""
+    fetched = utc_instant(fetched_at, "fetched_at")
+    rows: list[dict[str, Any]] = []
+    quarantined: list[QuarantinedRecord] = []
+    for event in events:
+        if not isinstance(event, Mapping):
+            quarantined.append(QuarantinedRecord({"value": event}, "event is not an object"))
+            continue
+        try:
+            row = _event_header(event)
+            scores = event.get("scores") or []
+            if not isinstance(scores, list):
+                raise RecordError("scores is not a list")
+            by_team = {}
+            for score in scores:
+                if not isinstance(score, Mapping):
+                    raise RecordError("a score is not an object")
+                by_team[score.get("name")] = score.get("score")
+            unknown = set(by_team) - {row["home_team"], row["away_team"]}
+            if unknown:
+                raise RecordError(f"scores name teams not in the event: {sorted(map(str, unknown))}")
+            row.update(
+                {
+                    "completed": as_bool(require(event, "completed"), "completed"),
+                    "home_score": _score(by_team.get(row["home_team"]), row["home_team"]),
+                    "away_score": _score(by_team.get(row["away_team"]), row["away_team"]),
+                    "last_update_ts": as_utc(event.get("last_update"), "last_update"),
+                    "fetched_at": fetched,
+                }
+            )
+        except RecordError as error:
+            quarantined.append(QuarantinedRecord(dict(event), str(error)))
+            continue
+        rows.append(row)
+    frame = build_frame(ODDS_SCORES, rows).drop_duplicates("event_id", keep="last").reset_index(drop=True)
+    return ParseResult(frame, quarantined)

@@ -1,0 +1,374 @@
+"""Polymarket: the Gamma metadata API and the CLOB order-book API, their resources and parsers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+from pydantic import Field
+
+from edge_assets.sources.http import Payload
+from edge_assets.sources.parsing import (
+    MARKETS,
+    ORDER_BOOKS,
+    RESOLUTIONS,
+    ParseResult,
+    QuarantinedRecord,
+    RecordError,
+    as_bool,
+    as_float,
+    as_text,
+    as_utc,
+    build_frame,
+    check_not_null,
+    require,
+    utc_instant,
+)
+from edge_assets.sources.resource import VenueResource
+
+# --------------------------------------------------------------------------------------------
+# Resources
+# --------------------------------------------------------------------------------------------
+
+
+class PolymarketGammaResource(VenueResource):
+    """Polymarket's Gamma API: market and event metadata, paginated with limit/offset."""
+
+    base_url: str = "https://gamma-api.polymarket.com"
+    page_size: int = Field(default=500, description="Records asked for per page.")
+    max_pages: int = Field(default=1000, description="Safety stop for a server that never ends a listing.")
+
+    def fetch_markets(self, active: bool | None = None, closed: bool | None = None) -> list[Payload]:
+        """Every page of `GET /markets` matching the filters (None leaves a filter out)."""
+        return self._fetch_pages("/markets", active, closed)
+
+    def fetch_events(self, active: bool | None = None, closed: bool | None = None) -> list[Payload]:
+        """Every page of `GET /events`; each event embeds its markets (see `parse_gamma_events`)."""
+        return self._fetch_pages("/events", active, closed)
+
+    def _fetch_pages(self, path: str, active: bool | None, closed: bool | None) -> list[Payload]:
+        filters = {
+            name: str(value).lower()
+            for name, value in (("active", active), ("closed", closed))
+            if value is not None
+        }
+        pages: list[Payload] = []
+        while len(pages) < self.max_pages:
+            params = {**filters, "limit": self.page_size, "offset": len(pages) * self.page_size}
+            page = self.client.get(path, params=params)
+            if not isinstance(page.data, list):
+                raise ValueError(
+                    f"Gamma {path} returned {type(page.data).__name__}, expected a list: {page.url}"
+                )
+            pages.append(page)
+            if len(page.data) < self.page_size:
+                return pages
+        raise RuntimeError(
+            f"Gamma {path} still had full pages after {self.max_pages} pages of {self.page_size}; "
+            "raise max_pages if the listing really is that long"
+        )
+
+
+class PolymarketClobResource(VenueResource):
+    """Polymarket's CLOB: order books for outcome tokens, fetched in batches via `POST /books`.
+
+    The real CLOB serves only the current book. The simulator also serves past books
+    (`ts=<unix seconds>`); `historical_books=True` enables that for backfills against it.
+    """
+
+    base_url: str = "https://clob.polymarket.com"
+    batch_size: int = Field(default=200, description="Token ids per POST /books request.")
+    historical_books: bool = Field(
+        default=False,
+        description="Ask for books as of a past instant (simulator only; the real CLOB has none).",
+    )
+
+    def fetch_books(self, token_ids: Sequence[str], at: datetime | None = None) -> list[Payload]:
+        """Books for `token_ids`, one payload per batch; `at` asks for books as of that instant."""
+        params: dict[str, int] | None = None
+        if at is not None:
+            if not self.historical_books:
+                raise ValueError(
+                    "Polymarket's CLOB has no order-book history, so books can only be fetched for now; "
+                    "past books exist only where the server supports `ts` (the simulator) and need "
+                    "historical_books=True on PolymarketClobResource"
+                )
+            params = {"ts": int(utc_instant(at, "at").timestamp())}
+        return [
+            self.client.post(
+                "/books",
+                [{"token_id": str(token)} for token in token_ids[start : start + self.batch_size]],
+                params=params,
+            )
+            for start in range(0, len(token_ids), self.batch_size)
+        ]
+
+
+# --------------------------------------------------------------------------------------------
+# Gamma parsers
+# --------------------------------------------------------------------------------------------
+
+
+def _json_list(market: Mapping[str, Any], key: str) -> list | None:
+    """Decode one of Gamma's JSON-encoded list fields (sent as strings like '["Yes", "No"]')."""
+    raw = market.get(key)
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raise RecordError(f"{key} is not valid JSON: {raw[:80]!r}") from None
+    if not isinstance(raw, list):
+        raise RecordError(f"{key} is not a list: {raw!r}")
+    return raw
+
+
+def _canonical_json(value: list) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def _market_row(
+    market: Mapping[str, Any], fetched_at: pd.Timestamp, event: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    outcomes = _json_list(market, "outcomes")
+    token_ids = _json_list(market, "clobTokenIds")
+    prices = _json_list(market, "outcomePrices")
+    if not outcomes:
+        raise RecordError("missing outcomes")
+    if not token_ids:
+        raise RecordError("missing clobTokenIds")
+    if not all(isinstance(o, str) and o for o in outcomes):
+        raise RecordError(f"outcomes are not all names: {outcomes!r}")
+    token_ids = [as_text(token, "clobTokenIds") for token in token_ids]
+    if len(token_ids) != len(outcomes):
+        raise RecordError(f"{len(outcomes)} outcomes but {len(token_ids)} clobTokenIds")
+    if prices is not None:
+        if len(prices) != len(outcomes):
+            raise RecordError(f"{len(outcomes)} outcomes but {len(prices)} outcomePrices")
+        for price in prices:
+            number = as_float(price, "outcomePrices")
+            if not 0.0 <= number <= 1.0:
+                raise RecordError(f"outcomePrices has {price!r} outside [0, 1]")
+
+    if event is None:
+        events = market.get("events")
+        event = events[0] if isinstance(events, list) and events and isinstance(events[0], Mapping) else {}
+    fees = market.get("feeSchedule")
+    if fees is not None and not isinstance(fees, Mapping):
+        raise RecordError(f"feeSchedule is not an object: {fees!r}")
+    fees = fees or {}
+    fee_rate = as_float(fees.get("rate"), "feeSchedule.rate")
+    if fee_rate is None and market.get("feesEnabled") is False:
+        fee_rate = 0.0  # an explicit "no fees" is a known rate, not a missing one
+
+    row = {
+        "market_id": as_text(require(market, "id"), "id"),
+        "condition_id": as_text(market.get("conditionId"), "conditionId"),
+        "question": as_text(require(market, "question"), "question"),
+        "slug": as_text(market.get("slug"), "slug"),
+        "event_id": as_text(event.get("id"), "events[0].id"),
+        "event_title": as_text(event.get("title"), "events[0].title"),
+        "sports_market_type": as_text(market.get("sportsMarketType"), "sportsMarketType"),
+        "game_start_ts": as_utc(market.get("gameStartTime") or market.get("eventStartTime"), "gameStartTime"),
+        "end_ts": as_utc(market.get("endDate"), "endDate"),
+        "active": as_bool(require(market, "active"), "active"),
+        "closed": as_bool(require(market, "closed"), "closed"),
+        # Gamma leaves false flags out of trimmed records; absent negRisk means a plain market.
+        "neg_risk": as_bool(market.get("negRisk", False), "negRisk"),
+        "outcomes": _canonical_json(outcomes),
+        "clob_token_ids": _canonical_json(token_ids),
+        "outcome_prices": None if prices is None else _canonical_json(prices),
+        "best_bid": as_float(market.get("bestBid"), "bestBid"),
+        "best_ask": as_float(market.get("bestAsk"), "bestAsk"),
+        "fee_rate": fee_rate,
+        "fee_exponent": as_float(fees.get("exponent"), "feeSchedule.exponent"),
+        "fee_taker_only": as_bool(fees.get("takerOnly"), "feeSchedule.takerOnly"),
+        "fee_rebate_rate": as_float(fees.get("rebateRate"), "feeSchedule.rebateRate"),
+        "tick_size": as_float(market.get("orderPriceMinTickSize"), "orderPriceMinTickSize"),
+        "min_order_size": as_float(market.get("orderMinSize"), "orderMinSize"),
+        "updated_at": as_utc(market.get("updatedAt"), "updatedAt"),
+        "fetched_at": fetched_at,
+    }
+    check_not_null(MARKETS, row)
+    return row
+
+
+def _parse_markets(
+    pairs: Iterable[tuple[Any, Mapping[str, Any] | None]], fetched_at: datetime
+) -> ParseResult:
+    fetched = utc_instant(fetched_at, "fetched_at")
+    rows: list[dict[str, Any]] = []
+    quarantined: list[QuarantinedRecord] = []
+    for market, event in pairs:
+        if not isinstance(market, Mapping):
+            quarantined.append(QuarantinedRecord({"value": market}, "market is not an object"))
+            continue
+        try:
+            rows.append(_market_row(market, fetched, event))
+        except RecordError as error:
+            quarantined.append(QuarantinedRecord(dict(market), str(error)))
+    frame = build_frame(MARKETS, rows)
+    # Pages can overlap when the listing shifts between requests; the later copy wins.
+    frame = frame.drop_duplicates("market_id", keep="last").reset_index(drop=True)
+    return ParseResult(frame, quarantined)
+
+
+def parse_gamma_markets(markets: list[dict], fetched_at: datetime) -> ParseResult:
+    """Rows of `markets` from Gamma `/markets` records (event id/title from `events[0]`)."""
+    return _parse_markets(((market, None) for market in markets), fetched_at)
+
+
+def parse_gamma_events(events: list[dict], fetched_at: datetime) -> ParseResult:
+    """Rows of `markets` from Gamma `/events` records, whose markets carry no `events` of their own."""
+    pairs: list[tuple[Any, Mapping[str, Any] | None]] = []
+    quarantined: list[QuarantinedRecord] = []
+    for event in events:
+        markets = event.get("markets") if isinstance(event, Mapping) else None
+        if not isinstance(markets, list):
+            record = dict(event) if isinstance(event, Mapping) else {"value": event}
+            quarantined.append(QuarantinedRecord(record, "event has no markets list"))
+            continue
+        pairs.extend((market, event) for market in markets)
+    result = _parse_markets(pairs, fetched_at)
+    return ParseResult(result.frame, quarantined + result.quarantined)
+
+
+def parse_resolutions(
+    markets_frame: pd.DataFrame, raw_markets: Iterable[Mapping[str, Any]] = ()
+) -> pd.DataFrame:
+    """Rows of `resolutions`: one per token of each closed market whose prices are exactly 1/0.
+
+    Markets settled any other way (50-50, still disputed) are left out. The markets table has
+    no closing time, so `resolved_at` comes from the raw records' `closedTime` when given.
+    """
+    closed_times = {}
+    for market in raw_markets:
+        try:
+            closed_times[str(market.get("id"))] = as_utc(market.get("closedTime"), "closedTime")
+        except RecordError:
+            continue  # an unreadable closing time only costs resolved_at, which may be null
+    rows = []
+    closed = markets_frame[markets_frame["closed"].astype(bool) & markets_frame["outcome_prices"].notna()]
+    for market in closed.itertuples(index=False):
+        payouts = [float(price) for price in json.loads(market.outcome_prices)]
+        if sorted(payouts) != [0.0] * (len(payouts) - 1) + [1.0]:
+            continue
+        for token_id, outcome, payout in zip(
+            json.loads(market.clob_token_ids), json.loads(market.outcomes), payouts, strict=True
+        ):
+            rows.append(
+                {
+                    "token_id": token_id,
+                    "market_id": market.market_id,
+                    "outcome": outcome,
+                    "payout": payout,
+                    "resolved_at": closed_times.get(market.market_id),
+                    "fetched_at": market.fetched_at,
+                }
+            )
+    return build_frame(RESOLUTIONS, rows)
+
+
+# --------------------------------------------------------------------------------------------
+# CLOB parser
+# --------------------------------------------------------------------------------------------
+
+
+def _unwrap_book(record: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The book itself, from a plain `/book` body or a capture like `{"book": {"status", "body"}}`."""
+    capture = record.get("book")
+    if not isinstance(capture, Mapping) or "body" not in capture:
+        return record
+    status = capture.get("status")
+    if status is not None and status != 200:
+        raise RecordError(f"book request returned status {status}")
+    body = capture.get("body")
+    if not isinstance(body, Mapping):
+        raise RecordError("book capture has no body object")
+    return body
+
+
+def _levels(book: Mapping[str, Any], side: str) -> list[tuple[float, float]]:
+    """(price, size) levels of one side, best first: highest bid, lowest ask.
+
+    The CLOB lists bids ascending and asks descending (best last), but nothing downstream
+    should depend on that, so the order is recomputed; size breaks ties deterministically.
+    """
+    raw = book.get(side)
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise RecordError(f"{side} is not a list")
+    levels = []
+    for level in raw:
+        if not isinstance(level, Mapping):
+            raise RecordError(f"{side} has a level that is not an object: {level!r}")
+        price = as_float(require(level, "price"), f"{side}.price")
+        size = as_float(require(level, "size"), f"{side}.size")
+        if not 0.0 <= price <= 1.0:
+            raise RecordError(f"{side} has price {price} outside [0, 1]")
+        if size < 0.0:
+            raise RecordError(f"{side} has negative size {size}")
+        levels.append((price, size))
+    best_first_bids = side == "bids"
+    return sorted(levels, reverse=best_first_bids)
+
+
+def _book_ts(value: Any) -> pd.Timestamp | None:
+    """The CLOB's book timestamp: Unix epoch milliseconds, as a string."""
+    millis = as_float(value, "timestamp")
+    return None if millis is None else pd.Timestamp(int(millis), unit="ms", tz="UTC")
+
+
+def parse_clob_books(
+    books: list[dict],
+    snapshot_ts: datetime,
+    fetched_at: datetime,
+    market_by_token: Mapping[str, str],
+) -> ParseResult:
+    """Rows of `order_books_hourly_snapshots`: one per price level, level 0 the best price.
+
+    `market_by_token` maps token ids to Gamma market ids; a token missing from it falls back
+    to the book's own `market` field (the condition id). A token seen twice keeps its first book.
+    """
+    snapshot = utc_instant(snapshot_ts, "snapshot_ts")
+    fetched = utc_instant(fetched_at, "fetched_at")
+    rows: list[dict[str, Any]] = []
+    quarantined: list[QuarantinedRecord] = []
+    seen_tokens: set[str] = set()
+    for record in books:
+        if not isinstance(record, Mapping):
+            quarantined.append(QuarantinedRecord({"value": record}, "book is not an object"))
+            continue
+        try:
+            book = _unwrap_book(record)
+            token_id = as_text(require(book, "asset_id"), "asset_id")
+            if token_id in seen_tokens:
+                raise RecordError(f"duplicate book for token {token_id}")
+            market_id = market_by_token.get(token_id) or as_text(book.get("market"), "market")
+            if market_id is None:
+                raise RecordError(f"no market id for token {token_id}")
+            common = {
+                "snapshot_ts": snapshot,
+                "token_id": token_id,
+                "market_id": market_id,
+                "tick_size": as_float(book.get("tick_size"), "tick_size"),
+                "min_order_size": as_float(book.get("min_order_size"), "min_order_size"),
+                "book_ts": _book_ts(book.get("timestamp")),
+                "fetched_at": fetched,
+            }
+            book_rows = [
+                {**common, "side": side, "level": level, "price": price, "size": size}
+                for side, key in (("bid", "bids"), ("ask", "asks"))
+                for level, (price, size) in enumerate(_levels(book, key))
+            ]
+        except RecordError as error:
+            quarantined.append(QuarantinedRecord(dict(record), str(error)))
+            continue
+        seen_tokens.add(token_id)
+        rows.extend(book_rows)
+    return ParseResult(build_frame(ORDER_BOOKS, rows), quarantined)

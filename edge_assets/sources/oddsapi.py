@@ -35,11 +35,15 @@ H2H = "h2h"
 
 @dataclass(frozen=True)
 class Quota:
-    """The Odds API usage counters from the last response's headers (None when not sent)."""
+    """The Odds API usage counters from the last response's headers (None when not sent).
+
+    `remaining` and `used` count requests this billing period; `last` is what the last
+    request cost (a historical odds call costs more than a live one).
+    """
 
     remaining: int | None
     used: int | None
-    last_cost: int | None
+    last: int | None
     observed_at: datetime
 
     @classmethod

@@ -41,7 +41,9 @@ def parse_fixture(name: str) -> tuple[str, ParseResult]:
     if name == "polymarket_gamma_event_negrisk.json":
         return "markets", parse_gamma_events([data], FETCHED_AT)
     if name == "polymarket_clob_books.json":
-        return "order_books_hourly_snapshots", parse_clob_books(list(data.values()), SNAPSHOT_TS, FETCHED_AT, {})
+        return "order_books_hourly_snapshots", parse_clob_books(
+            list(data.values()), SNAPSHOT_TS, FETCHED_AT, {}
+        )
     if name == "polymarket_clob_book_single.json":
         return "order_books_hourly_snapshots", parse_clob_books([data], SNAPSHOT_TS, FETCHED_AT, {})
     if name == "oddsapi_odds.json":
@@ -92,7 +94,12 @@ def test_gamma_active_markets_values():
     assert json.loads(lens.outcomes) == ["Yes", "No"]
     assert lens.neg_risk is True and lens.active is True and lens.closed is False
     assert (lens.best_bid, lens.best_ask, lens.tick_size, lens.min_order_size) == (0.67, 0.68, 0.01, 5.0)
-    assert (lens.fee_rate, lens.fee_exponent, lens.fee_taker_only, lens.fee_rebate_rate) == (0.05, 1.0, True, 0.15)
+    assert (lens.fee_rate, lens.fee_exponent, lens.fee_taker_only, lens.fee_rebate_rate) == (
+        0.05,
+        1.0,
+        True,
+        0.15,
+    )
 
     furia = frame.loc["3761199"]
     assert json.loads(furia.outcomes) == ["FURIA", "FUT Esports"]
@@ -109,7 +116,9 @@ def test_gamma_active_markets_values():
 
 
 def test_gamma_resolved_single_market_has_null_prices_and_defaults():
-    frame = markets_by_id(parse_gamma_markets([load("polymarket_gamma_market_resolved.json")], FETCHED_AT).frame)
+    frame = markets_by_id(
+        parse_gamma_markets([load("polymarket_gamma_market_resolved.json")], FETCHED_AT).frame
+    )
     market = frame.loc["4934822"]
     assert pd.isna(market.best_bid) and market.best_ask == 0.001
     assert market.neg_risk is False and market.closed is True

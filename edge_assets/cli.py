@@ -1,0 +1,159 @@
+"""The `edge-assets` command."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+# The simulator's fault options, which `demo` and `dev` pass through to it.
+FAULT_OPTIONS = {
+    "--rate-429": "share of requests answered 429 with Retry-After",
+    "--rate-5xx": "share of requests answered with a 5xx",
+    "--rate-timeout": "share of requests answered too late",
+    "--rate-malformed": "share of records corrupted",
+    "--rate-stale": "share of payloads with timestamps hours old",
+}
+
+
+def _add_fault_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("simulator faults")
+    for flag, help_text in FAULT_OPTIONS.items():
+        group.add_argument(flag, type=float, default=0.0, help=help_text)
+
+
+def _fault_args(args: argparse.Namespace) -> list[str]:
+    forwarded = []
+    for flag in FAULT_OPTIONS:
+        value = getattr(args, flag.lstrip("-").replace("-", "_"))
+        if value:
+            forwarded += [flag, str(value)]
+    return forwarded
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    from edge_assets import simulator
+
+    return simulator.run(args)
+
+
+def _cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from sqlalchemy import create_engine
+
+    from edge_assets.environment import Environment
+    from edge_assets.storage.migrations import upgrade
+
+    env = Environment.from_env()
+    url = args.url or env.database_url
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    applied = upgrade(create_engine(url))
+    print(f"applied {len(applied)} migration(s): {', '.join(applied) or 'none, already current'}")
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from edge_assets.demo import DemoOptions, run_demo
+
+    summary = run_demo(
+        DemoOptions(
+            days=args.days,
+            seed=args.seed,
+            scenario=args.scenario,
+            home=Path(args.home),
+            simulator_args=_fault_args(args),
+        )
+    )
+    return 1 if summary["failed_runs"] else 0
+
+
+def _cmd_dev(args: argparse.Namespace) -> int:
+    """Start the simulator and the Dagster UI beside it; stop both (only them) on exit."""
+    home = Path(args.home).resolve()
+    dagster_home = home / "dagster"
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    if not (dagster_home / "dagster.yaml").exists():
+        (dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    simulator_url = f"http://127.0.0.1:{args.simulator_port}"
+    env = {
+        **os.environ,
+        "EDGE_ENV": "local",
+        "EDGE_HOME": str(home),
+        "EDGE_SIMULATOR_URL": simulator_url,
+        "DAGSTER_HOME": str(dagster_home),
+    }
+    # Children inherit SIGINT as default, so Ctrl-C and our terminate() reach them.
+    restore = signal.signal(signal.SIGINT, signal.SIG_DFL)
+    simulate = [
+        sys.executable, "-m", "edge_assets.cli", "simulate", "--port", str(args.simulator_port),
+        "--seed", str(args.seed), "--scenario", args.scenario, "--days", str(args.days), *_fault_args(args),
+    ]  # fmt: skip
+    webserver = [
+        sys.executable, "-m", "dagster", "dev", "-w", str(Path(__file__).resolve().parents[1] / "workspace.yaml"),
+        "-h", "127.0.0.1", "-p", str(args.port),
+    ]  # fmt: skip
+    children = [subprocess.Popen(simulate, env=env)]
+    try:
+        children.append(subprocess.Popen(webserver, env=env))
+        print(f"Dagster UI on http://127.0.0.1:{args.port}, simulator on {simulator_url}; Ctrl-C stops both")
+        return children[-1].wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        for child in reversed(children):
+            if child.poll() is None:
+                child.send_signal(signal.SIGINT)
+        for child in reversed(children):
+            try:
+                child.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        signal.signal(signal.SIGINT, restore)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="edge-assets", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    simulate = commands.add_parser("simulate", help="serve the offline market world over HTTP")
+    from edge_assets import simulator
+
+    simulator.add_arguments(simulate)
+    simulate.set_defaults(handler=_cmd_simulate)
+
+    db = commands.add_parser("db", help="operational database")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    upgrade = db_commands.add_parser("upgrade", help="apply pending sql/ migrations")
+    upgrade.add_argument("--url", help="SQLAlchemy URL (default: EDGE_DATABASE_URL or the local SQLite file)")
+    upgrade.set_defaults(handler=_cmd_db_upgrade)
+
+    demo = commands.add_parser("demo", help="run the whole lineage against a fresh simulator")
+    demo.add_argument("--days", type=int, default=14, help="days of history to backfill (default 14)")
+    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--scenario", choices=["realistic", "planted", "null"], default="realistic")
+    demo.add_argument("--home", default=".edge/demo", help="where the database, lake and Dagster runs go")
+    _add_fault_options(demo)
+    demo.set_defaults(handler=_cmd_demo)
+
+    dev = commands.add_parser("dev", help="the Dagster UI with the simulator running beside it")
+    dev.add_argument("--home", default=".edge/demo")
+    dev.add_argument("--port", type=int, default=3000)
+    dev.add_argument("--simulator-port", type=int, default=8765)
+    dev.add_argument("--seed", type=int, default=7)
+    dev.add_argument("--scenario", choices=["realistic", "planted", "null"], default="realistic")
+    dev.add_argument("--days", type=int, default=14)
+    _add_fault_options(dev)
+    dev.set_defaults(handler=_cmd_dev)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,240 @@
+"""`edge-assets demo`: the whole lineage, end to end, against a freshly started simulator.
+
+Starts the simulator on a free loopback port, points the code location at it, then runs the
+jobs a deployment would run (poll, a single-run backfill of the hourly partitions, mapping, a
+live tick) through a real Dagster instance under ``HOME/dagster`` so `make dev` shows the runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import requests
+
+SCENARIOS = ("realistic", "planted", "null")
+QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+SIMULATOR_START_TIMEOUT_S = 60
+
+
+@dataclass
+class DemoOptions:
+    days: int = 14
+    seed: int = 7
+    scenario: str = "realistic"
+    home: Path = Path(".edge/demo")
+    simulator_args: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RunTally:
+    """What the demo's runs did, for the summary."""
+
+    runs: int = 0
+    failed_runs: list[str] = field(default_factory=list)
+    assets: set[str] = field(default_factory=set)
+    materializations: int = 0
+    checks_passed: int = 0
+    checks_failed: list[str] = field(default_factory=list)
+
+    def add(self, name: str, result) -> None:
+        self.runs += 1
+        if not result.success:
+            self.failed_runs.append(name)
+        for event in result.get_asset_materialization_events():
+            self.materializations += 1
+            self.assets.add(event.asset_key.to_user_string())
+        for evaluation in result.get_asset_check_evaluations():
+            if evaluation.passed:
+                self.checks_passed += 1
+            else:
+                key = evaluation.asset_check_key
+                self.checks_failed.append(f"{key.asset_key.to_user_string()}:{key.name}")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_simulator(options: DemoOptions, log: Callable[[str], None]) -> tuple[subprocess.Popen, str]:
+    """Start `edge-assets simulate` as a child process and wait until it answers."""
+    port = free_port()
+    ground_truth = options.home / "ground_truth" / "planted_edges.csv"
+    ground_truth.parent.mkdir(parents=True, exist_ok=True)
+    command = [
+        sys.executable, "-m", "edge_assets.cli", "simulate",
+        "--port", str(port), "--seed", str(options.seed), "--scenario", options.scenario,
+        "--days", str(options.days + 1), "--ground-truth", str(ground_truth),
+        *options.simulator_args,
+    ]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + SIMULATOR_START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the simulator exited early: {process.stderr.read().decode()[-2000:]}")
+        try:
+            if requests.get(f"{url}/health", timeout=1).ok:
+                log(f"simulator ({options.scenario}, seed {options.seed}) listening on {url}")
+                return process, url
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    process.terminate()
+    raise RuntimeError(f"the simulator did not answer on {url} within {SIMULATOR_START_TIMEOUT_S} s")
+
+
+def prepare_home(options: DemoOptions, simulator_url: str) -> None:
+    """Point the code location and the Dagster instance at the demo's home."""
+    home = options.home.resolve()
+    dagster_home = home / "dagster"
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    (dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    os.environ.update(
+        {
+            "EDGE_ENV": "local",
+            "EDGE_HOME": str(home),
+            "EDGE_SIMULATOR_URL": simulator_url,
+            "DAGSTER_HOME": str(dagster_home),
+        }
+    )
+
+
+def hour_keys(days: int, now: datetime) -> tuple[str, str]:
+    """First and last hourly partition keys of the demo's history, the current hour last."""
+    end = now.replace(minute=0, second=0, microsecond=0)
+    start = end - timedelta(days=days)
+    return start.strftime("%Y-%m-%d-%H:%M"), end.strftime("%Y-%m-%d-%H:%M")
+
+
+def run_demo(options: DemoOptions, log: Callable[[str], None] = print) -> dict:
+    """Run the demo and return its summary (also written to HOME/summary.json)."""
+    if options.scenario not in SCENARIOS:
+        raise ValueError(f"--scenario must be one of {', '.join(SCENARIOS)}")
+    started = time.monotonic()
+    options.home.mkdir(parents=True, exist_ok=True)
+    process, url = start_simulator(options, log)
+    try:
+        prepare_home(options, url)
+        summary = _materialize_everything(options, log, started)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    (options.home / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    return summary
+
+
+def _materialize_everything(options: DemoOptions, log: Callable[[str], None], started: float) -> dict:
+    # Imported here: the code location reads the environment prepare_home just set.
+    import dagster as dg
+
+    from edge_assets.definitions import build_definitions
+    from edge_assets.environment import Environment
+
+    warnings.filterwarnings("ignore", category=dg.BetaWarning)
+    warnings.filterwarnings("ignore", category=dg.PreviewWarning)
+    env = Environment.from_env()
+    defs = build_definitions(env)
+    instance = dg.DagsterInstance.get()
+    tally = RunTally()
+    first, last = hour_keys(options.days, datetime.now(UTC))
+    range_tags = {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
+    steps = [
+        ("poll sources (markets, live odds, PredictIt, scores)", ["poll_sources", "poll_scores"], {}),
+        (f"backfill hourly sources {first} .. {last} in one run", ["hourly_sources"], range_tags),
+        ("map markets to sportsbook events", ["mapping"], {}),
+        (f"backfill quotes, consensus and signals {first} .. {last}", ["hourly_pricing"], range_tags),
+        ("live tick: poll again and refresh the current hour", ["poll_sources", "mapping"], {}),
+        (f"live tick: hour {last}", ["hourly_sources", "hourly_pricing"], {"dagster/partition": last}),
+    ]
+    for i, (title, job_names, tags) in enumerate(steps, start=1):
+        step_start = time.monotonic()
+        log(f"[{i}/{len(steps)}] {title} ...")
+        for job_name in job_names:
+            job = defs.resolve_job_def(job_name)
+            partition_key = tags.get("dagster/partition")
+            run_tags = {k: v for k, v in tags.items() if k != "dagster/partition"}
+            result = job.execute_in_process(
+                instance=instance,
+                run_config=QUIET_LOGS,
+                tags={**run_tags, "edge/demo": "true"},
+                partition_key=partition_key,
+                raise_on_error=False,
+            )
+            tally.add(job_name, result)
+            status = "ok" if result.success else "FAILED"
+            log(f"      {job_name}: {status} (run {result.run_id[:8]})")
+        log(f"      done in {time.monotonic() - step_start:.1f} s (total {time.monotonic() - started:.1f} s)")
+    summary = _summarize(env, tally, options, started)
+    _print_summary(summary, log)
+    return summary
+
+
+def _summarize(env, tally: RunTally, options: DemoOptions, started: float) -> dict:
+    from edge_assets.storage.db import Warehouse
+
+    warehouse = Warehouse(url=env.database_url)
+    counts = warehouse.read_frame(
+        """
+        SELECT
+          (SELECT COUNT(DISTINCT event_id) FROM oddsapi_historical_hourly) AS events,
+          (SELECT COUNT(*) FROM markets) AS markets,
+          (SELECT COUNT(*) FROM quotes) AS quotes,
+          (SELECT COUNT(*) FROM consensus) AS consensus_rows,
+          (SELECT COUNT(*) FROM signals) AS signals,
+          (SELECT COUNT(*) FROM market_mappings WHERE status = 'mapped') AS mapped_tokens,
+          (SELECT COUNT(*) FROM quarantine) AS quarantined
+        """
+    ).iloc[0]
+    return {
+        "scenario": options.scenario,
+        "seed": options.seed,
+        "days": options.days,
+        "home": str(options.home.resolve()),
+        "database_url": _redacted_url(env.database_url),
+        "runs": tally.runs,
+        "failed_runs": tally.failed_runs,
+        "assets_materialized": len(tally.assets),
+        "materializations": tally.materializations,
+        "checks_passed": tally.checks_passed,
+        "checks_failed": len(tally.checks_failed),
+        "failed_checks": sorted(set(tally.checks_failed)),
+        **{name: int(value) for name, value in counts.items()},
+        "wall_s": round(time.monotonic() - started, 1),
+    }
+
+
+def _redacted_url(url: str) -> str:
+    """Database URL without its password, fit for a summary file."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _print_summary(summary: dict, log: Callable[[str], None]) -> None:
+    log("")
+    log(f"edge_assets demo: {summary['scenario']} world, seed {summary['seed']}, {summary['days']} days")
+    log(f"  runs               {summary['runs']} ({len(summary['failed_runs'])} failed)")
+    log(f"  assets             {summary['assets_materialized']} ({summary['materializations']} materializations)")
+    log(f"  checks             {summary['checks_passed']} passed, {summary['checks_failed']} failed")
+    for check in summary["failed_checks"]:
+        log(f"    failed: {check}")
+    log(f"  sportsbook events  {summary['events']}")
+    log(f"  polymarket markets {summary['markets']} ({summary['mapped_tokens']} tokens mapped)")
+    log(f"  quotes             {summary['quotes']}")
+    log(f"  signals            {summary['signals']}")
+    log(f"  quarantined        {summary['quarantined']}")
+    log(f"  wall time          {summary['wall_s']} s")
+    log(f"  summary            {Path(summary['home']) / 'summary.json'}")
+    log("  open the UI with   make dev")

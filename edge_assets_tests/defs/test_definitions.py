@@ -1,0 +1,64 @@
+"""The code location loads, every group is present, and the production instance config works."""
+
+from __future__ import annotations
+
+import shutil
+
+import dagster as dg
+import pytest
+from sqlalchemy.engine import make_url
+
+from edge_assets.definitions import build_definitions
+from edge_assets.environment import Environment
+from edge_assets_tests.fixtures.paths import REPO_ROOT
+
+GROUPS = {"polymarket", "oddsapi", "predictit", "mapping", "pricing", "signals"}
+
+
+@pytest.fixture
+def defs(tmp_path):
+    return build_definitions(Environment.from_env({"EDGE_HOME": str(tmp_path)}))
+
+
+def test_definitions_validate_and_show_every_group(defs):
+    dg.Definitions.validate_loadable(defs)
+    graph = defs.resolve_asset_graph()
+    groups = {graph.get(key).group_name for key in graph.get_all_asset_keys()}
+    assert groups == GROUPS
+
+
+def test_every_table_asset_has_a_schema_check(defs):
+    graph = defs.resolve_asset_graph()
+    checked = {key.asset_key for key in graph.asset_check_keys}
+    assert checked == set(graph.get_all_asset_keys())
+
+
+def test_hourly_assets_backfill_in_a_single_run(defs):
+    graph = defs.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        if node.partitions_def is not None:
+            assert node.backfill_policy == dg.BackfillPolicy.single_run(), key
+
+
+def test_production_environment_never_holds_the_api_key_in_code():
+    env = Environment.from_env({"EDGE_ENV": "production", "EDGE_DATABASE_URL": "postgresql+psycopg2://u@h/db"})
+    assert isinstance(env.odds_api_key(), dg.EnvVar)
+    assert env.venue_urls["oddsapi"] == "https://api.the-odds-api.com"
+    assert env.historical_books is False
+
+
+def test_production_dagster_yaml_runs_on_postgres(tmp_path, postgres_url, monkeypatch):
+    url = make_url(postgres_url)
+    for name, value in {
+        "EDGE_DAGSTER_PG_USER": url.username,
+        "EDGE_DAGSTER_PG_PASSWORD": url.password or "",
+        "EDGE_DAGSTER_PG_HOST": url.host,
+        "EDGE_DAGSTER_PG_DB": url.database,
+        "EDGE_DAGSTER_PG_PORT": str(url.port),
+    }.items():
+        monkeypatch.setenv(name, value)
+    shutil.copy(REPO_ROOT / "dagster.yaml", tmp_path / "dagster.yaml")
+    with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
+        assert instance.get_runs() == []
+        assert type(instance.run_storage).__name__ == "PostgresRunStorage"

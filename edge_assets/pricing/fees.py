@@ -38,12 +38,16 @@ def _schedule_value(fee_schedule: Any, key: str, default: float) -> float:
     return default if pd.isna(value) else float(value)
 
 
-def fee_per_share(price: Any, rate: float, exponent: float = 1.0) -> Any:
-    """Unrounded taker fee per share bought or sold at `price`: rate * (price * (1 - price)) ** exponent."""
-    if rate < 0 or exponent < 0:
+def fee_per_share(price: Any, rate: Any, exponent: Any = 1.0) -> Any:
+    """Unrounded taker fee per share bought or sold at `price`: rate * (price * (1 - price)) ** exponent.
+
+    `rate` and `exponent` may be scalars or arrays (one market's schedule per row).
+    """
+    rates, exponents = np.asarray(rate, dtype=float), np.asarray(exponent, dtype=float)
+    if (rates < 0).any() or (exponents < 0).any():
         raise ValueError(f"fee rate and exponent must be non-negative, got {rate} and {exponent}")
     prices = _validate_price(price)
-    return like_input(rate * (prices * (1.0 - prices)) ** exponent, price)
+    return like_input(rates * (prices * (1.0 - prices)) ** exponents, price)
 
 
 def polymarket_taker_fee(price: Any, shares: Any, fee_schedule: Any) -> Any:

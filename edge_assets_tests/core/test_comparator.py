@@ -1,0 +1,87 @@
+from datetime import UTC, datetime, timedelta
+
+import pandas as pd
+import pytest
+
+from edge_assets.comparator import SignalRule, find_signals, priced_asks
+
+HOUR = pd.Timestamp("2026-11-20 12:00", tz="UTC")
+
+
+def quotes(rows):
+    return pd.DataFrame(
+        [
+            {"quote_ts": HOUR, "venue": "polymarket", "bookmaker": "polymarket", "market_key": token,
+             "outcome": outcome, "side": side, "implied_prob": price, "size": size}
+            for token, outcome, side, price, size in rows
+        ]
+    )  # fmt: skip
+
+
+def mappings(rows):
+    return pd.DataFrame(
+        [
+            {"pm_token_id": t, "pm_market_id": m, "event_id": "ev1", "sportsbook_outcome": o, "status": s}
+            for t, m, o, s in rows
+        ]
+    )
+
+
+CONSENSUS = pd.DataFrame(
+    [
+        {"quote_ts": HOUR, "event_id": "ev1", "outcome": "Boston Celtics", "fair_prob": 0.52},
+        {"quote_ts": HOUR, "event_id": "ev1", "outcome": "Los Angeles Lakers", "fair_prob": 0.48},
+    ]
+)
+
+
+def markets(start=HOUR + timedelta(hours=5)):
+    return pd.DataFrame(
+        [
+            {"market_id": "m1", "game_start_ts": start, "fee_rate": 0.05, "fee_exponent": 1.0},
+            {"market_id": "m2", "game_start_ts": start, "fee_rate": 0.05, "fee_exponent": 1.0},
+        ]
+    )
+
+
+def run(quote_rows, mapping_rows, market_frame=None, rule=SignalRule()):
+    priced = priced_asks(quotes(quote_rows), CONSENSUS, mappings(mapping_rows), market_frame if market_frame is not None else markets())
+    return priced, find_signals(priced, rule, detected_at=datetime(2026, 11, 20, 12, 30, tzinfo=UTC))
+
+
+def test_an_ask_below_the_consensus_after_fee_is_a_signal_with_the_hour_as_created_at():
+    priced, signals = run([("t1", "Celtics", "ask", 0.45, 100.0)], [("t1", "m1", "Boston Celtics", "mapped")])
+    fee = 0.05 * 0.45 * 0.55
+    assert priced["fee"].iloc[0] == pytest.approx(fee)
+    assert len(signals) == 1
+    row = signals.iloc[0]
+    assert row["ev_after_costs"] == pytest.approx(0.52 / (0.45 + fee) - 1)
+    assert row["created_at"] == HOUR
+    assert row["fair_prob"] == pytest.approx(0.52)
+
+
+def test_a_no_token_is_priced_as_one_minus_its_team():
+    priced, signals = run([("t2", "No", "ask", 0.40, 500.0)], [("t2", "m2", "not Boston Celtics", "mapped")])
+    assert priced["fair_prob"].iloc[0] == pytest.approx(0.48)
+    assert len(signals) == 1
+
+
+@pytest.mark.parametrize(
+    ("quote", "mapping", "start"),
+    [
+        (("t1", "Celtics", "ask", 0.45, 10.0), ("t1", "m1", "Boston Celtics", "mapped"), None),  # too thin
+        (("t1", "Celtics", "ask", 0.50, 900.0), ("t1", "m1", "Boston Celtics", "mapped"), None),  # fee eats it
+        (("t1", "Celtics", "bid", 0.45, 900.0), ("t1", "m1", "Boston Celtics", "mapped"), None),  # not an ask
+        (("t1", "Celtics", "ask", 0.45, 900.0), ("t1", "m1", "Boston Celtics", "unmapped"), None),
+        (("t1", "Celtics", "ask", 0.45, 900.0), ("t1", "m1", "Boston Celtics", "mapped"), HOUR),  # in play
+    ],
+)
+def test_no_signal_without_edge_size_mapping_or_before_the_game(quote, mapping, start):
+    market_frame = markets(start) if start is not None else None
+    _, signals = run([quote], [mapping], market_frame)
+    assert signals.empty
+
+
+def test_signal_ids_are_stable_across_runs():
+    rows = ([("t1", "Celtics", "ask", 0.45, 100.0)], [("t1", "m1", "Boston Celtics", "mapped")])
+    assert run(*rows)[1]["signal_id"].tolist() == run(*rows)[1]["signal_id"].tolist()

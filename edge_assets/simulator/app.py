@@ -1,0 +1,319 @@
+"""Request routing for all venues: parameters in, (status, JSON body, headers) out. No sockets here."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from . import damage, oddsapi, polymarket, predictit
+from .faults import FaultInjector, Faults
+from .leagues import LEAGUES_BY_KEY, ODDS_REGIONS
+from .world import World
+
+NO_BOOK = {"error": "No orderbook exists for the requested token id"}
+ODDS_MARKETS = frozenset({"h2h", "spreads", "totals", "outrights"})  # only h2h carries prices here
+
+
+@dataclass
+class Response:
+    status: int
+    body: object
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class Query:
+    """Parsed query parameters (`parse_qs` shape: name -> list of values)."""
+
+    def __init__(self, params: dict[str, list[str]]):
+        self.params = params
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        values = self.params.get(name)
+        return values[-1] if values else default
+
+    def all(self, name: str) -> list[str]:
+        return self.params.get(name, [])
+
+    def flag(self, name: str) -> bool | None:
+        value = self.get(name)
+        return None if value is None else value.lower() == "true"
+
+
+class BadRequest(Exception):
+    """A client error to answer with `status` and `body`."""
+
+    def __init__(self, status: int, body: dict):
+        super().__init__(body)
+        self.status = status
+        self.body = body
+
+
+class SimulatorApp:
+    """Answers requests against one world, with one fault injector and one Odds API quota."""
+
+    def __init__(self, world: World, faults: Faults, api_key: str | None, quota: int):
+        self.world = world
+        self.faults = FaultInjector(faults)
+        self.api_key = api_key
+        self.quota = quota
+        self._used = 0
+        self._quota_lock = threading.Lock()
+
+    def handle(self, method: str, path: str, query: Query, body: bytes) -> Response:
+        if path == "/health":
+            return Response(200, {"status": "ok"})
+        route = self._route(method, path)
+        if route is None:
+            return Response(404, {"error": f"no route for {method} {path}"})
+        delay = self.faults.delay()
+        if delay:
+            time.sleep(delay)
+        failure = self.faults.failure()
+        if failure is not None:
+            status, headers = failure
+            return Response(status, {"error": "simulated failure", "status": status}, headers)
+        try:
+            return route(path, query, body)
+        except BadRequest as error:
+            return Response(error.status, error.body)
+
+    def _route(self, method: str, path: str):
+        if method == "GET":
+            if path == "/markets":
+                return self._gamma_markets
+            if path == "/events":
+                return self._gamma_events
+            if path == "/book":
+                return self._book
+            if path in ("/api/marketdata/all/", "/api/marketdata/all"):
+                return self._predictit
+            if path.startswith("/v4/"):
+                return self._odds_api
+        if method == "POST" and path == "/books":
+            return self._books
+        return None
+
+    # --- Polymarket ---------------------------------------------------------------------------
+
+    def _page(self, query: Query) -> tuple[int, int]:
+        try:
+            limit = int(query.get("limit", "100"))
+            offset = int(query.get("offset", "0"))
+        except ValueError as error:
+            raise BadRequest(422, {"error": "limit and offset must be integers"}) from error
+        if limit < 0 or offset < 0:
+            raise BadRequest(422, {"error": "limit and offset must not be negative"})
+        return min(limit, polymarket.GAMMA_MAX_LIMIT), offset
+
+    def _gamma_markets(self, path: str, query: Query, body: bytes) -> Response:
+        limit, offset = self._page(query)
+        now_ts = self.world.now_ts()
+        ids, slugs = set(query.all("id")), set(query.all("slug"))
+        active, closed = query.flag("active"), query.flag("closed")
+        selected = []
+        for market in polymarket.listed_markets(self.world, now_ts):
+            is_closed = polymarket.market_state(self.world, market, now_ts) == "closed"
+            if (ids and market.market_id not in ids) or (slugs and market.slug not in slugs):
+                continue
+            if (closed is not None and is_closed != closed) or active is False:
+                continue  # every listed market is active, as on Gamma
+            selected.append(market)
+        payload = [polymarket.gamma_market(self.world, m, now_ts) for m in selected[offset : offset + limit]]
+        for market in payload:
+            damage.gamma_market(market, self.faults)
+        return Response(200, payload)
+
+    def _gamma_events(self, path: str, query: Query, body: bytes) -> Response:
+        limit, offset = self._page(query)
+        now_ts = self.world.now_ts()
+        ids, slugs = set(query.all("id")), set(query.all("slug"))
+        active, closed = query.flag("active"), query.flag("closed")
+        grouped: dict[str, list] = {}
+        for market in polymarket.listed_markets(self.world, now_ts):
+            grouped.setdefault(market.pm_event_id, []).append(market)
+        events = []
+        for event_id in sorted(grouped, key=int):
+            markets = grouped[event_id]
+            event_closed = all(polymarket.market_state(self.world, m, now_ts) == "closed" for m in markets)
+            slug = polymarket.gamma_event_header(self.world, markets[0], now_ts)["slug"]
+            if (ids and event_id not in ids) or (slugs and slug not in slugs):
+                continue
+            if (closed is not None and event_closed != closed) or active is False:
+                continue
+            events.append(markets)
+        payload = [
+            polymarket.gamma_event(self.world, markets, now_ts) for markets in events[offset : offset + limit]
+        ]
+        for event in payload:
+            for market in event["markets"]:
+                damage.gamma_market(market, self.faults)
+        return Response(200, payload)
+
+    def _book_instant(self, query: Query) -> float:
+        value = query.get("ts")
+        if value is None:
+            return self.world.now_ts()
+        try:
+            return float(value)
+        except ValueError as error:
+            raise BadRequest(400, {"error": "ts must be unix seconds"}) from error
+
+    def _book(self, path: str, query: Query, body: bytes) -> Response:
+        token = query.get("token_id")
+        if not token:
+            raise BadRequest(400, {"error": "Invalid token id"})
+        instant = self._book_instant(query)
+        book = polymarket.clob_book(self.world, token, instant, self.world.history_start_ts())
+        if book is None:
+            return Response(404, NO_BOOK)
+        damage.clob_book(book, self.faults)
+        return Response(200, book)
+
+    def _books(self, path: str, query: Query, body: bytes) -> Response:
+        try:
+            requested = json.loads(body or b"null")
+            tokens = [str(item["token_id"]) for item in requested]
+        except (ValueError, TypeError, KeyError) as error:
+            raise BadRequest(400, {"error": 'body must be a JSON list of {"token_id": ...}'}) from error
+        instant = self._book_instant(query)
+        history_start = self.world.history_start_ts()
+        books = []
+        for token in tokens:
+            book = polymarket.clob_book(self.world, token, instant, history_start)
+            if book is not None:  # unknown or closed tokens are left out, as on the CLOB
+                damage.clob_book(book, self.faults)
+                books.append(book)
+        return Response(200, books)
+
+    # --- PredictIt ----------------------------------------------------------------------------
+
+    def _predictit(self, path: str, query: Query, body: bytes) -> Response:
+        now_ts = self.world.now_ts()
+        payload = predictit.marketdata_all(self.world.seed, now_ts)
+        for market in payload["markets"]:
+            damage.predictit_market(market, self.faults, lambda ago: predictit.eastern_stamp(now_ts - ago))
+        return Response(200, payload)
+
+    # --- The Odds API -------------------------------------------------------------------------
+
+    def _odds_api(self, path: str, query: Query, body: bytes) -> Response:
+        parts = path.strip("/").split("/")
+        try:
+            self._check_key(query)
+            if parts == ["v4", "sports"]:
+                return self._charged(0, oddsapi.sports())
+            if len(parts) == 4 and parts[:2] == ["v4", "sports"] and parts[3] in ("odds", "scores"):
+                league = self._league(parts[2])
+                if parts[3] == "odds":
+                    return self._live_odds(league, query)
+                return self._scores(league, query)
+            if len(parts) == 5 and parts[:3] == ["v4", "historical", "sports"] and parts[4] == "odds":
+                return self._historical_odds(self._league(parts[3]), query)
+        except BadRequest as error:
+            return self._charged(0, error.body, error.status)
+        return self._charged(0, {"message": "Route not found", "error_code": "NOT_FOUND"}, 404)
+
+    def _check_key(self, query: Query) -> None:
+        key = query.get("apiKey")
+        if not key:
+            raise BadRequest(
+                401,
+                {
+                    "message": "API key is missing. Pass it as the apiKey query parameter.",
+                    "error_code": "MISSING_KEY",
+                },
+            )
+        if self.api_key is not None and key != self.api_key:
+            raise BadRequest(401, {"message": "API key is not valid.", "error_code": "INVALID_KEY"})
+
+    def _league(self, sport_key: str):
+        league = LEAGUES_BY_KEY.get(sport_key)
+        if league is None:
+            raise BadRequest(404, {"message": f"Unknown sport: {sport_key}", "error_code": "UNKNOWN_SPORT"})
+        return league
+
+    def _odds_params(self, query: Query) -> tuple[set[str], list[str], str, set[str] | None]:
+        regions = {r for r in (query.get("regions") or "").split(",") if r}
+        if not regions or not regions <= ODDS_REGIONS:
+            raise BadRequest(
+                422,
+                {
+                    "message": f"Invalid regions; use a comma list of {sorted(ODDS_REGIONS)}",
+                    "error_code": "INVALID_REGION",
+                },
+            )
+        markets = [m for m in (query.get("markets") or "h2h").split(",") if m]
+        if not set(markets) <= ODDS_MARKETS:
+            raise BadRequest(
+                422, {"message": f"Invalid markets: {','.join(markets)}", "error_code": "INVALID_MARKET"}
+            )
+        odds_format = query.get("oddsFormat", "decimal")
+        if odds_format not in oddsapi.ODDS_FORMATS:
+            raise BadRequest(
+                422,
+                {"message": "oddsFormat must be american or decimal", "error_code": "INVALID_ODDS_FORMAT"},
+            )
+        wanted = {b for b in (query.get("bookmakers") or "").split(",") if b} or None
+        return regions, markets, odds_format, wanted
+
+    def _live_odds(self, league, query: Query) -> Response:
+        regions, markets, odds_format, wanted = self._odds_params(query)
+        event_ids = {e for e in (query.get("eventIds") or "").split(",") if e} or None
+        events = oddsapi.odds_events(
+            self.world, league, self.world.now_ts(), regions, odds_format, wanted, event_ids
+        )
+        for event in events:
+            damage.odds_event(event, self.faults)
+        return self._charged(len(markets) * len(regions), events)
+
+    def _historical_odds(self, league, query: Query) -> Response:
+        regions, markets, odds_format, wanted = self._odds_params(query)
+        try:
+            date_ts = datetime.fromisoformat((query.get("date") or "").replace("Z", "+00:00")).timestamp()
+        except ValueError as error:
+            raise BadRequest(
+                422,
+                {
+                    "message": "date must be an ISO 8601 timestamp, e.g. 2026-01-01T12:00:00Z",
+                    "error_code": "INVALID_HISTORICAL_TIMESTAMP",
+                },
+            ) from error
+        payload = oddsapi.historical_odds(
+            self.world, league, date_ts, self.world.now_ts(), regions, odds_format, wanted
+        )
+        for event in payload["data"]:
+            damage.odds_event(event, self.faults)
+        return self._charged(10 * len(markets) * len(regions), payload)
+
+    def _scores(self, league, query: Query) -> Response:
+        days_from = query.get("daysFrom")
+        if days_from is not None and days_from not in ("1", "2", "3"):
+            raise BadRequest(
+                422, {"message": "daysFrom must be 1, 2 or 3", "error_code": "INVALID_DAYS_FROM"}
+            )
+        rows = oddsapi.scores(self.world, league, self.world.now_ts(), int(days_from) if days_from else None)
+        for row in rows:
+            damage.score_row(row, self.faults)
+        return self._charged(2 if days_from else 1, rows)
+
+    def _charged(self, cost: int, body: object, status: int = 200) -> Response:
+        """Charge `cost` against the quota (only for successful calls) and add the usage headers."""
+        with self._quota_lock:
+            if status == 200 and self._used + cost > self.quota:
+                status, cost = 429, 0
+                body = {
+                    "message": "Usage quota has been reached. Upgrade your plan or wait for the reset.",
+                    "error_code": "OUT_OF_USAGE_CREDITS",
+                }
+            if status != 200:
+                cost = 0
+            self._used += cost
+            headers = {
+                "x-requests-remaining": str(max(self.quota - self._used, 0)),
+                "x-requests-used": str(self._used),
+                "x-requests-last": str(cost),
+            }
+        return Response(status, body, headers)

@@ -1,0 +1,655 @@
+"""The simulated market world: games, their true probabilities, and every venue's prices.
+
+The world is a pure function of (seed, scenario) and absolute time. Each UTC day's schedule comes
+from a generator seeded by (seed, day, league) and each game's price path from (seed, game key), so
+two simulators started hours apart with one seed serve the same world; `days` and `now` only decide
+which part of it is visible. Time inside the world is counted in whole minutes since the epoch:
+truths, book spreads and sportsbook quotes are constant within a minute.
+
+Truth model: a game's result is the sign of a latent Gaussian X = m + W. Before the game the mean m
+drifts slowly; during the game W is a Brownian motion on [0, 1] and P(home wins) = Phi((m + W_t - c) /
+sqrt(1 - t)), a martingale that converges to the result it is drawn with. Soccer adds a draw band
+|X| < c.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+
+from . import politics
+from .leagues import BOOKMAKERS, EPL, LEAGUES, MLB, NBA, NFL, NHL, Bookmaker, League, Team
+from .randomness import generator, hex_id, mix64, norm_cdf, token_id, uniform
+
+SCENARIOS = ("realistic", "planted", "null")
+
+MINUTES_PER_DAY = 24 * 60
+PRE_GAME_DRIFT = 0.0023  # latent sd per minute before the game: about 0.15 over three days
+OPEN_LEAD_MIN = (60 * 60, 96 * 60)  # markets and sportsbooks open this long before the game
+RESOLVE_DELAY_MIN = (60, 180)  # Polymarket resolves this long after the final whistle
+POLYMARKET_SHARE = 0.85  # share of games with a Polymarket market
+PLANT_PROBABILITY = 0.3  # chance that a Polymarket market gets a planted window
+PLANT_GAP = (0.025, 0.07)  # planted ask below the truth by this much (then floored to a tick)
+PLANT_EDGE_BOUNDS = (0.02, 0.08)  # the window ends once the truth leaves this band above the ask
+PLANT_MINUTES = (10, 120)
+BOOK_NOISE_BLOCK_MIN = 30  # a sportsbook's error against the truth is redrawn this often
+SPREAD_BLOCK_MIN = 5  # Polymarket quotes keep their spread for this long
+DEPTH_BLOCK_MIN = 15  # resting sizes are redrawn this often
+REALISTIC_NOISE_PERIODS_MIN = (47, 131, 313)  # Polymarket's mispricing waves in `realistic`
+REALISTIC_NOISE_AMPLITUDE = 0.1  # logit amplitude per wave: a few points of error at 50%
+_SPREAD_TICKS = (0, 0, 1, 2)  # extra ticks between the truth and the touch, mostly none
+POLITICAL_CREATED = datetime(2025, 1, 15, 16, 0, tzinfo=UTC)
+MARGIN_SCALE = {
+    NFL.sport_key: 10.0,
+    NBA.sport_key: 12.0,
+    NHL.sport_key: 1.5,
+    MLB.sport_key: 2.5,
+    EPL.sport_key: 1.2,
+}
+
+
+@dataclass(frozen=True)
+class PlantedWindow:
+    """A stale resting offer: token `token_index` can be bought at `ask_ticks` cents below the truth."""
+
+    token_index: int
+    start_min: int
+    end_min: int  # exclusive
+    ask_ticks: int
+    size: float
+    true_prob: float  # truth at the window's start
+
+
+@dataclass
+class PolymarketMarket:
+    """A binary Polymarket market; token 1 is the complement of token 0 and its book mirrors it."""
+
+    key: int
+    market_id: str
+    pm_event_id: str
+    condition_id: str
+    question: str
+    slug: str
+    outcomes: tuple[str, str]
+    token_ids: tuple[str, str]
+    neg_risk: bool
+    group_item_title: str
+    fee_rate: float
+    created_min: int
+    game: Game | None = None
+    truth_row: int = 0  # row of the game's probabilities that token 0 pays on
+    contract_id: int | None = None  # political markets: the PredictIt contract it mirrors
+    windows: list[PlantedWindow] = field(default_factory=list)
+
+
+@dataclass
+class GamePath:
+    """A game's simulated trajectory, on a one-minute grid from its open to its resolution."""
+
+    probs: np.ndarray  # (outcomes, minutes): rows in `Game.outcome_names` order
+    winner: int  # row of the winning outcome
+    final_scores: tuple[int, int]  # (home, away)
+    book_noise: np.ndarray  # (bookmakers, noise blocks, outcomes): logit error of each book
+
+
+@dataclass
+class Game:
+    """One scheduled game, as the sportsbooks and Polymarket list it."""
+
+    key: int
+    league: League
+    home: Team
+    away: Team
+    start_min: int
+    end_min: int
+    open_min: int
+    resolve_min: int
+    event_id: str
+    pm_home: str
+    pm_away: str
+    markets: list[PolymarketMarket] = field(default_factory=list)
+
+    @property
+    def outcome_names(self) -> list[str]:
+        names = [self.home.full, self.away.full]
+        return names + ["Draw"] if self.league.three_way else names
+
+
+def minute_of(ts: float) -> int:
+    """The world minute containing unix time `ts`."""
+    return int(math.floor(ts / 60))
+
+
+def iso_z(ts: float) -> str:
+    """ISO 8601 UTC with a Z and whole seconds, as Gamma and The Odds API write instants."""
+    return datetime.fromtimestamp(int(ts), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class World:
+    """A deterministic market world; see the module docstring."""
+
+    def __init__(self, seed: int, scenario: str = "realistic", days: int = 14, now: datetime | None = None):
+        if scenario not in SCENARIOS:
+            raise ValueError(f"unknown scenario {scenario!r}; expected one of {', '.join(SCENARIOS)}")
+        if days < 1:
+            raise ValueError("days must be at least 1")
+        if now is not None and now.tzinfo is None:
+            now = now.replace(tzinfo=UTC)
+        self.seed = seed
+        self.scenario = scenario
+        self.days = days
+        self._pinned_now = now
+        self._lock = threading.RLock()
+        self._days: dict[int, list[Game]] = {}
+        self._paths: dict[int, GamePath] = {}
+        self._tokens: dict[str, tuple[PolymarketMarket, int]] = {}
+        self.political_markets = self._political_markets()
+        for market in self.political_markets:
+            self._index(market)
+
+    # --- time -------------------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        """The world's current instant: the pinned `now`, else the wall clock."""
+        return self._pinned_now or datetime.now(UTC)
+
+    def now_ts(self) -> float:
+        return self.now().timestamp()
+
+    def history_start_ts(self, now_ts: float | None = None) -> float:
+        """The earliest instant served: `days` before now."""
+        return (self.now_ts() if now_ts is None else now_ts) - self.days * 86400
+
+    # --- schedule ---------------------------------------------------------------------------
+
+    def games_on_day(self, day: int) -> list[Game]:
+        """Games starting on UTC day `day` (days since the epoch), generated once and cached."""
+        with self._lock:
+            games = self._days.get(day)
+            if games is None:
+                games = [game for league in LEAGUES for game in self._schedule(league, day)]
+                for game in games:
+                    for market in game.markets:
+                        self._index(market)
+                self._days[day] = games
+            return games
+
+    def games_overlapping(self, start_min: int, end_min: int) -> list[Game]:
+        """Games whose listed life [open, resolve] intersects [start_min, end_min]."""
+        first_day = (start_min - RESOLVE_DELAY_MIN[1] - 300) // MINUTES_PER_DAY
+        last_day = (end_min + OPEN_LEAD_MIN[1]) // MINUTES_PER_DAY + 1
+        return [
+            game
+            for day in range(first_day, last_day + 1)
+            for game in self.games_on_day(day)
+            if game.open_min <= end_min and game.resolve_min >= start_min
+        ]
+
+    def served_games(self, now_ts: float | None = None) -> list[Game]:
+        """Games visible in the served history window [now - days, now]."""
+        now_ts = self.now_ts() if now_ts is None else now_ts
+        return self.games_overlapping(minute_of(self.history_start_ts(now_ts)), minute_of(now_ts))
+
+    def _schedule(self, league: League, day: int) -> list[Game]:
+        rng = generator(self.seed, day, LEAGUES.index(league), 1)
+        weekday = (day + 3) % 7  # 1970-01-01 was a Thursday; Monday is 0
+        slots = _day_slots(league, weekday, rng)
+        order = rng.permutation(len(league.teams))
+        games = []
+        seen_pairs = set()
+        for index, (minute_of_day, pair) in enumerate(slots):
+            home, away = league.teams[order[2 * pair]], league.teams[order[2 * pair + 1]]
+            if mix64(self.seed, day, pair) % 2:
+                home, away = away, home
+            key = day * 1000 + LEAGUES.index(league) * 100 + index
+            start_min = day * MINUTES_PER_DAY + minute_of_day
+            games.append(self._game(league, key, start_min, home, away, rematch=pair in seen_pairs))
+            seen_pairs.add(pair)
+        return games
+
+    def _game(self, league: League, key: int, start_min: int, home: Team, away: Team, rematch: bool) -> Game:
+        """A game and its Polymarket markets; `rematch` marks a doubleheader's second game."""
+        rng = generator(self.seed, key, 2)
+        duration = int(league.duration_min + rng.integers(-15, 16))
+        end_min = start_min + duration
+        open_min = start_min - int(rng.integers(*OPEN_LEAD_MIN))
+        resolve_min = end_min + int(rng.integers(*RESOLVE_DELAY_MIN))
+        style = rng.random()
+        pm_home, pm_away = (_short_name(home, style), _short_name(away, style))
+        game = Game(
+            key,
+            league,
+            home,
+            away,
+            start_min,
+            end_min,
+            open_min,
+            resolve_min,
+            hex_id(f"{self.seed}:game:{key}", 16),
+            pm_home,
+            pm_away,
+        )
+        if rng.random() < POLYMARKET_SHARE:
+            created_min = open_min + int(rng.integers(0, 90))
+            game.markets = self._game_markets(game, created_min, rematch)
+        return game
+
+    def _game_markets(self, game: Game, created_min: int, rematch: bool) -> list[PolymarketMarket]:
+        league = game.league
+        date = datetime.fromtimestamp(game.start_min * 60, UTC).strftime("%Y-%m-%d")
+        base_slug = f"{league.slug}-{game.away.abbr.lower()}-{game.home.abbr.lower()}-{date}"
+        if league.three_way:
+            base_slug = f"{league.slug}-{game.home.abbr.lower()}-{game.away.abbr.lower()}-{date}"
+        if rematch:
+            base_slug += "-game-2"
+        pm_event_id = str(game.key)
+        if not league.three_way:
+            specs = [
+                (
+                    f"{game.pm_away} vs. {game.pm_home}",
+                    base_slug,
+                    (game.pm_away, game.pm_home),
+                    1,
+                    f"{game.pm_away} vs. {game.pm_home}",
+                    False,
+                )
+            ]
+        else:
+            draw = f"Draw ({game.pm_home} vs. {game.pm_away})"
+            specs = [
+                (
+                    f"Will {game.pm_home} win on {date}?",
+                    f"{base_slug}-{game.home.abbr.lower()}",
+                    ("Yes", "No"),
+                    0,
+                    game.pm_home,
+                    True,
+                ),
+                (
+                    f"Will {game.pm_home} vs. {game.pm_away} end in a draw?",
+                    f"{base_slug}-draw",
+                    ("Yes", "No"),
+                    2,
+                    draw,
+                    True,
+                ),
+                (
+                    f"Will {game.pm_away} win on {date}?",
+                    f"{base_slug}-{game.away.abbr.lower()}",
+                    ("Yes", "No"),
+                    1,
+                    game.pm_away,
+                    True,
+                ),
+            ]
+        markets = []
+        for index, (question, slug, outcomes, row, group_title, neg_risk) in enumerate(specs):
+            key = game.key * 4 + index
+            label = f"{self.seed}:market:{key}"
+            markets.append(
+                PolymarketMarket(
+                    key=key,
+                    market_id=str(key),
+                    pm_event_id=pm_event_id,
+                    condition_id="0x" + hex_id(label, 32),
+                    question=question,
+                    slug=slug,
+                    outcomes=outcomes,
+                    token_ids=(token_id(label + ":0"), token_id(label + ":1")),
+                    neg_risk=neg_risk,
+                    group_item_title=group_title,
+                    fee_rate=league.fee_rate,
+                    created_min=created_min,
+                    game=game,
+                    truth_row=row,
+                )
+            )
+        return markets
+
+    def _political_markets(self) -> list[PolymarketMarket]:
+        created_min = minute_of(POLITICAL_CREATED.timestamp())
+        markets = []
+        for index, (contract_id, question, slug, neg_risk) in enumerate(politics.POLYMARKET_MIRRORS):
+            key = 500_000 + index
+            label = f"{self.seed}:political:{contract_id}"
+            group = contract_id // 100
+            markets.append(
+                PolymarketMarket(
+                    key=key,
+                    market_id=str(key),
+                    pm_event_id=str(90_000 + group),
+                    condition_id="0x" + hex_id(label, 32),
+                    question=question,
+                    slug=slug,
+                    outcomes=("Yes", "No"),
+                    token_ids=(token_id(label + ":0"), token_id(label + ":1")),
+                    neg_risk=neg_risk,
+                    group_item_title=question,
+                    fee_rate=0.0,
+                    created_min=created_min,
+                    contract_id=contract_id,
+                )
+            )
+        return markets
+
+    def _index(self, market: PolymarketMarket) -> None:
+        for index, token in enumerate(market.token_ids):
+            self._tokens[token] = (market, index)
+
+    # --- truth ------------------------------------------------------------------------------
+
+    def path(self, game: Game) -> GamePath:
+        """The game's price path, generated on first use (with its planted windows) and cached."""
+        with self._lock:
+            path = self._paths.get(game.key)
+            if path is None:
+                path = self._paths[game.key] = self._simulate(game)
+                for index, market in enumerate(game.markets):
+                    market.windows = self._plant(game, path, market, index)
+            return path
+
+    def _simulate(self, game: Game) -> GamePath:
+        league = game.league
+        rng = generator(self.seed, game.key, 3)
+        minutes = game.resolve_min - game.open_min + 1
+        pre = game.start_min - game.open_min
+        duration = game.end_min - game.start_min
+        latent = np.empty(minutes)
+        scale = np.zeros(minutes)
+        mean0 = league.home_edge + rng.normal(0.0, league.strength_sd)
+        latent[: pre + 1] = mean0 + np.concatenate(([0.0], np.cumsum(rng.normal(0.0, PRE_GAME_DRIFT, pre))))
+        scale[: pre + 1] = 1.0
+        in_game = slice(pre + 1, pre + duration + 1)
+        latent[in_game] = latent[pre] + np.cumsum(rng.normal(0.0, math.sqrt(1.0 / duration), duration))
+        scale[in_game] = np.sqrt(1.0 - np.arange(1, duration + 1) / duration)
+        final = latent[pre + duration]
+        latent[pre + duration + 1 :] = final
+        draw_band = _draw_band(league)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            home = np.where(scale > 0, norm_cdf((latent - draw_band) / scale), (latent > draw_band) * 1.0)
+            away = np.where(scale > 0, norm_cdf((-latent - draw_band) / scale), (latent < -draw_band) * 1.0)
+        if league.three_way:
+            probs = np.vstack([home, away, np.clip(1.0 - home - away, 0.0, 1.0)])
+            winner = 0 if final > draw_band else 1 if final < -draw_band else 2
+        else:
+            probs = np.vstack([home, 1.0 - home])
+            winner = 0 if final > 0 else 1
+        blocks = minutes // BOOK_NOISE_BLOCK_MIN + 1
+        noise_sd = np.array([book.noise_sd for book in BOOKMAKERS])[:, None, None]
+        book_noise = rng.normal(0.0, 1.0, (len(BOOKMAKERS), blocks, probs.shape[0])) * noise_sd
+        return GamePath(probs, winner, _final_scores(league, winner, abs(final), rng), book_noise)
+
+    def _plant(self, game: Game, path: GamePath, market: PolymarketMarket, index: int) -> list[PlantedWindow]:
+        """Draw the market's planted window (used only by the `planted` scenario)."""
+        rng = generator(self.seed, market.key, 4)
+        if rng.random() >= PLANT_PROBABILITY:
+            return []
+        token_index = int(rng.integers(0, 2))
+        length = int(rng.integers(PLANT_MINUTES[0], PLANT_MINUTES[1] + 1))
+        start = int(rng.integers(market.created_min + 30, game.start_min - length - 5))
+        token_probs = path.probs[market.truth_row]
+        if token_index == 1:
+            token_probs = 1.0 - token_probs
+        p_start = float(token_probs[start - game.open_min])
+        ask_ticks = math.floor((p_start - rng.uniform(*PLANT_GAP)) * 100)
+        if not 1 <= ask_ticks <= 97:
+            return []
+        edges = token_probs[start - game.open_min : start - game.open_min + length] - ask_ticks / 100
+        inside = (edges >= PLANT_EDGE_BOUNDS[0]) & (edges <= PLANT_EDGE_BOUNDS[1])
+        length = int(np.argmin(inside)) if not inside.all() else length  # stop where the edge leaves the band
+        if length < PLANT_MINUTES[0]:
+            return []
+        size = float(np.round(rng.uniform(200, 3000), 2))
+        return [PlantedWindow(token_index, start, start + length, ask_ticks, size, p_start)]
+
+    def token(self, token_id_: str) -> tuple[PolymarketMarket, int] | None:
+        """The market and outcome index of a token id served in the history window, if any."""
+        with self._lock:
+            found = self._tokens.get(token_id_)
+        if found is None:
+            self.served_games()  # generate the served days, then look again
+            with self._lock:
+                found = self._tokens.get(token_id_)
+        return found
+
+    def truth0(self, market: PolymarketMarket, minute: int) -> float:
+        """True probability that token 0 of `market` pays out, at `minute`."""
+        if market.contract_id is not None:
+            contract = politics.contracts()[market.contract_id]
+            return politics.market_truths(self.seed, contract.market_id, minute)[market.contract_id]
+        game = market.game
+        probs = self.path(game).probs[market.truth_row]
+        return float(probs[min(max(minute, game.open_min), game.resolve_min) - game.open_min])
+
+    def true_prob(self, token_id_: str, ts: datetime | float) -> float:
+        """True probability that the token pays out at instant `ts` (datetime or unix seconds)."""
+        found = self.token(token_id_)
+        if found is None:
+            raise KeyError(f"unknown token id {token_id_}")
+        market, index = found
+        seconds = ts.timestamp() if isinstance(ts, datetime) else ts
+        truth = self.truth0(market, minute_of(seconds))
+        return truth if index == 0 else 1.0 - truth
+
+    def game_probs(self, game: Game, minute: int) -> np.ndarray:
+        """True probabilities of the game's outcomes (in `outcome_names` order) at `minute`."""
+        index = min(max(minute, game.open_min), game.resolve_min) - game.open_min
+        return self.path(game).probs[:, index]
+
+    # --- Polymarket books -------------------------------------------------------------------
+
+    def top_of_book(self, market: PolymarketMarket, minute: int) -> tuple[int, int, PlantedWindow | None]:
+        """Token 0's best bid and ask in cents at `minute` (outside 1..99 means no order there),
+        and the planted window in force, if any."""
+        truth = self.truth0(market, minute)
+        spread_draw = mix64(self.seed, market.key, minute // SPREAD_BLOCK_MIN)
+        if self.scenario == "realistic":
+            clipped = min(max(truth, 1e-4), 1 - 1e-4)
+            logit = math.log(clipped / (1 - clipped)) + self._pricing_error(market, minute)
+            belief = 1 / (1 + math.exp(-logit))
+            ask = math.ceil(belief * 100) + spread_draw % 2
+            bid = math.floor(belief * 100) - (spread_draw >> 8) % 2
+        else:
+            # Ask at or above the truth and bid at or below it: no mispricing beyond the spread.
+            ask = math.ceil(truth * 100) + _SPREAD_TICKS[spread_draw % 4]
+            bid = math.floor(truth * 100) - _SPREAD_TICKS[(spread_draw >> 8) % 4]
+        bid = min(bid, ask - 1)
+        window = self.active_window(market, minute)
+        if window is not None:
+            if window.token_index == 0:
+                ask = window.ask_ticks
+                bid = min(bid, ask - 1)
+            else:  # token 1's cheap ask is token 0's rich bid
+                bid = 100 - window.ask_ticks
+                ask = max(ask, bid + 1)
+        return bid, ask, window
+
+    def active_window(self, market: PolymarketMarket, minute: int) -> PlantedWindow | None:
+        if self.scenario != "planted" or market.game is None:
+            return None
+        self.path(market.game)
+        return next((w for w in market.windows if w.start_min <= minute < w.end_min), None)
+
+    def _pricing_error(self, market: PolymarketMarket, minute: int) -> float:
+        """Polymarket's mean-reverting logit error in `realistic`: slow seeded waves."""
+        total = 0.0
+        for k, period in enumerate(REALISTIC_NOISE_PERIODS_MIN):
+            phase = 2 * math.pi * uniform(self.seed, market.key, k, 5)
+            total += REALISTIC_NOISE_AMPLITUDE * math.sin(2 * math.pi * minute / period + phase)
+        return total
+
+    def book_levels(
+        self, market: PolymarketMarket, token_index: int, minute: int
+    ) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
+        """A token's (bids, asks) as (cents, size) lists, best first."""
+        bid0, ask0, window = self.top_of_book(market, minute)
+        depth_block = minute // DEPTH_BLOCK_MIN
+        shape = mix64(self.seed, market.key, depth_block, 6)
+        bid_levels, ask_levels = 5 + shape % 8, 5 + (shape >> 8) % 8
+        asks0 = [
+            (ask0 + i, self._size(market, depth_block, 1, i))
+            for i in range(ask_levels)
+            if 1 <= ask0 + i <= 99
+        ]
+        bids0 = [
+            (bid0 - i, self._size(market, depth_block, 0, i))
+            for i in range(bid_levels)
+            if 1 <= bid0 - i <= 99
+        ]
+        if window is not None:
+            # the planted offer is real depth: hundreds to thousands of shares at that price
+            if window.token_index == 0 and asks0:
+                asks0[0] = (asks0[0][0], window.size)
+            elif window.token_index == 1 and bids0:
+                bids0[0] = (bids0[0][0], window.size)
+        if token_index == 0:
+            return bids0, asks0
+        return [(100 - price, size) for price, size in asks0], [(100 - price, size) for price, size in bids0]
+
+    def _size(self, market: PolymarketMarket, depth_block: int, side: int, level: int) -> float:
+        """Resting size: log-uniform between 10 and 5,000 shares, thinner at the touch."""
+        draw = uniform(self.seed, market.key, depth_block, side, level, 7)
+        size = math.exp(math.log(10) + draw * math.log(500)) * (0.4 if level == 0 else 1.0)
+        return round(max(size, 5.0), 2) if draw > 0.3 else float(round(size))
+
+    # --- sportsbooks and scores -------------------------------------------------------------
+
+    def bookmaker_quotes(self, game: Game, ts: float) -> list[tuple[Bookmaker, float, list[int]]]:
+        """Each bookmaker's American h2h prices (outcome_names order) and last update at `ts`."""
+        minute = minute_of(ts)
+        path = self.path(game)
+        quotes = []
+        for book_index, book in enumerate(BOOKMAKERS):
+            seen = minute - book.lag_min  # the book reacts to the truth late
+            if seen < game.open_min:
+                continue
+            column = seen - game.open_min
+            probs = np.clip(path.probs[:, column], 0.01, 0.99)
+            noisy = probs * np.exp(path.book_noise[book_index, column // BOOK_NOISE_BLOCK_MIN])
+            implied = noisy / noisy.sum() * (1.0 + book.vig)
+            prices = [american_from_decimal(1.0 / q) for q in implied]
+            updated = minute * 60 - mix64(self.seed, game.key, book_index, minute) % 45
+            quotes.append((book, float(max(updated, game.open_min * 60)), prices))
+        return quotes
+
+    def score_state(self, game: Game, minute: int) -> tuple[bool, tuple[int, int] | None]:
+        """(completed, (home, away) score or None before the start) at `minute`."""
+        if minute < game.start_min:
+            return False, None
+        final = self.path(game).final_scores
+        if minute >= game.end_min:
+            return True, final
+        fraction = (minute - game.start_min) / (game.end_min - game.start_min)
+        return False, (int(final[0] * fraction), int(final[1] * fraction))
+
+    # --- ground truth -----------------------------------------------------------------------
+
+    def planted_edges(self) -> pd.DataFrame:
+        """Planted windows overlapping the served history [now - days, now] (empty unless `planted`)."""
+        columns = ["pm_market_id", "pm_token_id", "outcome", "start_ts", "end_ts", "true_prob", "pm_best_ask"]
+        if self.scenario != "planted":
+            return pd.DataFrame(columns=columns)
+        now_ts = self.now_ts()
+        start_min, end_min = minute_of(self.history_start_ts(now_ts)), minute_of(now_ts)
+        rows = []
+        for game in self.served_games(now_ts):
+            self.path(game)
+            for market in game.markets:
+                for window in market.windows:
+                    if window.end_min > start_min and window.start_min <= end_min:
+                        rows.append(
+                            {
+                                "pm_market_id": market.market_id,
+                                "pm_token_id": market.token_ids[window.token_index],
+                                "outcome": market.outcomes[window.token_index],
+                                "start_ts": iso_z(window.start_min * 60),
+                                "end_ts": iso_z(window.end_min * 60),
+                                "true_prob": round(window.true_prob, 6),
+                                "pm_best_ask": window.ask_ticks / 100,
+                            }
+                        )
+        return pd.DataFrame(rows, columns=columns).sort_values(["start_ts", "pm_token_id"], ignore_index=True)
+
+
+def american_from_decimal(decimal_odds: float) -> int:
+    """American odds (integer) for decimal odds."""
+    if decimal_odds >= 2.0:
+        return int(round((decimal_odds - 1.0) * 100))
+    return -int(round(100.0 / (decimal_odds - 1.0)))
+
+
+def decimal_from_american(american: int) -> float:
+    """Decimal odds, rounded to cents as The Odds API prints them."""
+    value = 1 + american / 100 if american > 0 else 1 + 100 / -american
+    return round(value, 2)
+
+
+def _draw_band(league: League) -> float:
+    # |X| < 0.32 under X ~ N(0, 1) is a 25% draw: about the Premier League's draw rate
+    return 0.32 if league.three_way else 0.0
+
+
+def _short_name(team: Team, style: float) -> str:
+    """How Polymarket names a team in one game: nickname mostly, sometimes city or abbreviation."""
+    if style < 0.75 or (style < 0.88 and team.city is None):
+        return team.nickname
+    if style < 0.88:
+        return team.city
+    return team.abbr
+
+
+def _final_scores(league: League, winner: int, strength: float, rng: np.random.Generator) -> tuple[int, int]:
+    """Final (home, away) score consistent with the winner; margins grow with how clear the result is."""
+    low, high = league.score_range
+    if winner == 2:
+        goals = int(rng.integers(0, 3))
+        return goals, goals
+    margin = max(1, int(round(strength * MARGIN_SCALE[league.sport_key] * rng.uniform(0.3, 1.2))))
+    win_score = max(int(rng.integers(low, high + 1)), margin)
+    lose_score = win_score - margin
+    return (win_score, lose_score) if winner == 0 else (lose_score, win_score)
+
+
+def _day_slots(league: League, weekday: int, rng: np.random.Generator) -> list[tuple[int, int]]:
+    """(minute of the UTC day, team pair index) of a league's games on one day."""
+
+    def at(hour: int, minute: int) -> int:
+        return hour * 60 + minute
+
+    if league is NFL:
+        times = {6: [at(17, 0)] * 9 + [at(20, 25)] * 4, 0: [at(0, 20)], 1: [at(0, 15)], 4: [at(0, 15)]}
+        starts = times.get(weekday, [])
+    elif league is EPL:
+        if weekday == 5:
+            starts = [at(11, 30)] + [at(14, 0)] * 4 + [at(16, 30)]
+        elif weekday == 6:
+            starts = [at(13, 0), at(13, 0), at(15, 30)]
+        elif weekday in (1, 2) and rng.random() < 0.35:
+            starts = [at(18, 45), at(19, 0), at(19, 0)]
+        else:
+            starts = []
+    else:
+        choices = {
+            NBA.sport_key: (
+                [at(23, 0), at(23, 30), at(0, 0), at(0, 30), at(1, 0), at(2, 0), at(2, 30)],
+                (2, 7),
+            ),
+            NHL.sport_key: ([at(23, 0), at(23, 30), at(0, 0), at(1, 0), at(2, 0), at(18, 0)], (2, 7)),
+            MLB.sport_key: (
+                [at(17, 5), at(18, 10), at(20, 10), at(23, 5), at(23, 40), at(0, 10), at(2, 10)],
+                (4, 9),
+            ),
+        }[league.sport_key]
+        options, count_range = choices
+        count = int(rng.integers(*count_range))
+        starts = sorted(int(rng.choice(options)) for _ in range(count))
+    slots = [(start, pair) for pair, start in enumerate(starts)]
+    if league is MLB and rng.random() < 0.2:
+        # doubleheader: the first pairing plays again about four hours later
+        slots.append((slots[0][0] + 245, slots[0][1]))
+    return sorted(slots)

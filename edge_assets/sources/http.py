@@ -13,6 +13,7 @@ import email.utils
 import json
 import logging
 import random
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -30,14 +31,22 @@ USER_AGENT = "edge_assets/0.1 (+https://github.com/edge-assets)"
 
 
 def redact(text: str, secrets: Iterable[str | None]) -> str:
-    """Return `text` with every secret, raw or URL-encoded, replaced by `***`."""
-    for secret in secrets:
-        if not secret:
-            continue
-        # Longest forms first, so a raw secret inside its encoded form cannot leave a tail behind.
-        for form in sorted({secret, quote(secret, safe=""), quote_plus(secret)}, key=len, reverse=True):
-            text = text.replace(form, REDACTED)
-    return text
+    """Return `text` with every secret, raw or URL-encoded, replaced by `***`.
+
+    Encoded forms cover query strings (`quote_plus`), paths (`quote`) and fully escaped
+    values; matching ignores case because percent-escapes may be written `%2f` or `%2F`.
+    """
+    forms = {
+        form
+        for secret in secrets
+        if secret
+        for form in (secret, quote(secret), quote(secret, safe=""), quote_plus(secret))
+    }
+    if not forms:
+        return text
+    # Longest first, so a raw secret inside an encoded form cannot leave a tail behind.
+    pattern = "|".join(re.escape(form) for form in sorted(forms, key=len, reverse=True))
+    return re.sub(pattern, REDACTED, text, flags=re.IGNORECASE)
 
 
 class _SecretRedactingFilter(logging.Filter):
@@ -100,17 +109,14 @@ class VenueHTTPError(RuntimeError):
         super().__init__(detail)
 
 
-class _RetryableFailure(Exception):
-    """Internal: one attempt failed in a way worth retrying."""
+@dataclass(frozen=True)
+class _Failure:
+    """Internal: why one attempt failed in a way worth retrying."""
 
-    def __init__(
-        self, reason: str, *, status: int | None, body_excerpt: str = "", retry_after_s: float | None = None
-    ) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.status = status
-        self.body_excerpt = body_excerpt
-        self.retry_after_s = retry_after_s
+    reason: str
+    status: int | None
+    body_excerpt: str = ""
+    retry_after_s: float | None = None
 
 
 def _retry_after_seconds(value: str | None, now: datetime) -> float | None:
@@ -190,64 +196,65 @@ class VenueClient:
         params: Mapping[str, Any] | None = None,
         json_body: Any = None,
     ) -> Payload:
-        """Send one logical request, retrying transient failures up to `max_attempts` times."""
+        """Send one logical request, retrying transient failures up to `max_attempts` times.
+
+        Failures travel as values, not exceptions, so the error finally raised has no
+        `__context__` chain leading back to a requests exception (whose text holds the URL).
+        """
         url = f"{self.base_url}/{path.lstrip('/')}"
-        # The URL as the server saw it (with params), redacted; refined once a response arrives.
         shown_url = self.redact(requests.Request(method, url, params=params).prepare().url or url)
         for attempt in range(1, self.max_attempts + 1):
-            try:
-                return self._attempt(method, url, params, json_body, attempt)
-            except _RetryableFailure as failure:
-                if attempt == self.max_attempts:
-                    raise VenueHTTPError(
-                        f"{method} failed after {attempt} attempts: {failure.reason}",
-                        status=failure.status,
-                        url=shown_url,
-                        body_excerpt=failure.body_excerpt,
-                    ) from None
-                delay = self._backoff_delay(attempt, failure.retry_after_s)
-                event = RetryEvent(
-                    shown_url, attempt, self.max_attempts, delay, failure.reason, failure.status
+            outcome = self._attempt(method, url, params, json_body, attempt)
+            if isinstance(outcome, Payload):
+                return outcome
+            if attempt == self.max_attempts:
+                break
+            delay = self._backoff_delay(attempt, outcome.retry_after_s)
+            logger.warning(
+                "Retrying %s %s in %.2fs (attempt %d/%d failed: %s)",
+                method,
+                shown_url,
+                delay,
+                attempt,
+                self.max_attempts,
+                outcome.reason,
+            )
+            if self.on_retry is not None:
+                self.on_retry(
+                    RetryEvent(shown_url, attempt, self.max_attempts, delay, outcome.reason, outcome.status)
                 )
-                logger.warning(
-                    "Retrying %s %s in %.2fs (attempt %d/%d failed: %s)",
-                    method,
-                    shown_url,
-                    delay,
-                    attempt,
-                    self.max_attempts,
-                    failure.reason,
-                )
-                if self.on_retry is not None:
-                    self.on_retry(event)
-                self._sleep(delay)
-        raise AssertionError("unreachable: the loop returns or raises")
+            self._sleep(delay)
+        raise VenueHTTPError(
+            f"{method} failed after {self.max_attempts} attempts: {outcome.reason}",
+            status=outcome.status,
+            url=shown_url,
+            body_excerpt=outcome.body_excerpt,
+        )
 
     def _attempt(
         self, method: str, url: str, params: Mapping[str, Any] | None, json_body: Any, attempt: int
-    ) -> Payload:
+    ) -> Payload | _Failure:
+        """One HTTP exchange: a Payload, a retryable `_Failure`, or a raised non-retryable error."""
         try:
             response = self.session.request(method, url, params=params, json=json_body, timeout=self.timeout)
         except requests.Timeout:
             # Only the class name: requests' messages contain the full URL, key included.
-            raise _RetryableFailure("timeout", status=None) from None
+            return _Failure("timeout", status=None)
         except requests.ConnectionError as exc:
-            raise _RetryableFailure(f"connection error ({type(exc).__name__})", status=None) from None
+            return _Failure(f"connection error ({type(exc).__name__})", status=None)
 
+        # JSON is UTF-8 by definition; without this, requests guesses (slowly) from the bytes.
+        response.encoding = response.encoding or "utf-8"
         shown_url = self.redact(response.url or url)
         text = self.redact(response.text)
         excerpt = text[:BODY_EXCERPT_CHARS]
         status = response.status_code
         fetched_at = datetime.now(UTC)
         if status == 429:
-            raise _RetryableFailure(
-                "429 Too Many Requests",
-                status=status,
-                body_excerpt=excerpt,
-                retry_after_s=_retry_after_seconds(response.headers.get("Retry-After"), fetched_at),
-            )
+            retry_after = _retry_after_seconds(response.headers.get("Retry-After"), fetched_at)
+            return _Failure("429 Too Many Requests", status, excerpt, retry_after)
         if status >= 500:
-            raise _RetryableFailure(f"server error {status}", status=status, body_excerpt=excerpt)
+            return _Failure(f"server error {status}", status, excerpt)
         if status >= 400:
             raise VenueHTTPError(
                 f"{method} rejected with {status} (not retried)",
@@ -259,9 +266,7 @@ class VenueClient:
             data = json.loads(text) if text.strip() else None
         except ValueError:
             # A truncated or garbled body is usually transient (proxy hiccup, partial write).
-            raise _RetryableFailure(
-                "response body is not valid JSON", status=status, body_excerpt=excerpt
-            ) from None
+            return _Failure("response body is not valid JSON", status, excerpt)
         headers = {name: self.redact(value) for name, value in response.headers.items()}
         return Payload(shown_url, status, fetched_at, data, text, headers, attempt)
 

@@ -35,6 +35,8 @@ def redact(text: str, secrets: Iterable[str | None]) -> str:
 
     Encoded forms cover query strings (`quote_plus`), paths (`quote`) and fully escaped
     values; matching ignores case because percent-escapes may be written `%2f` or `%2F`.
+    A match must stand alone (not inside a longer word), so a short key such as a test's
+    "k" cannot mangle `sport_key` in a response body while `apiKey=k` is still caught.
     """
     forms = {
         form
@@ -45,8 +47,8 @@ def redact(text: str, secrets: Iterable[str | None]) -> str:
     if not forms:
         return text
     # Longest first, so a raw secret inside an encoded form cannot leave a tail behind.
-    pattern = "|".join(re.escape(form) for form in sorted(forms, key=len, reverse=True))
-    return re.sub(pattern, REDACTED, text, flags=re.IGNORECASE)
+    alternatives = "|".join(re.escape(form) for form in sorted(forms, key=len, reverse=True))
+    return re.sub(rf"(?<![\w-])(?:{alternatives})(?![\w-])", REDACTED, text, flags=re.IGNORECASE)
 
 
 class _SecretRedactingFilter(logging.Filter):

@@ -272,3 +272,8 @@ def test_predictit_fetch_all(scripted_server):
     payload = PredictItResource(base_url=scripted_server.url).fetch_all()
     assert payload.data == {"markets": []}
     assert scripted_server.requests[0].path == "/api/marketdata/all/"
+
+
+def test_redact_leaves_a_short_key_inside_longer_words_alone():
+    body = '{"sport_key": "nba", "apiKey": "k"} ?apiKey=k&x=1'
+    assert redact(body, ["k"]) == '{"sport_key": "nba", "apiKey": "***"} ?apiKey=***&x=1'

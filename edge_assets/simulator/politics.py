@@ -21,8 +21,8 @@ PREDICTIT_MARKETS: tuple[tuple[int, str, str, str, tuple[tuple[int, str, str, fl
         "NA",
         (
             (35101, "Democratic", "Democratic", 0.50),
-            (35102, "Republican", "Republican", 0.48),
-            (35103, "Libertarian", "Libertarian", 0.02),
+            (35102, "Republican", "Republican", 0.494),
+            (35103, "Libertarian", "Libertarian", 0.006),
         ),
     ),
     (

@@ -1,0 +1,216 @@
+"""The simulated world: determinism, truth, planted windows and the null scenario."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pandas as pd
+import pytest
+
+from edge_assets.simulator import World
+from edge_assets.simulator.app import Query, SimulatorApp
+from edge_assets.simulator.faults import Faults
+from edge_assets.simulator.polymarket import clob_book
+from edge_assets.simulator.world import minute_of
+
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+GROUND_TRUTH_COLUMNS = [
+    "pm_market_id",
+    "pm_token_id",
+    "outcome",
+    "start_ts",
+    "end_ts",
+    "true_prob",
+    "pm_best_ask",
+]
+
+
+def _get(world: World, path: str, **params) -> object:
+    app = SimulatorApp(world, Faults(), api_key=None, quota=10**9)
+    response = app.handle("GET", path, Query({k: [str(v)] for k, v in params.items()}), b"")
+    assert response.status == 200, response.body
+    return response.body
+
+
+@pytest.fixture(scope="module")
+def planted() -> World:
+    return World(seed=7, scenario="planted", days=3, now=NOW)
+
+
+def test_unknown_scenario_is_rejected():
+    with pytest.raises(ValueError, match="scenario"):
+        World(seed=1, scenario="chaos")
+
+
+def test_same_seed_gives_identical_payloads():
+    first, second = World(11, "realistic", days=1, now=NOW), World(11, "realistic", days=1, now=NOW)
+    for path, params in [
+        ("/markets", {"limit": 500}),
+        ("/events", {"limit": 50}),
+        ("/v4/sports/basketball_nba/odds", {"apiKey": "k", "regions": "us", "oddsFormat": "american"}),
+        ("/v4/sports/soccer_epl/scores", {"apiKey": "k", "daysFrom": 3}),
+        ("/api/marketdata/all/", {}),
+    ]:
+        assert _get(first, path, **params) == _get(second, path, **params), path
+
+
+def test_different_seeds_give_different_worlds():
+    markets_a = _get(World(1, days=1, now=NOW), "/markets", limit=500, closed="false")
+    markets_b = _get(World(2, days=1, now=NOW), "/markets", limit=500, closed="false")
+    assert [m["question"] for m in markets_a] != [m["question"] for m in markets_b]
+
+
+def test_worlds_started_at_different_times_agree_on_shared_instants():
+    early = World(5, "planted", days=3, now=NOW)
+    late = World(5, "planted", days=3, now=NOW + timedelta(hours=7))
+    shared = (NOW - timedelta(hours=5)).timestamp()
+    tokens = [token for game in early.served_games() for market in game.markets for token in market.token_ids]
+    assert len(tokens) > 50
+    for token in tokens[::7]:
+        assert clob_book(early, token, shared, early.history_start_ts()) == clob_book(
+            late, token, shared, late.history_start_ts()
+        )
+        assert early.true_prob(token, shared) == late.true_prob(token, shared)
+    date = (NOW - timedelta(hours=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    params = {"apiKey": "k", "regions": "us", "date": date}
+    assert (
+        _get(early, "/v4/historical/sports/baseball_mlb/odds", **params)["data"]
+        == _get(late, "/v4/historical/sports/baseball_mlb/odds", **params)["data"]
+    )
+    both = set(early.planted_edges().itertuples(index=False)) & set(
+        late.planted_edges().itertuples(index=False)
+    )
+    assert both, "windows inside both histories should be reported identically"
+
+
+def test_history_is_bounded_by_days():
+    world = World(3, days=1, now=NOW)
+    token = world.served_games()[-1].markets[0].token_ids[0] if world.served_games()[-1].markets else None
+    old = (NOW - timedelta(days=2)).timestamp()
+    if token is not None:
+        assert clob_book(world, token, old, world.history_start_ts()) is None
+    date = (NOW - timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    payload = _get(world, "/v4/historical/sports/basketball_nba/odds", apiKey="k", regions="us", date=date)
+    assert payload["data"] == []
+
+
+def test_schedule_covers_the_leagues_and_has_doubleheaders():
+    world = World(7, days=30, now=NOW)
+    games = world.served_games()
+    assert 300 <= len(games) <= 900
+    leagues = {game.league.sport_key for game in games}
+    assert leagues == {
+        "americanfootball_nfl",
+        "basketball_nba",
+        "icehockey_nhl",
+        "baseball_mlb",
+        "soccer_epl",
+    }
+    share = sum(bool(game.markets) for game in games) / len(games)
+    assert 0.75 < share < 0.95
+    mlb_days = {}
+    for game in games:
+        if game.league.sport_key == "baseball_mlb":
+            mlb_days.setdefault((game.start_min // 1440, game.home.full, game.away.full), []).append(game)
+    assert any(len(pair) == 2 for pair in mlb_days.values()), "expected at least one doubleheader"
+    nfl_weekdays = {
+        datetime.fromtimestamp(g.start_min * 60, UTC).weekday()
+        for g in games
+        if g.league.sport_key == "americanfootball_nfl"
+    }
+    assert nfl_weekdays <= {6, 0, 1, 4}
+
+
+def test_results_are_consistent_with_truth_and_scores(planted):
+    finished = [g for g in planted.served_games() if g.resolve_min <= minute_of(NOW.timestamp())]
+    assert finished
+    for game in finished:
+        path = planted.path(game)
+        final = path.probs[:, -1]
+        assert final[path.winner] == 1.0 and final.sum() == pytest.approx(1.0)
+        completed, (home, away) = planted.score_state(game, game.end_min)
+        assert completed
+        expected = 0 if home > away else 1 if away > home else 2
+        assert expected == path.winner
+        probs = path.probs[:, : game.start_min - game.open_min]
+        assert ((probs > 0) & (probs < 1)).all()
+        assert probs.sum(axis=0) == pytest.approx(1.0)
+
+
+def test_planted_windows_match_their_definition(planted):
+    edges = planted.planted_edges()
+    assert list(edges.columns) == GROUND_TRUTH_COLUMNS
+    assert len(edges) >= 6, "several windows per day"
+    for row in edges.itertuples(index=False):
+        start, end = pd.Timestamp(row.start_ts), pd.Timestamp(row.end_ts)
+        minutes = int((end - start).total_seconds() // 60)
+        assert 10 <= minutes <= 120
+        market, index = planted.token(row.pm_token_id)
+        assert end.timestamp() <= market.game.start_min * 60, "planted windows are pre-game only"
+        assert row.true_prob - row.pm_best_ask >= 0.02 - 1e-9
+        for minute in range(minute_of(start.timestamp()), minute_of(end.timestamp())):
+            truth = planted.true_prob(row.pm_token_id, minute * 60)
+            bids, asks = planted.book_levels(market, index, minute)
+            assert asks[0][0] / 100 == row.pm_best_ask
+            assert 0.02 - 1e-9 <= truth - row.pm_best_ask <= 0.08 + 1e-9
+            assert asks[0][1] >= 200, "real depth at the planted ask"
+            other_bids, other_asks = planted.book_levels(market, 1 - index, minute)
+            assert other_bids[0][0] == 100 - asks[0][0], "the complementary book mirrors the offer"
+        after = minute_of(end.timestamp())
+        assert (
+            planted.book_levels(market, index, after)[1][0][0] / 100
+            >= planted.true_prob(row.pm_token_id, after * 60) - 1e-9
+        )
+
+
+def test_other_scenarios_have_no_ground_truth():
+    for scenario in ("realistic", "null"):
+        edges = World(7, scenario, days=2, now=NOW).planted_edges()
+        assert edges.empty and list(edges.columns) == GROUND_TRUTH_COLUMNS
+
+
+def test_null_scenario_never_offers_below_the_truth():
+    world = World(7, "null", days=2, now=NOW)
+    end_min = minute_of(NOW.timestamp())
+    checked = 0
+    for game in world.served_games():
+        for market in game.markets:
+            first = max(market.created_min, end_min - 2 * 1440)
+            for minute in range(first, min(game.resolve_min, end_min), 17):
+                for index, token in enumerate(market.token_ids):
+                    bids, asks = world.book_levels(market, index, minute)
+                    truth = world.true_prob(token, minute * 60)
+                    if asks:
+                        assert asks[0][0] / 100 >= truth - 1e-9
+                    if bids:
+                        assert bids[0][0] / 100 <= truth + 1e-9
+                    checked += 1
+    for market in world.political_markets:
+        for minute in range(end_min - 600, end_min, 13):
+            bids, asks = world.book_levels(market, 0, minute)
+            assert asks[0][0] / 100 >= world.truth0(market, minute) - 1e-9
+    assert checked > 5000
+
+
+def test_realistic_scenario_has_occasional_genuine_edges():
+    world = World(7, "realistic", days=2, now=NOW)
+    end_min = minute_of(NOW.timestamp())
+    gaps = []
+    for game in world.served_games():
+        for market in game.markets:
+            for minute in range(max(market.created_min, end_min - 2880), min(game.start_min, end_min), 30):
+                asks = world.book_levels(market, 0, minute)[1]
+                gaps.append(world.truth0(market, minute) - asks[0][0] / 100)
+    share = sum(gap >= 0.02 for gap in gaps) / len(gaps)
+    assert 0.005 < share < 0.3
+
+
+def test_sportsbooks_carry_vig_and_the_sharp_book_is_tightest(planted):
+    game = next(g for g in planted.served_games() if g.start_min > minute_of(NOW.timestamp()))
+    overrounds = {}
+    for book, _, prices in planted.bookmaker_quotes(game, NOW.timestamp()):
+        implied = [100 / (p + 100) if p > 0 else -p / (-p + 100) for p in prices]
+        overrounds[book.key] = sum(implied) - 1
+    assert all(0.02 <= value <= 0.09 for value in overrounds.values()), overrounds
+    assert min(overrounds, key=overrounds.get) == "pinnacle"
+    assert len(overrounds) == 7

@@ -1,15 +1,16 @@
-"""First-pass matcher from Polymarket sports markets to sportsbook (The Odds API) events.
+"""The resolver: Polymarket sports markets onto sportsbook (The Odds API) events and outcomes.
 
-Each Polymarket token becomes one `market_mappings` row. A market is matched only when its team
-names, exactly or through the alias table, are the teams of exactly one sportsbook event starting
-near the market's game start; anything else is `unmapped` or `ambiguous` with the reason, never a
-guess.
+Each Polymarket token becomes one `market_mappings` row. A market maps when its team names
+(exactly, through the alias table, or by a conservative fuzzy match) are the teams of exactly one
+sportsbook event of the right league starting near the market's game start; two games of the same
+teams in the window (a doubleheader) are told apart by start time. Anything else is `unmapped` or
+`ambiguous` with the reason, never a guess.
 """
 
 from __future__ import annotations
 
 import json
-import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,6 +20,8 @@ import pandas as pd
 
 from edge_assets.mapping.aliases import AliasIndex
 from edge_assets.mapping.names import normalize_name
+from edge_assets.mapping.questions import DRAW, NOT_DRAW, NOT_TEAM, TEAM, Claim, MarketReading, read_market
+from edge_assets.mapping.teams import ALIAS_CONFIDENCE, EXACT_CONFIDENCE, FUZZY, TeamMatch, TeamResolver
 
 MAPPING_COLUMNS = [
     "pm_token_id",
@@ -32,27 +35,49 @@ MAPPING_COLUMNS = [
     "reason",
     "mapped_at",
 ]
-MAPPED, AMBIGUOUS, UNMAPPED = "mapped", "ambiguous", "unmapped"
-EXACT_CONFIDENCE = 1.0
-ALIAS_CONFIDENCE = 0.9
-DRAW = "Draw"
+MAPPED, AMBIGUOUS, UNMAPPED, SUSPECT = "mapped", "ambiguous", "unmapped", "suspect"
+DRAW_OUTCOME = "Draw"
+# "not <outcome>" is priced downstream as 1 - p(outcome) (see `comparator.NOT_PREFIX`).
+NOT_PREFIX = "not "
 # Two games of the same teams in the window (a doubleheader): the nearer one is taken only when the
 # other starts at least this much further from the market's game start.
 CLEARLY_NEARER = timedelta(hours=1)
+# A game starting this far from the market's start is still the game, but less surely so.
+LOOSE_START = timedelta(hours=1)
+LOOSE_START_FACTOR = 0.95
+# Picking one game of a doubleheader by time is a little less sure than a lone game.
+DOUBLEHEADER_FACTOR = 0.9
+# Moneylines of these sports have no draw: a team that does not win loses to the other team.
+TWO_WAY_SPORT_PREFIXES = ("americanfootball_", "basketball_", "baseball_", "icehockey_")
+# Polymarket slugs start with a league code ("nba-lal-bos-2024-03-27"): the Odds API sport it is.
+LEAGUE_BY_SLUG_PREFIX = {
+    "nfl": "americanfootball_nfl",
+    "cfb": "americanfootball_ncaaf",
+    "nba": "basketball_nba",
+    "wnba": "basketball_wnba",
+    "cbb": "basketball_ncaab",
+    "mlb": "baseball_mlb",
+    "nhl": "icehockey_nhl",
+    "epl": "soccer_epl",
+    "lal": "soccer_spain_la_liga",
+    "bun": "soccer_germany_bundesliga",
+    "sea": "soccer_italy_serie_a",
+    "fl1": "soccer_france_ligue_one",
+    "ucl": "soccer_uefa_champs_league",
+    "mls": "soccer_usa_mls",
+}
 
-_WIN_QUESTION = re.compile(r"^\s*will\s+(?:the\s+)?(?P<team>.+?)\s+win(?:\s+on\s+[^?]+)?\s*\?\s*$", re.I)
-_DRAW_QUESTION = re.compile(
-    r"^\s*will\s+(?P<a>.+?)\s+vs\.?\s+(?P<b>.+?)\s+end\s+in\s+a\s+(?:draw|tie)\s*\?\s*$", re.I
-)
-_DRAW_OUTCOMES = {"draw", "tie"}
+
+def league_from_slug(slug: Any) -> str | None:
+    """The Odds API sport a Polymarket slug's league code names, or None when it names none we know."""
+    if not isinstance(slug, str) or "-" not in slug:
+        return None
+    return LEAGUE_BY_SLUG_PREFIX.get(slug.split("-", 1)[0].lower())
 
 
-@dataclass(frozen=True)
-class _Claim:
-    """What one Polymarket outcome asserts: `kind` is team, not_team, draw or not_draw."""
-
-    kind: str
-    name: str | None = None
+def is_two_way(sport_key: str) -> bool:
+    """Whether the sport's moneyline has exactly two outcomes (no draw)."""
+    return sport_key.startswith(TWO_WAY_SPORT_PREFIXES)
 
 
 @dataclass(frozen=True)
@@ -64,36 +89,26 @@ class _Match:
     confidence: float
     gap: pd.Timedelta
 
+    @property
+    def identity(self) -> tuple[str, frozenset[str]]:
+        return self.event.sport_key, frozenset(normalize_name(team) for team in self.teams.values())
+
 
 class _EventCalendar:
-    """Sportsbook events sorted by start, with each side's team identity resolved once."""
+    """Sportsbook events sorted by start, searchable by a window around a time."""
 
-    def __init__(self, events: pd.DataFrame, index: AliasIndex) -> None:
-        self._index = index
+    def __init__(self, events: pd.DataFrame) -> None:
         events = events.assign(commence_ts=pd.to_datetime(events["commence_ts"], utc=True))
         self._events = events.sort_values("commence_ts", kind="stable").reset_index(drop=True)
         self._starts = self._events["commence_ts"].dt.tz_convert(None).to_numpy()
 
-    def near(self, start: pd.Timestamp, tolerance: timedelta) -> list[Any]:
-        """Events starting within `tolerance` of `start` (inclusive)."""
+    def near(self, start: pd.Timestamp, tolerance: timedelta, league: str | None = None) -> list[Any]:
+        """Events starting within `tolerance` of `start` (inclusive), of `league` when given."""
         naive = start.tz_convert(None)
         lo = np.searchsorted(self._starts, np.datetime64(naive - tolerance), side="left")
         hi = np.searchsorted(self._starts, np.datetime64(naive + tolerance), side="right")
-        return list(self._events.iloc[lo:hi].itertuples(index=False))
-
-    def identity(self, league: str, name: str) -> str:
-        """The normalised canonical team a name stands for in a league (itself when unknown)."""
-        return normalize_name(self._index.resolve(league, name) or name)
-
-    def side(self, event: Any, name: str) -> tuple[str, float] | None:
-        """The event team `name` refers to, with the confidence of that reading, or None."""
-        for team in (event.home_team, event.away_team):
-            if normalize_name(name) == normalize_name(team):
-                return team, EXACT_CONFIDENCE
-        for team in (event.home_team, event.away_team):
-            if self.identity(event.sport_key, name) == self.identity(event.sport_key, team):
-                return team, ALIAS_CONFIDENCE
-        return None
+        events = self._events.iloc[lo:hi].itertuples(index=False)
+        return [event for event in events if league is None or event.sport_key == league]
 
 
 def _json_list(text: Any) -> list[str] | None:
@@ -104,54 +119,78 @@ def _json_list(text: Any) -> list[str] | None:
     return [str(v) for v in values] if isinstance(values, list) else None
 
 
-def _claims(question: str, outcomes: list[str]) -> tuple[list[str], list[_Claim]] | str:
-    """The team names a market is about and what each outcome claims, or why it cannot be read."""
-    if sorted(normalize_name(o) for o in outcomes) == ["no", "yes"]:
-        yes_is_first = normalize_name(outcomes[0]) == "yes"
-        if won := _WIN_QUESTION.match(question):
-            team = won["team"].strip()
-            yes, no = _Claim("team", team), _Claim("not_team", team)
-            return [team], [yes, no] if yes_is_first else [no, yes]
-        if drawn := _DRAW_QUESTION.match(question):
-            yes, no = _Claim("draw"), _Claim("not_draw")
-            return [drawn["a"].strip(), drawn["b"].strip()], [yes, no] if yes_is_first else [no, yes]
-        return "Yes/No question is neither 'Will <Team> win on <date>?' nor 'Will <A> vs. <B> end in a draw?'"
-    claims = [_Claim("draw") if normalize_name(o) in _DRAW_OUTCOMES else _Claim("team", o) for o in outcomes]
-    names = [c.name for c in claims if c.kind == "team"]
-    if len(names) != 2:
-        return f"expected two team outcomes, got {len(names)}: {outcomes}"
-    return names, claims
-
-
 def _describe(tolerance: timedelta) -> str:
     minutes = int(tolerance.total_seconds() // 60)
     return f"{minutes // 60}h" if minutes % 60 == 0 else f"{minutes}min"
 
 
-class _Matcher:
-    def __init__(self, calendar: _EventCalendar, index: AliasIndex, tolerance: timedelta) -> None:
-        self.calendar = calendar
-        self.index = index
+def sportsbook_outcome(
+    claim: Claim, named: dict[str, str], event_teams: tuple[str, str], sport_key: str
+) -> str:
+    """The sportsbook outcome a claim stands for once its event is known.
+
+    `named` maps each team name of the market to the event team it is; `event_teams` are the
+    event's home and away teams. A "not <team>" claim is the other team only where the moneyline
+    has no draw; where a draw is possible it stays "not <team>" (priced as 1 - p(team)).
+    """
+    if claim.kind == TEAM:
+        return named[claim.name]
+    if claim.kind == NOT_TEAM:
+        team = named[claim.name]
+        others = [side for side in event_teams if side != team]
+        if is_two_way(sport_key) and len(others) == 1:
+            return others[0]
+        return f"{NOT_PREFIX}{team}"
+    if claim.kind == DRAW:
+        return DRAW_OUTCOME
+    if claim.kind == NOT_DRAW:
+        return f"{NOT_PREFIX}{DRAW_OUTCOME}"
+    raise ValueError(f"unknown claim kind {claim.kind!r}")
+
+
+class _Resolver:
+    """Finds the sportsbook event of one market's team names near its start time."""
+
+    def __init__(self, events: pd.DataFrame, aliases: pd.DataFrame, tolerance: timedelta) -> None:
+        self.index = AliasIndex(aliases)
+        self.teams = TeamResolver(self.index, aliases, events)
+        self.calendar = _EventCalendar(events)
         self.tolerance = tolerance
 
-    def matches(self, names: list[str], start: pd.Timestamp) -> list[_Match]:
-        """Events near `start` whose two teams are the names (one name: one of its teams)."""
-        found = []
-        for event in self.calendar.near(start, self.tolerance):
-            sides = [self.calendar.side(event, name) for name in names]
-            if any(side is None for side in sides) or len({team for team, _ in sides}) != len(names):
+    def _side(self, event: Any, name: str, found: TeamMatch) -> tuple[str, float] | None:
+        """The event team `found` is, with the confidence of reading `name` as it, or None."""
+        for side in (event.home_team, event.away_team):
+            if normalize_name(self.teams.canonical(event.sport_key, side)) != normalize_name(found.team):
                 continue
-            found.append(
-                _Match(
-                    event=event,
-                    teams={name: team for name, (team, _) in zip(names, sides, strict=True)},
-                    confidence=min(confidence for _, confidence in sides),
-                    gap=abs(event.commence_ts - start),
-                )
-            )
-        return sorted(found, key=lambda m: m.gap)
+            if normalize_name(name) == normalize_name(side):
+                return side, EXACT_CONFIDENCE
+            return side, found.confidence if found.method == FUZZY else ALIAS_CONFIDENCE
+        return None
 
-    def league(self, names: list[str], start: pd.Timestamp) -> str | None:
+    def _match(self, event: Any, names: list[str], start: pd.Timestamp) -> _Match | None:
+        sides = {}
+        for name in names:
+            found = self.teams.resolve(event.sport_key, name)
+            side = None if isinstance(found, str) else self._side(event, name, found)
+            if side is None:
+                return None
+            sides[name] = side
+        if len({team for team, _ in sides.values()}) != len(names):
+            return None
+        return _Match(
+            event=event,
+            teams={name: team for name, (team, _) in sides.items()},
+            confidence=min(confidence for _, confidence in sides.values()),
+            gap=abs(event.commence_ts - start),
+        )
+
+    def matches(self, names: list[str], start: pd.Timestamp, league: str | None) -> list[_Match]:
+        """Events near `start` (of `league` when known) whose teams are the names, nearest first."""
+        events = self.calendar.near(start, self.tolerance, league)
+        found = [self._match(event, names, start) for event in events]
+        return sorted((m for m in found if m is not None), key=lambda m: m.gap)
+
+    def likely_league(self, names: list[str], start: pd.Timestamp) -> str | None:
         """The one league the names belong to: by the alias table, else by nearby events."""
         leagues = [set(self.index.resolve_any(name)) for name in names]
         for candidates in (set.intersection(*leagues), set.union(*leagues)):
@@ -160,60 +199,68 @@ class _Matcher:
         nearby = {
             event.sport_key
             for event in self.calendar.near(start, self.tolerance)
-            if any(self.calendar.side(event, name) for name in names)
+            if any(not isinstance(self.teams.resolve(event.sport_key, name), str) for name in names)
         }
         return next(iter(nearby)) if len(nearby) == 1 else None
 
     def no_match_reason(self, names: list[str], league: str | None, start: pd.Timestamp) -> str:
         window = f"within {_describe(self.tolerance)} of {start:%Y-%m-%d %H:%M} UTC"
         if league is not None:
-            unknown = [name for name in names if self.index.resolve(league, name) is None]
-            if unknown and league in self.index.leagues:
-                return f"outcome {unknown[0]!r} matches no known team in {league}"
-            teams = ", ".join(self.index.resolve(league, name) or name for name in names)
-            return f"no sportsbook event {window} with teams {{{teams}}}"
+            for name in names:
+                found = self.teams.resolve(league, name)
+                if isinstance(found, str):
+                    return found
+            teams = ", ".join(self.teams.canonical(league, name) for name in names)
+            return f"no {league} event {window} with teams {{{teams}}}"
         quoted = " and ".join(repr(name) for name in names)
-        unknown = [name for name in names if not self.index.resolve_any(name)]
-        suffix = f"; {unknown[0]!r} is in no supported league's alias table" if unknown else ""
-        return f"no sportsbook event {window} matches {quoted}{suffix}"
+        return f"no sportsbook event {window} matches {quoted}"
+
+    def pick(self, found: list[_Match]) -> _Match | str:
+        """The one match to take, or why none can be: a doubleheader needs a clearly nearer game."""
+        best = found[0]
+        if len(found) == 1:
+            return best
+        same_game = all(m.identity == best.identity for m in found)
+        if same_game and found[1].gap - best.gap >= CLEARLY_NEARER:
+            return best
+        event_ids = ", ".join(str(m.event.event_id) for m in found)
+        what = "games of these teams" if same_game else "sportsbook events"
+        return f"{len(found)} {what} within {_describe(self.tolerance)} match: {event_ids}"
 
 
-def _sportsbook_outcome(claim: _Claim, teams: dict[str, str]) -> str:
-    if claim.kind == "team":
-        return teams[claim.name]
-    if claim.kind == "not_team":
-        # A later consumer prices "not <Team>" as 1 - p(team).
-        return f"not {teams[claim.name]}"
-    return DRAW if claim.kind == "draw" else f"not {DRAW}"
+def _rows(
+    market: Any,
+    tokens: list[str],
+    outcomes: list[str],
+    status: str,
+    reason: str | None,
+    sport_key: str | None = None,
+    event_id: str | None = None,
+    sportsbook_outcomes: list[str] | None = None,
+    confidence: float = 0.0,
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "pm_token_id": token,
+            "pm_market_id": market.market_id,
+            "pm_outcome": outcome,
+            "sport_key": sport_key,
+            "event_id": event_id,
+            "sportsbook_outcome": sportsbook_outcomes[i] if sportsbook_outcomes else None,
+            "confidence": confidence,
+            "status": status,
+            "reason": reason,
+        }
+        for i, (token, outcome) in enumerate(zip(tokens, outcomes, strict=False))
+    ]
 
 
-def _map_market(market: Any, matcher: _Matcher) -> list[dict[str, Any]]:
+def _map_market(market: Any, resolver: _Resolver) -> list[dict[str, Any]]:
     tokens = _json_list(market.clob_token_ids) or []
     outcomes = _json_list(market.outcomes) or []
 
-    def rows(
-        status: str,
-        reason: str | None,
-        sport_key: str | None = None,
-        event_id: str | None = None,
-        sportsbook_outcomes: list[str] | None = None,
-        confidence: float = 0.0,
-    ) -> list[dict[str, Any]]:
-        paired = list(zip(tokens, outcomes, strict=False))
-        return [
-            {
-                "pm_token_id": token,
-                "pm_market_id": market.market_id,
-                "pm_outcome": outcome,
-                "sport_key": sport_key,
-                "event_id": event_id,
-                "sportsbook_outcome": sportsbook_outcomes[i] if sportsbook_outcomes else None,
-                "confidence": confidence,
-                "status": status,
-                "reason": reason,
-            }
-            for i, (token, outcome) in enumerate(paired)
-        ]
+    def rows(status: str, reason: str | None, sport_key: str | None = None, **mapped: Any) -> list[dict]:
+        return _rows(market, tokens, outcomes, status, reason, sport_key, **mapped)
 
     if market.sports_market_type != "moneyline":
         return rows(UNMAPPED, "not a sports moneyline")
@@ -221,30 +268,47 @@ def _map_market(market: Any, matcher: _Matcher) -> list[dict[str, Any]]:
         return rows(UNMAPPED, "outcomes and clob_token_ids do not pair up")
     if pd.isna(market.game_start_ts):
         return rows(UNMAPPED, "market has no game start time")
-    read = _claims(market.question, outcomes)
-    if isinstance(read, str):
-        return rows(UNMAPPED, read)
-    names, claims = read
-    start = market.game_start_ts
+    reading = read_market(market.question, outcomes)
+    if isinstance(reading, str):
+        return rows(UNMAPPED, reading)
+    return _map_reading(reading, market.game_start_ts, league_from_slug(market.slug), resolver, rows)
 
-    found = matcher.matches(names, start)
+
+def _map_reading(
+    reading: MarketReading,
+    start: pd.Timestamp,
+    hinted_league: str | None,
+    resolver: _Resolver,
+    rows: Callable[..., list[dict[str, Any]]],
+) -> list[dict[str, Any]]:
+    """The rows of a readable market: `rows(status, reason, sport_key, **mapped)` shapes them."""
+    found = resolver.matches(reading.names, start, hinted_league)
     if not found:
-        league = matcher.league(names, start)
-        return rows(UNMAPPED, matcher.no_match_reason(names, league, start), league)
-    best = found[0]
-    if len(found) > 1 and found[1].gap - best.gap < CLEARLY_NEARER:
+        league = hinted_league or resolver.likely_league(reading.names, start)
+        return rows(UNMAPPED, resolver.no_match_reason(reading.names, league, start), league)
+    picked = resolver.pick(found)
+    if isinstance(picked, str):
         sport_keys = {m.event.sport_key for m in found}
-        event_ids = ", ".join(str(m.event.event_id) for m in found)
-        reason = f"{len(found)} sportsbook events within {_describe(matcher.tolerance)} match: {event_ids}"
-        return rows(AMBIGUOUS, reason, next(iter(sport_keys)) if len(sport_keys) == 1 else None)
-    reason = f"nearest of {len(found)} games of these teams in the window" if len(found) > 1 else None
+        return rows(AMBIGUOUS, picked, next(iter(sport_keys)) if len(sport_keys) == 1 else None)
+    confidence = picked.confidence
+    reasons = []
+    if len(found) > 1:
+        confidence *= DOUBLEHEADER_FACTOR
+        reasons.append(f"nearest of {len(found)} games of these teams in the window")
+    if picked.gap > LOOSE_START:
+        confidence *= LOOSE_START_FACTOR
+        reasons.append(f"sportsbook start differs by {_describe(picked.gap.to_pytimedelta())}")
+    league = picked.event.sport_key
     return rows(
         MAPPED,
-        reason,
-        best.event.sport_key,
-        event_id=best.event.event_id,
-        sportsbook_outcomes=[_sportsbook_outcome(claim, best.teams) for claim in claims],
-        confidence=best.confidence,
+        "; ".join(reasons) or None,
+        league,
+        event_id=picked.event.event_id,
+        sportsbook_outcomes=[
+            sportsbook_outcome(claim, picked.teams, (picked.event.home_team, picked.event.away_team), league)
+            for claim in reading.claims
+        ],
+        confidence=round(confidence, 4),
     )
 
 
@@ -257,20 +321,22 @@ def map_markets(
 ) -> pd.DataFrame:
     """One `market_mappings` row per Polymarket token of `markets`.
 
-    `markets` has the columns of the `markets` table (outcomes and clob_token_ids JSON-encoded);
-    `events` has event_id, sport_key, commence_ts, home_team, away_team, one row per event;
-    `aliases` has league, alias, team. Only `sports_market_type == "moneyline"` markets are
-    matched: two team outcomes, "Will <Team> win on <date>?" (Yes -> the team, No -> "not <Team>")
-    or "Will <A> vs. <B> end in a draw?" (Yes -> "Draw", No -> "not Draw"). `mapped_at` defaults
-    to now.
+    `markets` has the columns of the `markets` table (outcomes and clob_token_ids JSON-encoded; a
+    `slug`, when present, narrows the league); `events` has event_id, sport_key, commence_ts,
+    home_team, away_team, one row per event; `aliases` has league, alias, team. Only
+    `sports_market_type == "moneyline"` markets are matched. Outcomes map as: a team outcome to that
+    team; "Will X win?" / "Will X beat Y?" Yes to X and No to the other team in a two-way sport or
+    "not X" where a draw is possible; "Will A vs. B end in a draw?" Yes to "Draw", No to
+    "not Draw". `mapped_at` defaults to now.
     """
     mapped_at = pd.Timestamp(mapped_at or datetime.now(UTC))
     if mapped_at.tzinfo is None:
         raise ValueError("mapped_at must be timezone-aware")
-    index = AliasIndex(aliases)
-    matcher = _Matcher(_EventCalendar(events, index), index, start_tolerance)
+    resolver = _Resolver(events, aliases, start_tolerance)
     markets = markets.assign(game_start_ts=pd.to_datetime(markets["game_start_ts"], utc=True))
-    rows = [row for market in markets.itertuples(index=False) for row in _map_market(market, matcher)]
+    if "slug" not in markets.columns:
+        markets = markets.assign(slug=None)
+    rows = [row for market in markets.itertuples(index=False) for row in _map_market(market, resolver)]
     frame = pd.DataFrame(rows, columns=MAPPING_COLUMNS[:-1])
     frame["confidence"] = frame["confidence"].astype(float)
     frame["mapped_at"] = mapped_at.tz_convert(UTC)

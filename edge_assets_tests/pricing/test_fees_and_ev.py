@@ -29,9 +29,17 @@ def test_fee_is_floored_to_five_decimals():
     assert polymarket_taker_fee(0.5, 1, SPORTS) == pytest.approx(0.0125)  # not 0.01249
 
 
-@given(prices, rates, exponents)
-def test_fee_per_share_symmetric_and_zero_at_the_bounds(price, rate, exponent):
-    assert fee_per_share(price, rate, exponent) == pytest.approx(fee_per_share(1 - price, rate, exponent))
+# Prices on a 0.0001 grid: for an arbitrary float p, 1 - p is rounded, and near 0 or 1 that rounding
+# alone moves p (1 - p) ** 0.5 by more than any sensible tolerance.
+grid_prices = st.integers(min_value=0, max_value=10_000)
+
+
+@given(grid_prices, rates, exponents)
+def test_fee_per_share_symmetric_and_zero_at_the_bounds(ticks, rate, exponent):
+    price, mirror = ticks / 10_000, (10_000 - ticks) / 10_000
+    assert fee_per_share(price, rate, exponent) == pytest.approx(
+        fee_per_share(mirror, rate, exponent), rel=1e-9
+    )
     assert fee_per_share(0.0, rate, exponent) == 0.0
     assert fee_per_share(1.0, rate, exponent) == 0.0
 

@@ -157,7 +157,9 @@ def test_replace_all_and_unknown_columns(warehouse: Warehouse) -> None:
     assert warehouse.replace_all("consensus", consensus_rows(T0, 1)) == 1
     assert len(all_consensus(warehouse)) == 1
     with pytest.raises(ValueError, match="not in table"):
-        warehouse.upsert("consensus", consensus_rows(T0, 1).assign(bogus=1), ["quote_ts", "event_id", "outcome"])
+        warehouse.upsert(
+            "consensus", consensus_rows(T0, 1).assign(bogus=1), ["quote_ts", "event_id", "outcome"]
+        )
 
 
 def test_empty_frames_and_results(warehouse: Warehouse) -> None:

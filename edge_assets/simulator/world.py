@@ -42,6 +42,8 @@ SPREAD_BLOCK_MIN = 5  # Polymarket quotes keep their spread for this long
 DEPTH_BLOCK_MIN = 15  # resting sizes are redrawn this often
 REALISTIC_NOISE_PERIODS_MIN = (47, 131, 313)  # Polymarket's mispricing waves in `realistic`
 REALISTIC_NOISE_AMPLITUDE = 0.1  # logit amplitude per wave: a few points of error at 50%
+_BOOK_LAGS = np.array([book.lag_min for book in BOOKMAKERS])
+_BOOK_VIGS = np.array([book.vig for book in BOOKMAKERS])
 _SPREAD_TICKS = (0, 0, 1, 2)  # extra ticks between the truth and the touch, mostly none
 POLITICAL_CREATED = datetime(2025, 1, 15, 16, 0, tzinfo=UTC)
 MARGIN_SCALE = {
@@ -523,18 +525,19 @@ class World:
         """Each bookmaker's American h2h prices (outcome_names order) and last update at `ts`."""
         minute = minute_of(ts)
         path = self.path(game)
+        columns = minute - _BOOK_LAGS - game.open_min  # each book reacts to the truth late
+        listed = np.flatnonzero(columns >= 0)
+        if not len(listed):
+            return []
+        columns = np.minimum(columns[listed], path.probs.shape[1] - 1)
+        probs = np.clip(path.probs[:, columns].T, 0.01, 0.99)  # (books, outcomes)
+        noisy = probs * np.exp(path.book_noise[listed, columns // BOOK_NOISE_BLOCK_MIN])
+        implied = noisy / noisy.sum(axis=1, keepdims=True) * (1.0 + _BOOK_VIGS[listed, None])
         quotes = []
-        for book_index, book in enumerate(BOOKMAKERS):
-            seen = minute - book.lag_min  # the book reacts to the truth late
-            if seen < game.open_min:
-                continue
-            column = seen - game.open_min
-            probs = np.clip(path.probs[:, column], 0.01, 0.99)
-            noisy = probs * np.exp(path.book_noise[book_index, column // BOOK_NOISE_BLOCK_MIN])
-            implied = noisy / noisy.sum() * (1.0 + book.vig)
-            prices = [american_from_decimal(1.0 / q) for q in implied]
+        for row, book_index in enumerate(listed.tolist()):
+            prices = [american_from_decimal(1.0 / q) for q in implied[row].tolist()]
             updated = minute * 60 - mix64(self.seed, game.key, book_index, minute) % 45
-            quotes.append((book, float(max(updated, game.open_min * 60)), prices))
+            quotes.append((BOOKMAKERS[book_index], float(max(updated, game.open_min * 60)), prices))
         return quotes
 
     def score_state(self, game: Game, minute: int) -> tuple[bool, tuple[int, int] | None]:

@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 from pydantic import Field, PrivateAttr
 
+from edge_assets.pricing import american_to_decimal
 from edge_assets.sources.http import Payload
 from edge_assets.sources.parsing import (
     ODDS_HISTORICAL,
@@ -132,25 +133,13 @@ class OddsApiResource(VenueResource):
 # --------------------------------------------------------------------------------------------
 
 
-def american_to_decimal(american: float) -> float:
-    """Decimal odds from American odds: +150 -> 2.5, -200 -> 1.5.
-
-    American odds have no value strictly between -100 and +100; those raise `ValueError`.
-    """
-    if american >= 100:
-        return 1.0 + american / 100.0
-    if american <= -100:
-        return 1.0 + 100.0 / -american
-    raise ValueError(f"American odds must be <= -100 or >= +100, got {american}")
-
-
 def _decimal_odds(price: Any, odds_format: OddsFormat) -> float:
     number = as_float(price, "price")
     if number is None:
         raise RecordError("missing price")
     if odds_format == "american":
         try:
-            return american_to_decimal(number)
+            return float(american_to_decimal(number))
         except ValueError as error:
             raise RecordError(str(error)) from None
     if number <= 1.0:

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
-from edge_assets.sources import american_to_decimal, parse_clob_books, parse_odds_events
+from edge_assets.pricing import american_to_decimal
+from edge_assets.sources import parse_clob_books, parse_odds_events
 
 NOW = datetime(2026, 8, 22, 15, 0, tzinfo=UTC)
 

@@ -85,10 +85,15 @@ def test_worlds_started_at_different_times_agree_on_shared_instants():
 
 def test_history_is_bounded_by_days():
     world = World(3, days=1, now=NOW)
-    token = world.served_games()[-1].markets[0].token_ids[0] if world.served_games()[-1].markets else None
+    market = next(
+        m
+        for g in world.served_games()
+        for m in g.markets
+        if m.created_min * 60 < NOW.timestamp() < g.resolve_min * 60
+    )
     old = (NOW - timedelta(days=2)).timestamp()
-    if token is not None:
-        assert clob_book(world, token, old, world.history_start_ts()) is None
+    assert clob_book(world, market.token_ids[0], old, world.history_start_ts()) is None
+    assert clob_book(world, market.token_ids[0], NOW.timestamp(), world.history_start_ts()) is not None
     date = (NOW - timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
     payload = _get(world, "/v4/historical/sports/basketball_nba/odds", apiKey="k", regions="us", date=date)
     assert payload["data"] == []

@@ -36,3 +36,12 @@ def like_input(result: np.ndarray, *templates: Any) -> Any:
 def first_offender(array: np.ndarray, bad: np.ndarray) -> float:
     """The first value flagged by the boolean mask `bad`, for error messages."""
     return float(np.asarray(array)[np.asarray(bad)].flat[0])
+
+
+def cumsum_within(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Running sum of `values` restarting at each group, in row order; rows of a group need not be adjacent.
+
+    Uses pandas' grouped cumsum rather than one global cumsum minus offsets, which would lose the
+    low digits of small groups late in a long array.
+    """
+    return pd.Series(values).groupby(codes, sort=False).cumsum().to_numpy()

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from edge_assets.pricing._arrays import cumsum_within
 from edge_assets.pricing.devig import DEVIG_METHODS, devig_frame
 
 QUOTE_COLUMNS = ["quote_ts", "event_id", "bookmaker", "outcome", "decimal_odds"]
@@ -49,8 +50,7 @@ def weighted_median(values: np.ndarray, weights: np.ndarray, codes: np.ndarray) 
     totals = np.bincount(codes, weights=weights)
     counts = np.bincount(codes)
     group_start = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    running = np.cumsum(sorted_weights)
-    within = running - (running[group_start] - sorted_weights[group_start])[sorted_codes]
+    within = cumsum_within(sorted_weights, sorted_codes)
     half = totals[sorted_codes] / 2.0
     # Relative slack so that 0.1 + 0.2 counts as reaching 0.3 / 2 * 2.
     below_half = within < half * (1.0 - 1e-12)

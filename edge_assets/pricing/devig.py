@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from edge_assets.pricing._arrays import cumsum_within
 from edge_assets.pricing.odds import validate_decimal_odds
 
 DevigMethod = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -93,13 +94,9 @@ def devig_additive(implied: np.ndarray, codes: np.ndarray) -> np.ndarray:
     # member stays positive after that shift (Duchi et al. 2008), done for all markets at once.
     order = np.lexsort((-implied, codes))
     sorted_codes, sorted_implied = codes[order], implied[order]
-    n_outcomes = np.bincount(codes)
-    market_start = np.concatenate(([0], np.cumsum(n_outcomes)[:-1]))
-    running = np.cumsum(sorted_implied)
-    before_market = running[market_start] - sorted_implied[market_start]
-    within_sum = running - before_market[sorted_codes]
+    market_start = np.concatenate(([0], np.cumsum(np.bincount(codes))[:-1]))
     rank = np.arange(implied.size) - market_start[sorted_codes] + 1
-    shift = (within_sum - 1.0) / rank
+    shift = (cumsum_within(sorted_implied, sorted_codes) - 1.0) / rank
     kept = np.bincount(sorted_codes, weights=sorted_implied > shift).astype(np.intp)
     market_shift = shift[market_start + kept - 1]
     return _normalised(np.maximum(implied - market_shift[codes], 0.0), codes)

@@ -1,4 +1,4 @@
-"""Conversions between American odds, decimal odds and implied probability.
+"""Conversions between American, fractional and decimal odds and implied probability.
 
 Every function accepts a scalar, a numpy array or a pandas Series and returns the same kind
 (a Series keeps its index). Impossible input raises ValueError instead of producing inf or NaN.
@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from edge_assets.pricing._arrays import as_float_array, first_offender, like_input
 
@@ -41,6 +42,36 @@ def decimal_to_american(odds: Any) -> Any:
     decimal = validate_decimal_odds(odds)
     american = np.where(decimal >= 2.0, (decimal - 1.0) * 100.0, -100.0 / (decimal - 1.0))
     return like_input(american, odds)
+
+
+def fractional_to_decimal(odds: Any) -> Any:
+    """Decimal odds from fractional (UK) odds: "5/2" -> 3.5, "1/4" -> 1.25, "evens" -> 2.0.
+
+    Accepts "a/b" strings, the word "evens", or numbers already giving the fraction a / b; a
+    scalar or an iterable of them. A fraction must be positive.
+    """
+    values = [odds] if isinstance(odds, str) or np.ndim(odds) == 0 else list(odds)
+    fractions = np.array([_fraction_value(value) for value in values], dtype=float)
+    bad = ~np.isfinite(fractions) | (fractions <= 0)
+    if bad.any():
+        raise ValueError(f"fractional odds must be positive, got {values[int(np.argmax(bad))]!r}")
+    decimal = 1.0 + fractions
+    if isinstance(odds, pd.Series):
+        return pd.Series(decimal, index=odds.index, name=odds.name)
+    return float(decimal[0]) if isinstance(odds, str) or np.ndim(odds) == 0 else decimal
+
+
+def _fraction_value(value: Any) -> float:
+    if not isinstance(value, str):
+        return float(value)
+    text = value.strip().lower()
+    if text in ("evens", "evs"):
+        return 1.0
+    numerator, slash, denominator = text.partition("/")
+    try:
+        return float(numerator) / float(denominator) if slash else float(numerator)
+    except (ValueError, ZeroDivisionError) as exc:
+        raise ValueError(f"fractional odds must look like 'a/b', got {value!r}") from exc
 
 
 def implied_probability(decimal_odds: Any) -> Any:

@@ -89,3 +89,18 @@ def test_fees_only_lower_ev(fair_prob, price):
 def test_ev_rejects_impossible_input(fair_prob, price):
     with pytest.raises(ValueError):
         ev_after_costs(fair_prob, price, 0.0)
+
+
+def test_ev_scaled_by_fill_probability():
+    assert ev_after_costs(0.55, 0.5, 0.0125, fill_prob=0.8) == pytest.approx(0.8 * (0.55 / 0.5125 - 1))
+    assert ev_after_costs(0.55, 0.5, 0.0125, 0.0) == 0.0
+    evs = ev_after_costs(np.array([0.6, 0.6]), 0.5, 0.0, fill_prob=np.array([1.0, 0.5]))
+    np.testing.assert_allclose(evs, [0.2, 0.1])
+    with pytest.raises(ValueError, match="fill_prob"):
+        ev_after_costs(0.5, 0.5, 0.0, fill_prob=1.5)
+
+
+@given(st.floats(0, 1), st.floats(0.01, 0.99), st.floats(0, 1))
+def test_fill_probability_shrinks_ev_towards_zero(fair_prob, price, fill_prob):
+    full = ev_after_costs(fair_prob, price, 0.0)
+    assert abs(ev_after_costs(fair_prob, price, 0.0, fill_prob)) <= abs(full) + 1e-12

@@ -6,7 +6,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from edge_assets.pricing import american_to_decimal, decimal_to_american, implied_probability
+from edge_assets.pricing import (
+    american_to_decimal,
+    decimal_to_american,
+    fractional_to_decimal,
+    implied_probability,
+)
 
 american_odds = st.one_of(
     st.floats(min_value=100, max_value=100_000), st.floats(min_value=-100_000, max_value=-100)
@@ -75,3 +80,26 @@ def test_impossible_decimal_odds(odds):
 def test_non_numeric_input():
     with pytest.raises(ValueError, match="numeric"):
         american_to_decimal("even")
+
+
+@pytest.mark.parametrize(
+    ("fractional", "decimal"), [("5/2", 3.5), ("1/4", 1.25), ("evens", 2.0), ("11/10", 2.1)]
+)
+def test_fractional_to_decimal(fractional, decimal):
+    assert fractional_to_decimal(fractional) == pytest.approx(decimal)
+
+
+@given(st.integers(1, 1000), st.integers(1, 1000))
+def test_fractional_round_trips_through_decimal(numerator, denominator):
+    decimal = fractional_to_decimal(f"{numerator}/{denominator}")
+    assert decimal - 1 == pytest.approx(numerator / denominator)
+    assert implied_probability(decimal) == pytest.approx(denominator / (numerator + denominator))
+
+
+def test_fractional_arrays_and_bad_input():
+    np.testing.assert_allclose(fractional_to_decimal(["5/2", "1/1"]), [3.5, 2.0])
+    series = fractional_to_decimal(pd.Series(["2/1"], index=["x"]))
+    assert list(series.index) == ["x"]
+    for bad in ["0/1", "1/0", "five/two", -1.0]:
+        with pytest.raises(ValueError, match="fractional odds"):
+            fractional_to_decimal(bad)

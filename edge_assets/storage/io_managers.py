@@ -1,0 +1,159 @@
+"""IO managers: asset DataFrames to warehouse tables (partition aware) or to parquet in the lake.
+
+WarehouseIOManager reads these keys from an asset's definition metadata:
+
+- `table`: the table name (default: the last component of the asset key);
+- `write_mode`: `replace_partition` (default for partitioned assets), `upsert`, `insert_missing` or
+  `replace_all` (default for unpartitioned assets);
+- `partition_column`: the timestamp column holding the partition's instants (`replace_partition`, and
+  loading a partitioned asset's rows for a window);
+- `primary_key`: the key columns (`upsert`, `insert_missing`).
+"""
+
+
+
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+import pandas as pd
+
+from edge_assets.storage.db import Warehouse
+from edge_assets.storage.lake import Lake
+
+WRITE_MODES = ("replace_partition", "upsert", "insert_missing", "replace_all")
+
+
+class WarehouseIOManager(dg.ConfigurableIOManager):
+    """Stores asset DataFrames in the Warehouse table named by the asset's metadata."""
+
+    warehouse: dg.ResourceDependency[Warehouse]
+
+    def handle_output(self, context: dg.OutputContext, obj: pd.DataFrame) -> None:
+        if not isinstance(obj, pd.DataFrame):
+            raise TypeError(f"WarehouseIOManager stores DataFrames; {context.asset_key} returned {type(obj)}")
+        metadata = context.definition_metadata
+        table_name = _table_name(metadata, context.asset_key)
+        default_mode = "replace_partition" if context.has_asset_partitions else "replace_all"
+        write_mode = metadata.get("write_mode", default_mode)
+        if write_mode == "replace_partition":
+            window = context.asset_partitions_time_window  # the whole range for a single-run backfill
+            rows = self.warehouse.replace_window(
+                table_name, obj, _required(metadata, "partition_column", write_mode), window.start, window.end
+            )
+        elif write_mode == "upsert":
+            rows = self.warehouse.upsert(table_name, obj, _required(metadata, "primary_key", write_mode))
+        elif write_mode == "insert_missing":
+            rows = self.warehouse.insert_missing(
+                table_name, obj, _required(metadata, "primary_key", write_mode)
+            )
+        elif write_mode == "replace_all":
+            rows = self.warehouse.replace_all(table_name, obj)
+        else:
+            raise ValueError(
+                f"Unknown write_mode {write_mode!r} for {context.asset_key}; use one of {WRITE_MODES}"
+            )
+        context.add_output_metadata(
+            {"table": table_name, "write_mode": write_mode, "row_count": len(obj), "rows_written": rows}
+        )
+
+    def load_input(self, context: dg.InputContext) -> pd.DataFrame:
+        upstream = context.upstream_output
+        metadata = upstream.definition_metadata if upstream is not None else {}
+        table_name = _table_name(metadata, context.asset_key)
+        if not context.has_asset_partitions:
+            return self.warehouse.read_table(table_name)
+        partition_column = metadata.get("partition_column")
+        if partition_column is None:
+            raise ValueError(
+                f"Cannot load partitions of {context.asset_key}: its metadata names no partition_column"
+            )
+        window = context.asset_partitions_time_window
+        return self.warehouse.read_table(table_name, partition_column, window.start, window.end)
+
+
+class LakeIOManager(dg.ConfigurableIOManager):
+    """Stores asset DataFrames as parquet under `assets/<asset key path>[/<partition key>]`.
+
+    A run covering several partitions (a single-run backfill) writes one file per partition key:
+    the asset returns a dict {partition key: frame}, or a frame that the time window of each partition
+    splits on the `partition_column` named in its metadata. Loading several partitions returns a dict
+    {partition key: frame}, the convention of Dagster's own file IO managers.
+    """
+
+    lake: dg.ResourceDependency[Lake]
+
+    def handle_output(
+        self, context: dg.OutputContext, obj: pd.DataFrame | Mapping[str, pd.DataFrame]
+    ) -> None:
+        base = "/".join(["assets", *context.asset_key.path])
+        if not context.has_asset_partitions:
+            uri = self.lake.write_frame(base, _frame(obj, context.asset_key))
+            context.add_output_metadata({"uri": uri, "row_count": len(obj)})
+            return
+        frames = _frames_by_partition(context, obj)
+        for partition_key, frame in frames.items():
+            self.lake.write_frame(f"{base}/{partition_key}", frame)
+        context.add_output_metadata(
+            {
+                "uri": self.lake.uri(base),
+                "partitions": len(frames),
+                "row_count": sum(len(frame) for frame in frames.values()),
+            }
+        )
+
+    def load_input(self, context: dg.InputContext) -> pd.DataFrame | dict[str, pd.DataFrame]:
+        base = "/".join(["assets", *context.asset_key.path])
+        if not context.has_asset_partitions:
+            return self.lake.read_frame(base)
+        keys = context.asset_partition_keys
+        if len(keys) == 1:
+            return self.lake.read_frame(f"{base}/{keys[0]}")
+        return {key: self.lake.read_frame(f"{base}/{key}") for key in keys}
+
+
+def _table_name(metadata: Mapping[str, Any], asset_key: dg.AssetKey) -> str:
+    return metadata.get("table") or asset_key.path[-1]
+
+
+def _required(metadata: Mapping[str, Any], key: str, write_mode: str) -> Any:
+    if key not in metadata:
+        raise ValueError(f"write_mode {write_mode!r} needs asset metadata {key!r}")
+    return metadata[key]
+
+
+def _frame(obj: Any, asset_key: dg.AssetKey) -> pd.DataFrame:
+    if not isinstance(obj, pd.DataFrame):
+        raise TypeError(f"LakeIOManager stores DataFrames; {asset_key} returned {type(obj)}")
+    return obj
+
+
+def _frames_by_partition(context: dg.OutputContext, obj: Any) -> dict[str, pd.DataFrame]:
+    """One frame per partition key of the run."""
+    keys = list(context.asset_partition_keys)
+    if isinstance(obj, Mapping):
+        if set(obj) != set(keys):
+            raise ValueError(f"{context.asset_key} returned frames for {sorted(obj)}, expected {keys}")
+        return {key: _frame(obj[key], context.asset_key) for key in keys}
+    frame = _frame(obj, context.asset_key)
+    if len(keys) == 1:
+        return {keys[0]: frame}
+    partition_column = context.definition_metadata.get("partition_column")
+    if partition_column is None:
+        raise ValueError(
+            f"{context.asset_key} covers {len(keys)} partitions: return a dict of frames by partition key "
+            "or name a partition_column in its metadata"
+        )
+    partitions_def = context.asset_partitions_def
+    if not isinstance(partitions_def, dg.TimeWindowPartitionsDefinition):
+        raise ValueError(f"Splitting {context.asset_key} on {partition_column} needs time-window partitions")
+    stamps = pd.to_datetime(frame[partition_column], utc=True)
+    frames = {}
+    for key in keys:
+        window = partitions_def.time_window_for_partition_key(key)
+        inside = (stamps >= pd.Timestamp(window.start)) & (stamps < pd.Timestamp(window.end))
+        frames[key] = frame[inside.to_numpy()].reset_index(drop=True)
+    stray = len(frame) - sum(len(part) for part in frames.values())
+    if stray:
+        raise ValueError(f"{stray} rows of {context.asset_key} lie outside its partitions' time windows")
+    return frames

@@ -206,10 +206,12 @@ class _Resolver:
     def no_match_reason(self, names: list[str], league: str | None, start: pd.Timestamp) -> str:
         window = f"within {_describe(self.tolerance)} of {start:%Y-%m-%d %H:%M} UTC"
         if league is not None:
-            for name in names:
-                found = self.teams.resolve(league, name)
-                if isinstance(found, str):
-                    return found
+            # With no game of the league in the window, an unknown name says nothing about the name.
+            if self.calendar.near(start, self.tolerance, league):
+                for name in names:
+                    found = self.teams.resolve(league, name)
+                    if isinstance(found, str):
+                        return found
             teams = ", ".join(self.teams.canonical(league, name) for name in names)
             return f"no {league} event {window} with teams {{{teams}}}"
         quoted = " and ".join(repr(name) for name in names)

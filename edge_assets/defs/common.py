@@ -40,15 +40,11 @@ def partition_label(context: dg.AssetExecutionContext) -> str:
 
 def land_raw(lake: Lake, venue: str, asset: str, partition: str, payloads: Iterable) -> str:
     """Write the untouched payloads to the lake before anything parses them."""
-    rows = [
-        {"fetched_at": p.fetched_at, "url": p.url, "status": p.status, "body": p.text} for p in payloads
-    ]
+    rows = [{"fetched_at": p.fetched_at, "url": p.url, "status": p.status, "body": p.text} for p in payloads]
     return lake.write_raw(venue, asset, partition, rows)
 
 
-def quarantine(
-    warehouse: Warehouse, venue: str, asset: str, partition: str, records: Iterable
-) -> int:
+def quarantine(warehouse: Warehouse, venue: str, asset: str, partition: str, records: Iterable) -> int:
     """Keep records that failed parsing, with their reason, instead of dropping them."""
     now = datetime.now(UTC)
     rows = []

@@ -11,7 +11,9 @@ MAPPING = ["team_aliases", "market_mappings", "polymarket_resolutions"]
 HOURLY_PRICING = ["quotes", "consensus", "signals"]
 
 poll_sources_job = dg.define_asset_job(
-    "poll_sources", selection=dg.AssetSelection.assets(*POLLED_SOURCES), description="Poll markets, live odds and PredictIt."
+    "poll_sources",
+    selection=dg.AssetSelection.assets(*POLLED_SOURCES),
+    description="Poll markets, live odds and PredictIt.",
 )
 scores_job = dg.define_asset_job("poll_scores", selection=dg.AssetSelection.assets("oddsapi_scores"))
 hourly_sources_job = dg.define_asset_job(

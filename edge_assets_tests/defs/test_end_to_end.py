@@ -36,7 +36,7 @@ def test_planted_world_runs_every_asset_and_passes_every_check(planted_demo):
     assert summary["failed_runs"] == []
     assert summary["checks_failed"] == 0, summary["failed_checks"]
     assert summary["checks_passed"] > 0
-    assert summary["assets_materialized"] == 14
+    assert summary["assets_materialized"] == 12
     assert summary["markets"] > 0 and summary["events"] > 0 and summary["quotes"] > 0
     assert json.loads((home / "summary.json").read_text()) == summary
 

@@ -1,7 +1,5 @@
 """Mapping: which sportsbook event and outcome each Polymarket token stands for."""
 
-from __future__ import annotations
-
 from datetime import UTC, datetime, timedelta
 
 import dagster as dg
@@ -30,7 +28,12 @@ def team_aliases() -> dg.Output[pd.DataFrame]:
     names, each normalised and pointing at the name the sportsbooks use."""
     frame = load_team_aliases()
     return dg.Output(
-        frame, metadata={"aliases": len(frame), "teams": frame["team"].nunique(), "leagues": frame["league"].nunique()}
+        frame,
+        metadata={
+            "aliases": len(frame),
+            "teams": frame["team"].nunique(),
+            "leagues": frame["league"].nunique(),
+        },
     )
 
 

@@ -1,7 +1,5 @@
 """The Odds API: live h2h odds (polled), hourly historical snapshots, and scores."""
 
-from __future__ import annotations
-
 from datetime import timedelta
 
 import dagster as dg

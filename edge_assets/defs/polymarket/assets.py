@@ -1,7 +1,5 @@
 """Polymarket: Gamma markets (polled), their resolutions, and hourly CLOB order-book snapshots."""
 
-from __future__ import annotations
-
 from datetime import UTC, datetime, timedelta
 
 import dagster as dg

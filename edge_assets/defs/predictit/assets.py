@@ -1,7 +1,5 @@
 """PredictIt: political contract prices, polled, stored only when a quote changes."""
 
-from __future__ import annotations
-
 from datetime import timedelta
 
 import dagster as dg

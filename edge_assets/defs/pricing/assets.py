@@ -1,7 +1,5 @@
 """Pricing: canonical quotes across venues and the de-vigged sportsbook consensus, per hour."""
 
-from __future__ import annotations
-
 import dagster as dg
 import pandas as pd
 

@@ -1,7 +1,5 @@
 """Signals: Polymarket asks that beat the sportsbook consensus after the taker fee."""
 
-from __future__ import annotations
-
 from datetime import UTC, datetime
 
 import dagster as dg

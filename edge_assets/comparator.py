@@ -32,11 +32,18 @@ NOT_PREFIX = "not "
 
 @dataclass(frozen=True)
 class SignalRule:
-    """When an ask is worth a signal."""
+    """When an ask is worth a signal.
+
+    The consensus is an estimate: with seven books its standard error is still most of a point,
+    enough to fake a 3% edge on a longshot. So EV must clear `min_ev` at the consensus's lower
+    confidence bound, fair - fair_prob_z * dispersion / sqrt(n_books), from at least `min_books`.
+    """
 
     min_ev: float = 0.03
     min_size: float = 50.0
     pregame_only: bool = True
+    fair_prob_z: float = 2.0
+    min_books: int = 3
 
 
 def priced_asks(
@@ -44,22 +51,31 @@ def priced_asks(
 ) -> pd.DataFrame:
     """Every mapped Polymarket best ask with its fair probability, taker fee and EV after costs."""
     asks = quotes[(quotes["venue"] == "polymarket") & (quotes["side"] == "ask")]
-    asks = asks.rename(columns={"market_key": "pm_token_id", "implied_prob": "pm_price", "size": "size_available"})
-    mapped = mappings.loc[mappings["status"] == "mapped", ["pm_token_id", "pm_market_id", "event_id", "sportsbook_outcome"]]
+    asks = asks.rename(
+        columns={"market_key": "pm_token_id", "implied_prob": "pm_price", "size": "size_available"}
+    )
+    mapped = mappings.loc[
+        mappings["status"] == "mapped", ["pm_token_id", "pm_market_id", "event_id", "sportsbook_outcome"]
+    ]
     frame = asks[["quote_ts", "pm_token_id", "outcome", "pm_price", "size_available"]].merge(
         mapped, on="pm_token_id", how="inner"
     )
     frame["complement"] = frame["sportsbook_outcome"].str.startswith(NOT_PREFIX)
     frame["consensus_outcome"] = np.where(
-        frame["complement"], frame["sportsbook_outcome"].str.slice(len(NOT_PREFIX)), frame["sportsbook_outcome"]
+        frame["complement"],
+        frame["sportsbook_outcome"].str.slice(len(NOT_PREFIX)),
+        frame["sportsbook_outcome"],
     )
+    consensus_columns = ["quote_ts", "event_id", "outcome", "fair_prob", "n_books", "dispersion"]
     frame = frame.merge(
-        consensus[["quote_ts", "event_id", "outcome", "fair_prob"]].rename(columns={"outcome": "consensus_outcome"}),
+        consensus[consensus_columns].rename(columns={"outcome": "consensus_outcome"}),
         on=["quote_ts", "event_id", "consensus_outcome"],
         how="inner",
     )
     frame["fair_prob"] = np.where(frame["complement"], 1.0 - frame["fair_prob"], frame["fair_prob"])
-    fees = markets[["market_id", "game_start_ts", "fee_rate", "fee_exponent"]].rename(columns={"market_id": "pm_market_id"})
+    fees = markets[["market_id", "game_start_ts", "fee_rate", "fee_exponent"]].rename(
+        columns={"market_id": "pm_market_id"}
+    )
     frame = frame.merge(fees, on="pm_market_id", how="left")
     frame["fee"] = fee_per_share(
         frame["pm_price"].to_numpy(float),
@@ -74,7 +90,17 @@ def priced_asks(
 
 def find_signals(priced: pd.DataFrame, rule: SignalRule, detected_at: datetime) -> pd.DataFrame:
     """Keep the priced asks that clear the rule and shape them as rows of the `signals` table."""
-    keep = (priced["ev_after_costs"] >= rule.min_ev) & (priced["size_available"] >= rule.min_size)
+    fair_prob_lcb = priced["fair_prob"] - rule.fair_prob_z * priced["dispersion"] / np.sqrt(priced["n_books"])
+    ev_at_lcb = ev_after_costs(
+        fair_prob_lcb.clip(lower=0.0).to_numpy(float),
+        priced["pm_price"].to_numpy(float),
+        priced["fee"].to_numpy(float),
+    )
+    keep = (
+        (ev_at_lcb >= rule.min_ev)
+        & (priced["n_books"] >= rule.min_books)
+        & (priced["size_available"] >= rule.min_size)
+    )
     if rule.pregame_only:
         keep &= priced["game_start_ts"].notna() & (priced["game_start_ts"] > priced["quote_ts"])
     hits = priced[keep]

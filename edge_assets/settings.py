@@ -10,4 +10,6 @@ class EdgeSettings(dg.ConfigurableResource):
     min_ev: float = 0.03
     min_size: float = 50.0
     pregame_only: bool = True
+    fair_prob_z: float = 2.0
+    min_books: int = 3
     start_tolerance_hours: float = 3.0

@@ -29,8 +29,22 @@ def mappings(rows):
 
 CONSENSUS = pd.DataFrame(
     [
-        {"quote_ts": HOUR, "event_id": "ev1", "outcome": "Boston Celtics", "fair_prob": 0.52},
-        {"quote_ts": HOUR, "event_id": "ev1", "outcome": "Los Angeles Lakers", "fair_prob": 0.48},
+        {
+            "quote_ts": HOUR,
+            "event_id": "ev1",
+            "outcome": "Boston Celtics",
+            "fair_prob": 0.52,
+            "n_books": 7,
+            "dispersion": 0.01,
+        },
+        {
+            "quote_ts": HOUR,
+            "event_id": "ev1",
+            "outcome": "Los Angeles Lakers",
+            "fair_prob": 0.48,
+            "n_books": 7,
+            "dispersion": 0.01,
+        },
     ]
 )
 
@@ -44,8 +58,9 @@ def markets(start=HOUR + timedelta(hours=5)):
     )
 
 
-def run(quote_rows, mapping_rows, market_frame=None, rule=SignalRule()):
-    priced = priced_asks(quotes(quote_rows), CONSENSUS, mappings(mapping_rows), market_frame if market_frame is not None else markets())
+def run(quote_rows, mapping_rows, market_frame=None, rule=SignalRule(), consensus=CONSENSUS):
+    market_frame = market_frame if market_frame is not None else markets()
+    priced = priced_asks(quotes(quote_rows), consensus, mappings(mapping_rows), market_frame)
     return priced, find_signals(priced, rule, detected_at=datetime(2026, 11, 20, 12, 30, tzinfo=UTC))
 
 
@@ -70,7 +85,11 @@ def test_a_no_token_is_priced_as_one_minus_its_team():
     ("quote", "mapping", "start"),
     [
         (("t1", "Celtics", "ask", 0.45, 10.0), ("t1", "m1", "Boston Celtics", "mapped"), None),  # too thin
-        (("t1", "Celtics", "ask", 0.50, 900.0), ("t1", "m1", "Boston Celtics", "mapped"), None),  # fee eats it
+        (
+            ("t1", "Celtics", "ask", 0.50, 900.0),
+            ("t1", "m1", "Boston Celtics", "mapped"),
+            None,
+        ),  # fee eats it
         (("t1", "Celtics", "bid", 0.45, 900.0), ("t1", "m1", "Boston Celtics", "mapped"), None),  # not an ask
         (("t1", "Celtics", "ask", 0.45, 900.0), ("t1", "m1", "Boston Celtics", "unmapped"), None),
         (("t1", "Celtics", "ask", 0.45, 900.0), ("t1", "m1", "Boston Celtics", "mapped"), HOUR),  # in play
@@ -85,3 +104,13 @@ def test_no_signal_without_edge_size_mapping_or_before_the_game(quote, mapping, 
 def test_signal_ids_are_stable_across_runs():
     rows = ([("t1", "Celtics", "ask", 0.45, 100.0)], [("t1", "m1", "Boston Celtics", "mapped")])
     assert run(*rows)[1]["signal_id"].tolist() == run(*rows)[1]["signal_id"].tolist()
+
+
+def test_an_edge_inside_the_consensus_uncertainty_is_not_a_signal():
+    rows = ([("t1", "Celtics", "ask", 0.48, 900.0)], [("t1", "m1", "Boston Celtics", "mapped")])
+    priced, _ = run(*rows)
+    assert priced["ev_after_costs"].iloc[0] > 0.03  # 0.52 / (0.48 + fee) - 1 is about 5.1%
+    _, tight = run(*rows, consensus=CONSENSUS.assign(dispersion=0.001))
+    _, noisy = run(*rows, consensus=CONSENSUS.assign(dispersion=0.03))
+    _, few_books = run(*rows, consensus=CONSENSUS.assign(dispersion=0.001, n_books=2))
+    assert (len(tight), len(noisy), len(few_books)) == (1, 0, 0)

@@ -28,9 +28,16 @@ def signals(
     settings: EdgeSettings,
 ) -> dg.Output[pd.DataFrame]:
     """+EV signals: a mapped Polymarket token whose best ask plus the market's taker fee is below
-    the sportsbook consensus by at least the minimum EV, with enough size at that ask, before the
+    the sportsbook consensus by at least the minimum EV (judged at the consensus's lower
+    confidence bound, so book noise alone never fires), with enough size at that ask, before the
     game starts. `created_at` is the hour of the quotes behind the signal."""
-    rule = SignalRule(min_ev=settings.min_ev, min_size=settings.min_size, pregame_only=settings.pregame_only)
+    rule = SignalRule(
+        min_ev=settings.min_ev,
+        min_size=settings.min_size,
+        pregame_only=settings.pregame_only,
+        fair_prob_z=settings.fair_prob_z,
+        min_books=settings.min_books,
+    )
     priced = priced_asks(quotes, consensus, market_mappings, polymarket_markets)
     frame = find_signals(priced, rule, detected_at=datetime.now(UTC))
     return dg.Output(
@@ -41,6 +48,7 @@ def signals(
             "best_ev": dg.MetadataValue.float(float(frame["ev_after_costs"].max()) if len(frame) else 0.0),
             "min_ev": rule.min_ev,
             "min_size": rule.min_size,
+            "fair_prob_z": rule.fair_prob_z,
             "model_version": "none (rule only)",
         },
     )

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from edge_assets.pricing._arrays import cumsum_within
-from edge_assets.pricing.devig import DEVIG_METHODS, devig_frame
+from edge_assets.pricing.devig import DEVIG_METHODS, devig_markets
 
 QUOTE_COLUMNS = ["quote_ts", "event_id", "bookmaker", "outcome", "decimal_odds"]
 CONSENSUS_COLUMNS = ["quote_ts", "event_id", "outcome", "fair_prob", "n_books", "dispersion", "method"]
@@ -33,8 +33,6 @@ OUTLIER_SD_FLOOR = 0.005
 # Outlier rejection needs a majority to judge against: with two books neither is the odd one out.
 OUTLIER_MIN_BOOKS = 3
 
-_MARKET = ["quote_ts", "event_id", "bookmaker"]
-_EVENT = ["quote_ts", "event_id"]
 _EVENT_OUTCOME = ["quote_ts", "event_id", "outcome"]
 
 
@@ -70,31 +68,40 @@ def _book_weight(
     return weights
 
 
-def _drop_stale(quotes: pd.DataFrame, max_age: pd.Timedelta | None, source_ts_col: str) -> pd.DataFrame:
+def _fresh(quotes: pd.DataFrame, max_age: pd.Timedelta | None, source_ts_col: str) -> np.ndarray:
+    """True for quotes no older than `max_age` at their quote_ts (all of them when it is None)."""
     if max_age is None:
-        return quotes
+        return np.ones(len(quotes), dtype=bool)
     if source_ts_col not in quotes.columns:
         raise ValueError(
             f"max_age needs the {source_ts_col!r} column (when each book last updated its price)"
         )
     age = quotes["quote_ts"] - quotes[source_ts_col]
     # A book that does not say when it updated (NaT) is given the benefit of the doubt.
-    return quotes[~(age > pd.Timedelta(max_age))]
+    return ~(age > pd.Timedelta(max_age)).to_numpy()
 
 
-def _drop_outlier_books(books: pd.DataFrame, outlier_z: float) -> pd.DataFrame:
-    """Drop every book's market that has an outcome more than `outlier_z` robust sds from the median."""
-    by_outcome = books.groupby(_EVENT_OUTCOME, sort=False)["fair_prob"]
-    median = by_outcome.transform("median")
-    deviation = (books["fair_prob"] - median).abs()
-    robust_sd = (
-        deviation.groupby([books[c] for c in _EVENT_OUTCOME], sort=False).transform("median") * MAD_TO_SD
-    )
-    robust_sd = robust_sd.clip(lower=OUTLIER_SD_FLOOR)
-    judged = by_outcome.transform("size") >= OUTLIER_MIN_BOOKS
-    outlying = judged & (deviation > outlier_z * robust_sd)
-    bad_market = outlying.groupby([books[c] for c in _MARKET], sort=False).transform("any")
-    return books[~bad_market]
+def _dense(keys: np.ndarray) -> np.ndarray:
+    """Group codes 0..k-1 for integer keys, every code used."""
+    return pd.factorize(keys)[0]
+
+
+def _combine(outer: np.ndarray, inner: np.ndarray) -> np.ndarray:
+    """Dense codes of the pairs (outer, inner) of two code arrays."""
+    return _dense(outer.astype(np.int64) * (int(inner.max()) + 1) + inner)
+
+
+def _outlying_markets(
+    fair: np.ndarray, outcome: np.ndarray, market: np.ndarray, outlier_z: float
+) -> np.ndarray:
+    """True for every row of a book's market that has an outcome more than `outlier_z` robust sds
+    from the books' median of that outcome (only where the outcome has OUTLIER_MIN_BOOKS or more)."""
+    by_outcome = pd.Series(fair).groupby(outcome)
+    deviation = np.abs(fair - by_outcome.transform("median").to_numpy())
+    robust_sd = pd.Series(deviation).groupby(outcome).transform("median").to_numpy() * MAD_TO_SD
+    judged = np.bincount(outcome)[outcome] >= OUTLIER_MIN_BOOKS
+    outlying = judged & (deviation > outlier_z * np.maximum(robust_sd, OUTLIER_SD_FLOOR))
+    return np.bincount(market, weights=outlying)[market] > 0
 
 
 def consensus_fair_prob(
@@ -133,38 +140,56 @@ def consensus_fair_prob(
     missing = [c for c in QUOTE_COLUMNS if c not in quotes.columns]
     if missing:
         raise ValueError(f"quotes lack columns {missing}")
-    duplicated = quotes.duplicated(["quote_ts", "event_id", "bookmaker", "outcome"])
+    if quotes.empty:
+        return _empty_consensus(quotes)
+    # Integer codes for every key, computed once: grouping on them is much cheaper than on strings.
+    when, event_id, bookmaker, outcome_name = (pd.factorize(quotes[c])[0] for c in QUOTE_COLUMNS[:4])
+    event = _combine(when, event_id)
+    market = _combine(event, bookmaker)
+    duplicated = pd.Series(_combine(market, outcome_name)).duplicated()
     if duplicated.any():
         raise ValueError(
             f"quotes hold {int(duplicated.sum())} duplicate (quote_ts, event_id, bookmaker, outcome) rows"
         )
-    fresh = _drop_stale(quotes, max_age, source_ts_col)[QUOTE_COLUMNS]
-    fresh = fresh.assign(weight=_book_weight(fresh["bookmaker"], book_weights, default_weight))
-    fresh = fresh[fresh["weight"] > 0]
+    weight = _book_weight(quotes["bookmaker"], book_weights, default_weight)
+    usable = (weight > 0) & _fresh(quotes, max_age, source_ts_col)
+    rows = np.flatnonzero(usable)
+    if not rows.size:
+        return _empty_consensus(quotes)
+    event, market, outcome_name, weight = event[rows], market[rows], outcome_name[rows], weight[rows]
 
-    event_outcomes = fresh.groupby(_EVENT, sort=False)["outcome"].transform("nunique")
-    book_outcomes = fresh.groupby(_MARKET, sort=False)["outcome"].transform("size")
-    books = fresh[(book_outcomes == event_outcomes) & (event_outcomes >= 2)].copy()
-    books["fair_prob"] = devig_frame(books, _MARKET, method=method)
-    if outlier_z is not None and not books.empty:
-        books = _drop_outlier_books(books, outlier_z)
-    if books.empty:
-        return pd.DataFrame(
-            {c: pd.Series(dtype=quotes[c].dtype if c in quotes else float) for c in CONSENSUS_COLUMNS}
-        )
+    # A book's market is complete when it quotes as many outcomes as the event has across books.
+    outcome = _combine(event, outcome_name)
+    event_of_outcome = np.zeros(outcome.max() + 1, dtype=np.intp)
+    event_of_outcome[outcome] = event
+    event_outcomes = np.bincount(event_of_outcome, minlength=event.max() + 1)[event]
+    complete = (np.bincount(market)[market] == event_outcomes) & (event_outcomes >= 2)
+    rows, event, market, outcome, weight = (a[complete] for a in (rows, event, market, outcome, weight))
+    if not rows.size:
+        return _empty_consensus(quotes)
+    market = _dense(market)
+    fair = devig_markets(quotes["decimal_odds"].to_numpy()[rows], market, method)
+    if outlier_z is not None:
+        kept = ~_outlying_markets(fair, _dense(outcome), market, outlier_z)
+        rows, event, outcome, weight, fair = (a[kept] for a in (rows, event, outcome, weight, fair))
 
-    books = books.sort_values(_EVENT_OUTCOME, kind="stable")
-    grouped = books.groupby(_EVENT_OUTCOME, sort=False)
-    codes = grouped.ngroup().to_numpy()
-    fair, weight = books["fair_prob"].to_numpy(), books["weight"].to_numpy()
-    total_weight = np.bincount(codes, weights=weight)
-    mean = np.bincount(codes, weights=weight * fair) / total_weight
-    variance = np.bincount(codes, weights=weight * (fair - mean[codes]) ** 2) / total_weight
+    outcome = _dense(outcome)
+    first = np.unique(outcome, return_index=True)[1]  # one row per outcome, in code order
+    total_weight = np.bincount(outcome, weights=weight)
+    mean = np.bincount(outcome, weights=weight * fair) / total_weight
+    variance = np.bincount(outcome, weights=weight * (fair - mean[outcome]) ** 2) / total_weight
+    median = weighted_median(fair, weight, outcome)
+    event_of_outcome = _dense(event[first])
 
-    consensus = books.loc[~grouped.cumcount().astype(bool).to_numpy(), _EVENT_OUTCOME].reset_index(drop=True)
-    consensus["fair_prob"] = weighted_median(fair, weight, codes)
-    consensus["n_books"] = np.bincount(codes).astype("int64")
+    consensus = quotes.iloc[rows[first]][_EVENT_OUTCOME].reset_index(drop=True)
+    consensus["fair_prob"] = median / np.bincount(event_of_outcome, weights=median)[event_of_outcome]
+    consensus["n_books"] = np.bincount(outcome).astype("int64")
     consensus["dispersion"] = np.sqrt(np.maximum(variance, 0.0))
-    consensus["fair_prob"] /= consensus.groupby(_EVENT, sort=False)["fair_prob"].transform("sum")
     consensus["method"] = method
-    return consensus[CONSENSUS_COLUMNS]
+    return consensus.sort_values(_EVENT_OUTCOME, ignore_index=True)[CONSENSUS_COLUMNS]
+
+
+def _empty_consensus(quotes: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {c: pd.Series(dtype=quotes[c].dtype if c in quotes else float) for c in CONSENSUS_COLUMNS}
+    )

@@ -210,10 +210,19 @@ def devig_frame(
     responsible for each group holding every outcome of its market exactly once and at least two
     outcomes. Returns a float Series aligned to `frame.index`.
     """
-    de_vig = _method(method)
+    _method(method)
     if frame.empty:
         return pd.Series(index=frame.index, dtype=float, name="fair_prob")
-    odds = validate_decimal_odds(frame[odds_col].to_numpy())
     # dropna=False: a NaN key is still a market of its own rather than silently code -1.
     codes = frame.groupby(list(group_cols), sort=False, dropna=False).ngroup().to_numpy()
-    return pd.Series(de_vig(1.0 / odds, codes), index=frame.index, name="fair_prob")
+    return pd.Series(
+        devig_markets(frame[odds_col].to_numpy(), codes, method), index=frame.index, name="fair_prob"
+    )
+
+
+def devig_markets(decimal_odds: Any, market_codes: np.ndarray, method: str = "multiplicative") -> np.ndarray:
+    """Fair probabilities of many markets stacked in one array, `market_codes` (0..k-1, every code
+    used) saying which market each row belongs to: the array form of `devig_frame`."""
+    de_vig = _method(method)
+    odds = validate_decimal_odds(decimal_odds)
+    return de_vig(1.0 / odds, np.asarray(market_codes, dtype=np.intp))

@@ -210,3 +210,42 @@ def test_everything_filtered_gives_an_empty_consensus():
     result = consensus_fair_prob(frame, default_weight=0.0)
     assert result.empty
     assert list(result.columns) == CONSENSUS_COLUMNS
+
+
+@st.composite
+def quote_frames(draw):
+    """Up to 3 events x 4 books, 2 or 3 outcomes each, some quotes missing."""
+    rows = []
+    for event in range(draw(st.integers(1, 3))):
+        n_outcomes = draw(st.integers(2, 3))
+        for book in range(draw(st.integers(1, 4))):
+            for outcome in range(n_outcomes):
+                if draw(st.integers(0, 9)) > 0:
+                    rows.append((T0, f"e{event}", f"b{book}", f"o{outcome}", draw(st.floats(1.05, 20))))
+    return quotes(rows)
+
+
+@given(quote_frames())
+def test_default_consensus_is_the_median_of_complete_books(frame):
+    result = consensus_fair_prob(frame)
+    # The same thing written plainly, one event and one book at a time.
+    expected = []
+    for (_, event), event_quotes in frame.groupby(["quote_ts", "event_id"]):
+        outcomes = sorted(event_quotes["outcome"].unique())
+        if len(outcomes) < 2:
+            continue
+        fair_by_book = [
+            devig(book.set_index("outcome").loc[outcomes, "decimal_odds"].to_numpy())
+            for _, book in event_quotes.groupby("bookmaker")
+            if len(book) == len(outcomes)
+        ]
+        if fair_by_book:
+            medians = np.median(fair_by_book, axis=0)
+            expected += [
+                (event, o, p, len(fair_by_book))
+                for o, p in zip(outcomes, medians / medians.sum(), strict=True)
+            ]
+    assert [(r.event_id, r.outcome, r.n_books) for r in result.itertuples()] == [
+        (e, o, n) for e, o, _, n in expected
+    ]
+    np.testing.assert_allclose(result["fair_prob"], [p for _, _, p, _ in expected])

@@ -21,7 +21,14 @@ import pandas as pd
 from edge_assets.mapping.aliases import AliasIndex
 from edge_assets.mapping.names import normalize_name
 from edge_assets.mapping.questions import DRAW, NOT_DRAW, NOT_TEAM, TEAM, Claim, MarketReading, read_market
-from edge_assets.mapping.teams import ALIAS_CONFIDENCE, EXACT_CONFIDENCE, FUZZY, TeamMatch, TeamResolver
+from edge_assets.mapping.teams import (
+    ALIAS_CONFIDENCE,
+    EXACT_CONFIDENCE,
+    FUZZY,
+    Refusal,
+    TeamMatch,
+    TeamResolver,
+)
 
 MAPPING_COLUMNS = [
     "pm_token_id",
@@ -171,7 +178,7 @@ class _Resolver:
         sides = {}
         for name in names:
             found = self.teams.resolve(event.sport_key, name)
-            side = None if isinstance(found, str) else self._side(event, name, found)
+            side = None if isinstance(found, Refusal) else self._side(event, name, found)
             if side is None:
                 return None
             sides[name] = side
@@ -190,6 +197,24 @@ class _Resolver:
         found = [self._match(event, names, start) for event in events]
         return sorted((m for m in found if m is not None), key=lambda m: m.gap)
 
+    def undecided(self, names: list[str], start: pd.Timestamp) -> str | None:
+        """Why a market naming no league may be about another team than the one found, or None.
+
+        One name alone must belong to one league: "Will Boston win?" could be any of four teams,
+        and the sportsbook feed may simply lack the game it means. And "Will New York win?" is the
+        Knicks in the NBA but either of two NHL teams, so a Rangers game in the window is a rival.
+        """
+        if len(names) == 1 and len(leagues := self.teams.leagues_of(names[0])) > 1:
+            return f"{names[0]!r} names teams in {', '.join(leagues)} and the market names no league"
+        for event in self.calendar.near(start, self.tolerance):
+            sides = (event.home_team, event.away_team)
+            playing = {normalize_name(self.teams.canonical(event.sport_key, side)) for side in sides}
+            for name in names:
+                found = self.teams.resolve(event.sport_key, name)
+                if isinstance(found, Refusal) and playing & {normalize_name(t) for t in found.could_be}:
+                    return f"{found.reason}, and event {event.event_id} of one of them starts in the window"
+        return None
+
     def likely_league(self, names: list[str], start: pd.Timestamp) -> str | None:
         """The one league the names belong to: by the alias table, else by nearby events."""
         leagues = [set(self.index.resolve_any(name)) for name in names]
@@ -199,7 +224,7 @@ class _Resolver:
         nearby = {
             event.sport_key
             for event in self.calendar.near(start, self.tolerance)
-            if any(not isinstance(self.teams.resolve(event.sport_key, name), str) for name in names)
+            if any(not isinstance(self.teams.resolve(event.sport_key, name), Refusal) for name in names)
         }
         return next(iter(nearby)) if len(nearby) == 1 else None
 
@@ -210,8 +235,8 @@ class _Resolver:
             if self.calendar.near(start, self.tolerance, league):
                 for name in names:
                     found = self.teams.resolve(league, name)
-                    if isinstance(found, str):
-                        return found
+                    if isinstance(found, Refusal):
+                        return found.reason
             teams = ", ".join(self.teams.canonical(league, name) for name in names)
             return f"no {league} event {window} with teams {{{teams}}}"
         quoted = " and ".join(repr(name) for name in names)
@@ -289,6 +314,8 @@ def _map_reading(
         league = hinted_league or resolver.likely_league(reading.names, start)
         return rows(UNMAPPED, resolver.no_match_reason(reading.names, league, start), league)
     picked = resolver.pick(found)
+    if isinstance(picked, _Match) and hinted_league is None:
+        picked = resolver.undecided(reading.names, start) or picked
     if isinstance(picked, str):
         sport_keys = {m.event.sport_key for m in found}
         return rows(AMBIGUOUS, picked, next(iter(sport_keys)) if len(sport_keys) == 1 else None)

@@ -31,6 +31,16 @@ FUZZY_MARGIN = 10.0
 FUZZY_MIN_LENGTH = 6
 
 
+def spelling_score(text: str, choice: str, *, score_cutoff: float | None = None, **_: object) -> float:
+    """Similarity (0-100) of two normalised names: whole-string, tolerant of swapped words.
+
+    Plain `ratio` catches slips in a word's first letter, which reorder `token_sort_ratio`'s
+    sorted words; `token_sort_ratio` catches "Kings Sacramento". Neither scores partial strings.
+    """
+    score = max(fuzz.ratio(text, choice), fuzz.token_sort_ratio(text, choice))
+    return score if score_cutoff is None or score >= score_cutoff else 0.0
+
+
 @dataclass(frozen=True)
 class TeamMatch:
     """The canonical team a name stands for in a league, how it was found and how surely."""
@@ -38,6 +48,14 @@ class TeamMatch:
     team: str
     method: str
     confidence: float
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a name stands for no team of a league; `could_be` lists the teams it fits equally."""
+
+    reason: str
+    could_be: tuple[str, ...] = ()
 
 
 class TeamResolver:
@@ -67,13 +85,18 @@ class TeamResolver:
                 if len(teams) == 1 and len(text) >= FUZZY_MIN_LENGTH
             ]
             self._choices[league] = ([text for text, _ in usable], [team for _, team in usable])
-        self._cache: dict[tuple[str, str], TeamMatch | str] = {}
+        self._cache: dict[tuple[str, str], TeamMatch | Refusal] = {}
 
     def canonical(self, league: str, name: str) -> str:
         """The alias table's team for `name` in `league`, or `name` itself when the table lacks it."""
         return self._index.resolve(league, name) or name
 
-    def resolve(self, league: str, name: str) -> TeamMatch | str:
+    def leagues_of(self, name: str) -> list[str]:
+        """The leagues where `name` is a team or could be one of several."""
+        fits = [(league, self.resolve(league, name)) for league in sorted(self._spellings)]
+        return [league for league, found in fits if isinstance(found, TeamMatch) or found.could_be]
+
+    def resolve(self, league: str, name: str) -> TeamMatch | Refusal:
         """The team `name` stands for in `league`, or the reason it stands for none.
 
         An alias hit is final: fuzzy matching never second-guesses a name the table knows, and a
@@ -84,7 +107,7 @@ class TeamResolver:
             self._cache[key] = self._resolve(league, name)
         return self._cache[key]
 
-    def _resolve(self, league: str, name: str) -> TeamMatch | str:
+    def _resolve(self, league: str, name: str) -> TeamMatch | Refusal:
         text = normalize_name(name)
         team = self._index.resolve(league, name)
         if team is not None:
@@ -95,24 +118,26 @@ class TeamResolver:
             # A sportsbook's own name for a team outside the alias table, or a shared alias.
             if len(named) == 1:
                 return TeamMatch(next(iter(named)), EXACT, EXACT_CONFIDENCE)
-            return f"{name!r} names more than one team in {league}: {', '.join(sorted(named))}"
+            teams = tuple(sorted(named))
+            return Refusal(f"{name!r} names more than one team in {league}: {', '.join(teams)}", teams)
         return self._fuzzy(league, name, text)
 
-    def _fuzzy(self, league: str, name: str, text: str) -> TeamMatch | str:
-        unknown = f"{name!r} matches no known team in {league}"
+    def _fuzzy(self, league: str, name: str, text: str) -> TeamMatch | Refusal:
+        unknown = Refusal(f"{name!r} matches no known team in {league}")
         choices, teams = self._choices.get(league, ([], []))
         padded = f" {text} "
-        partial_of = sorted(
-            {team for choice, team in zip(choices, teams, strict=True) if padded in f" {choice} "}
+        partial_of = tuple(
+            sorted({team for choice, team in zip(choices, teams, strict=True) if padded in f" {choice} "})
         )
         if len(partial_of) > 1:
-            return f"{name!r} is part of the names of several teams in {league}: {', '.join(partial_of)}"
+            reason = f"{name!r} is part of the names of several teams in {league}: {', '.join(partial_of)}"
+            return Refusal(reason, partial_of)
         if len(text) < FUZZY_MIN_LENGTH or not choices:
             return unknown
         best_by_team: dict[str, float] = {}
         near_enough = FUZZY_MIN_SCORE - FUZZY_MARGIN
         for _, score, position in process.extract(
-            text, choices, scorer=fuzz.token_sort_ratio, limit=None, score_cutoff=near_enough
+            text, choices, scorer=spelling_score, limit=None, score_cutoff=near_enough
         ):
             team = teams[position]
             best_by_team[team] = max(score, best_by_team.get(team, 0.0))
@@ -121,7 +146,8 @@ class TeamResolver:
             return unknown
         team, score = ranked[0]
         if len(ranked) > 1 and ranked[1][1] > score - FUZZY_MARGIN:
-            return f"{name!r} is about as close to {team} as to {ranked[1][0]} in {league}"
+            reason = f"{name!r} is about as close to {team} as to {ranked[1][0]} in {league}"
+            return Refusal(reason, (team, ranked[1][0]))
         share = (score - FUZZY_MIN_SCORE) / (100.0 - FUZZY_MIN_SCORE)
         confidence = FUZZY_MIN_CONFIDENCE + share * (FUZZY_MAX_CONFIDENCE - FUZZY_MIN_CONFIDENCE)
         return TeamMatch(team, FUZZY, round(confidence, 3))

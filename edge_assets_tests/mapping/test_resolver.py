@@ -182,3 +182,25 @@ def test_never_flips_an_outcome(aliases):
         rows = mapped(aliases, market("m1", "g", outcomes))
         assert rows.loc["Celtics", "sportsbook_outcome"] == "Boston Celtics"
         assert rows.loc["76ers", "sportsbook_outcome"] == "Philadelphia 76ers"
+
+
+def test_a_lone_city_naming_teams_of_several_leagues_needs_a_league(aliases):
+    # Only the Celtics play, but "Boston" is four teams and the feed may lack the game meant.
+    rows = mapped(aliases, market("m1", "Will Boston win?", ["Yes", "No"]))
+    assert (rows["status"] == "ambiguous").all()
+    assert "names teams in" in rows["reason"].iloc[0]
+    hinted = mapped(
+        aliases, market("m2", "Will Boston win?", ["Yes", "No"]) | {"slug": "nba-bos-phi-2024-03-27"}
+    )
+    assert (hinted["event_id"] == "nba1").all()
+
+
+def test_a_name_of_one_team_here_and_two_teams_there_is_undecided_when_both_leagues_play(aliases):
+    knicks = event("nba9", "basketball_nba", "New York Knicks", "Miami Heat")
+    rows = mapped(
+        aliases,
+        market("m1", "game", ["New York", "Miami"]),
+        events=pd.concat([EVENTS, pd.DataFrame([knicks])]),
+    )
+    assert (rows["status"] == "ambiguous").all()
+    assert "New York Islanders, New York Rangers" in rows["reason"].iloc[0]

@@ -138,6 +138,20 @@ def build_parser() -> argparse.ArgumentParser:
     _add_fault_options(demo)
     demo.set_defaults(handler=_cmd_demo)
 
+    devig_eval = commands.add_parser(
+        "devig-eval", help="calibration of each de-vig method on real closing moneylines (nflverse games)"
+    )
+    from edge_assets.pricing.evaluation import add_devig_eval_arguments, run_devig_eval
+
+    add_devig_eval_arguments(devig_eval)
+    devig_eval.set_defaults(handler=run_devig_eval)
+
+    match = commands.add_parser("match", help="map Polymarket tokens to sportsbook outcomes from two JSON files")
+    from edge_assets.mapping.cli import add_match_arguments, run_match
+
+    add_match_arguments(match)
+    match.set_defaults(handler=run_match)
+
     dev = commands.add_parser("dev", help="the Dagster UI with the simulator running beside it")
     dev.add_argument("--home", default=".edge/demo")
     dev.add_argument("--port", type=int, default=3000)

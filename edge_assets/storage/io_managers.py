@@ -10,8 +10,6 @@ WarehouseIOManager reads these keys from an asset's definition metadata:
 - `primary_key`: the key columns (`upsert`, `insert_missing`).
 """
 
-
-
 from collections.abc import Mapping
 from typing import Any
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
@@ -12,6 +13,9 @@ import pandas as pd
 
 from edge_assets.storage.db import Warehouse
 from edge_assets.storage.lake import Lake
+
+# Single-run backfills are the point of the hourly design; Dagster labels the parameter beta.
+warnings.filterwarnings("ignore", message="Parameter `backfill_policy`", category=dg.BetaWarning)
 
 # Hourly partitions include the hour in progress (end_offset=1): partition H holds what the
 # venues showed at H, so the schedule can capture the current hour as it starts.

@@ -107,6 +107,8 @@ def prepare_home(options: DemoOptions, simulator_url: str) -> None:
             "EDGE_HOME": str(home),
             "EDGE_SIMULATOR_URL": simulator_url,
             "DAGSTER_HOME": str(dagster_home),
+            # One planned event per asset for a single-run backfill instead of one per hour.
+            "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS": "true",
         }
     )
 

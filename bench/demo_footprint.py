@@ -58,10 +58,11 @@ def measure(days: int, scenario: str = "realistic", seed: int = 7) -> dict:
 
 def main() -> None:
     days_list = [int(a) for a in sys.argv[1:]] or [14, 30]
-    print(f"{'days':>5} {'exit':>5} {'wall_s':>8} {'peak_MB':>8} {'quotes':>9} {'signals':>8}")
+    columns = ["days", "exit", "wall_s", "peak_rss_mb", "quotes", "signals"]
+    print(" ".join(f"{name:>11}" for name in columns))
     for days in days_list:
-        r = measure(days)
-        print(f"{r['days']:>5} {r['exit']:>5} {r['wall_s']:>8} {r['peak_rss_mb']:>8} {r['quotes']!s:>9} {r['signals']!s:>8}")
+        result = measure(days)
+        print(" ".join(f"{result[name]!s:>11}" for name in columns))
 
 
 if __name__ == "__main__":

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pandas as pd
 
 
-def changed_rows(new: pd.DataFrame, previous: pd.DataFrame, key: list[str], compare: list[str]) -> pd.DataFrame:
+def changed_rows(
+    new: pd.DataFrame, previous: pd.DataFrame, key: list[str], compare: list[str]
+) -> pd.DataFrame:
     """Rows of `new` whose `compare` values differ from the latest `previous` row of the same key.
 
     Rows with a key never seen before are changed. Nulls compare equal to nulls, so a contract with

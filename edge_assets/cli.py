@@ -92,8 +92,8 @@ def _cmd_dev(args: argparse.Namespace) -> int:
         "--seed", str(args.seed), "--scenario", args.scenario, "--days", str(args.days), *_fault_args(args),
     ]  # fmt: skip
     webserver = [
-        sys.executable, "-m", "dagster", "dev", "-w", str(Path(__file__).resolve().parents[1] / "workspace.yaml"),
-        "-h", "127.0.0.1", "-p", str(args.port),
+        sys.executable, "-m", "dagster", "dev", "-h", "127.0.0.1", "-p", str(args.port),
+        "-w", str(Path(__file__).resolve().parents[1] / "workspace.yaml"),
     ]  # fmt: skip
     children = [subprocess.Popen(simulate, env=env)]
     try:
@@ -146,7 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_devig_eval_arguments(devig_eval)
     devig_eval.set_defaults(handler=run_devig_eval)
 
-    match = commands.add_parser("match", help="map Polymarket tokens to sportsbook outcomes from two JSON files")
+    match = commands.add_parser(
+        "match", help="map Polymarket tokens to sportsbook outcomes from two JSON files"
+    )
     from edge_assets.mapping.cli import add_match_arguments, run_match
 
     add_match_arguments(match)

@@ -27,7 +27,14 @@ from edge_assets.storage.db import Warehouse
 from edge_assets.storage.io_managers import WarehouseIOManager
 from edge_assets.storage.lake import Lake
 
-ASSET_MODULES = [polymarket_assets, oddsapi_assets, predictit_assets, mapping_assets, pricing_assets, signals_assets]
+ASSET_MODULES = [
+    polymarket_assets,
+    oddsapi_assets,
+    predictit_assets,
+    mapping_assets,
+    pricing_assets,
+    signals_assets,
+]
 CHECKS = [
     *polymarket_checks.CHECKS,
     *oddsapi_checks.CHECKS,
@@ -46,7 +53,9 @@ def build_resources(env: Environment) -> dict:
         "io_manager": WarehouseIOManager(warehouse=warehouse),
         "lake": Lake(url=env.lake_url, s3_endpoint_url=env.s3_endpoint_url),
         "gamma": PolymarketGammaResource(base_url=env.venue_urls["gamma"]),
-        "clob": PolymarketClobResource(base_url=env.venue_urls["clob"], historical_books=env.historical_books),
+        "clob": PolymarketClobResource(
+            base_url=env.venue_urls["clob"], historical_books=env.historical_books
+        ),
         "oddsapi": OddsApiResource(
             base_url=env.venue_urls["oddsapi"],
             api_key=env.odds_api_key(),

@@ -228,7 +228,10 @@ def _print_summary(summary: dict, log: Callable[[str], None]) -> None:
     log("")
     log(f"edge_assets demo: {summary['scenario']} world, seed {summary['seed']}, {summary['days']} days")
     log(f"  runs               {summary['runs']} ({len(summary['failed_runs'])} failed)")
-    log(f"  assets             {summary['assets_materialized']} ({summary['materializations']} materializations)")
+    log(
+        f"  assets             {summary['assets_materialized']}"
+        f" ({summary['materializations']} materializations)"
+    )
     log(f"  checks             {summary['checks_passed']} passed, {summary['checks_failed']} failed")
     for check in summary["failed_checks"]:
         log(f"    failed: {check}")

@@ -67,7 +67,9 @@ class Environment:
             venue: env.get(f"EDGE_{venue.upper()}_URL", default).rstrip("/")
             for venue, default in defaults.items()
         }
-        sports = tuple(s.strip() for s in env.get("EDGE_SPORTS", ",".join(DEFAULT_SPORTS)).split(",") if s.strip())
+        sports = tuple(
+            s.strip() for s in env.get("EDGE_SPORTS", ",".join(DEFAULT_SPORTS)).split(",") if s.strip()
+        )
         return cls(
             name=name,
             home=home,

@@ -22,7 +22,7 @@ def schema_check(asset: str, table: str, recent_column: str | None = None) -> dg
     @dg.asset_check(
         asset=asset,
         name=SCHEMA_CHECK,
-        description=f"`{table}` matches its Pandera schema: types, ranges, keys, no timestamps in the future.",
+        description=f"`{table}` matches its Pandera schema: types, ranges, keys, no future timestamps.",
     )
     def _check(warehouse: Warehouse) -> dg.AssetCheckResult:
         frame = _recent_rows(warehouse, table, recent_column)

@@ -89,7 +89,9 @@ def table_schemas(now: datetime | None = None) -> dict[str, pa.DataFrameSchema]:
             unique=["snapshot_ts", "token_id", "side", "level"],
             name="order_books_hourly_snapshots",
         ),
-        "oddsapi_live": _odds_schema("oddsapi_live", now, ["snapshot_ts", "event_id", "bookmaker", "outcome"]),
+        "oddsapi_live": _odds_schema(
+            "oddsapi_live", now, ["snapshot_ts", "event_id", "bookmaker", "outcome"]
+        ),
         "oddsapi_historical_hourly": _odds_schema(
             "oddsapi_historical_hourly", now, ["partition_ts", "event_id", "bookmaker", "outcome"]
         ),

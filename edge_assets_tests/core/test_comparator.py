@@ -58,10 +58,10 @@ def markets(start=HOUR + timedelta(hours=5)):
     )
 
 
-def run(quote_rows, mapping_rows, market_frame=None, rule=SignalRule(), consensus=CONSENSUS):
+def run(quote_rows, mapping_rows, market_frame=None, consensus=CONSENSUS):
     market_frame = market_frame if market_frame is not None else markets()
     priced = priced_asks(quotes(quote_rows), consensus, mappings(mapping_rows), market_frame)
-    return priced, find_signals(priced, rule, detected_at=datetime(2026, 11, 20, 12, 30, tzinfo=UTC))
+    return priced, find_signals(priced, SignalRule(), detected_at=datetime(2026, 11, 20, 12, 30, tzinfo=UTC))
 
 
 def test_an_ask_below_the_consensus_after_fee_is_a_signal_with_the_hour_as_created_at():

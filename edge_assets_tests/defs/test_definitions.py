@@ -42,7 +42,9 @@ def test_hourly_assets_backfill_in_a_single_run(defs):
 
 
 def test_production_environment_never_holds_the_api_key_in_code():
-    env = Environment.from_env({"EDGE_ENV": "production", "EDGE_DATABASE_URL": "postgresql+psycopg2://u@h/db"})
+    env = Environment.from_env(
+        {"EDGE_ENV": "production", "EDGE_DATABASE_URL": "postgresql+psycopg2://u@h/db"}
+    )
     assert isinstance(env.odds_api_key(), dg.EnvVar)
     assert env.venue_urls["oddsapi"] == "https://api.the-odds-api.com"
     assert env.historical_books is False

@@ -6,9 +6,15 @@ import pandas as pd
 from edge_assets.canonical import canonical_quotes, polymarket_quotes, predictit_quotes, sportsbook_quotes
 from edge_assets.defs.common import HOURLY_PARTITIONS, SINGLE_RUN_BACKFILL, partition_hours, table_metadata
 from edge_assets.pricing import consensus_fair_prob
+from edge_assets.storage.db import Warehouse
 from edge_assets.universe import market_tokens
 
 GROUP = "pricing"
+BEST_LEVELS_SQL = """
+SELECT snapshot_ts, token_id, side, level, price, size, book_ts
+FROM order_books_hourly_snapshots
+WHERE level = 0 AND snapshot_ts >= :start AND snapshot_ts < :end
+"""
 # Polled sources change every minute; the hourly pricing chain follows its hourly inputs only.
 FOLLOW_HOURLY_INPUTS = dg.AutomationCondition.eager().ignore(
     dg.AssetSelection.assets("polymarket_markets", "predictit_market_data", "market_mappings")
@@ -27,10 +33,12 @@ FOLLOW_HOURLY_INPUTS = dg.AutomationCondition.eager().ignore(
         primary_key=["quote_ts", "venue", "bookmaker", "market_key", "outcome", "side"],
     ),
     automation_condition=FOLLOW_HOURLY_INPUTS,
+    # Only the best level of each book is a quote, so books are read by query, not loaded whole.
+    deps=["order_book_snapshots"],
 )
 def quotes(
     context: dg.AssetExecutionContext,
-    order_book_snapshots: pd.DataFrame,
+    warehouse: Warehouse,
     oddsapi_historical_odds: pd.DataFrame,
     predictit_market_data: pd.DataFrame,
     polymarket_markets: pd.DataFrame,
@@ -38,10 +46,12 @@ def quotes(
     """Every venue's prices for every outcome at each hour in one schema: sportsbook back prices,
     Polymarket best ask and bid with the size there, PredictIt Yes/No costs; each with decimal odds
     and implied probability."""
+    window = context.partition_time_window
+    best_levels = warehouse.read_frame(BEST_LEVELS_SQL, {"start": window.start, "end": window.end})
     frame = canonical_quotes(
         [
             sportsbook_quotes(oddsapi_historical_odds),
-            polymarket_quotes(order_book_snapshots, market_tokens(polymarket_markets)),
+            polymarket_quotes(best_levels, market_tokens(polymarket_markets)),
             predictit_quotes(predictit_market_data, partition_hours(context)),
         ]
     )

@@ -44,6 +44,8 @@ class SignalRule:
     pregame_only: bool = True
     fair_prob_z: float = 2.0
     min_books: int = 3
+    # A gap this wide between venues is a wrong mapping, not an edge (see mapping's guard).
+    max_price_gap: float = 0.35
 
 
 def priced_asks(
@@ -97,7 +99,8 @@ def find_signals(priced: pd.DataFrame, rule: SignalRule, detected_at: datetime) 
         priced["fee"].to_numpy(float),
     )
     keep = (
-        (ev_at_lcb >= rule.min_ev)
+        ((priced["pm_price"] - priced["fair_prob"]).abs() <= rule.max_price_gap)
+        & (ev_at_lcb >= rule.min_ev)
         & (priced["n_books"] >= rule.min_books)
         & (priced["size_available"] >= rule.min_size)
     )

@@ -13,3 +13,4 @@ class EdgeSettings(dg.ConfigurableResource):
     fair_prob_z: float = 2.0
     min_books: int = 3
     start_tolerance_hours: float = 3.0
+    max_price_gap: float = 0.35

@@ -106,6 +106,11 @@ def test_signal_ids_are_stable_across_runs():
     assert run(*rows)[1]["signal_id"].tolist() == run(*rows)[1]["signal_id"].tolist()
 
 
+def test_a_gap_wide_enough_to_be_a_wrong_mapping_is_held_not_signalled():
+    _, signals = run([("t1", "Celtics", "ask", 0.12, 900.0)], [("t1", "m1", "Boston Celtics", "mapped")])
+    assert signals.empty
+
+
 def test_an_edge_inside_the_consensus_uncertainty_is_not_a_signal():
     rows = ([("t1", "Celtics", "ask", 0.48, 900.0)], [("t1", "m1", "Boston Celtics", "mapped")])
     priced, _ = run(*rows)

@@ -37,6 +37,7 @@ def signals(
         pregame_only=settings.pregame_only,
         fair_prob_z=settings.fair_prob_z,
         min_books=settings.min_books,
+        max_price_gap=settings.max_price_gap,
     )
     priced = priced_asks(quotes, consensus, market_mappings, polymarket_markets)
     frame = find_signals(priced, rule, detected_at=datetime.now(UTC))

@@ -9,7 +9,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from edge_assets.pricing import ev_after_costs, fee_per_share
+from edge_assets.pricing import capped_kelly_stake, ev_after_costs, fee_per_share, vwap_for_stake
 
 SIGNAL_COLUMNS = [
     "signal_id",
@@ -25,6 +25,10 @@ SIGNAL_COLUMNS = [
     "size_available",
     "model_version",
     "detected_at",
+    "vwap",
+    "stake",
+    "fill_prob",
+    "devig_method",
 ]
 # Mapped "No" tokens of three-way markets point at "not <outcome>": priced as 1 - p(outcome).
 NOT_PREFIX = "not "
@@ -36,7 +40,9 @@ class SignalRule:
 
     The consensus is an estimate: with seven books its standard error is still most of a point,
     enough to fake a 3% edge on a longshot. So EV must clear `min_ev` at the consensus's lower
-    confidence bound, fair - fair_prob_z * dispersion / sqrt(n_books), from at least `min_books`.
+    confidence bound, fair - fair_prob_z * dispersion / sqrt(n_books), from at least `min_books`,
+    for a `stake` (USDC) walked through the book. The suggested stake is `kelly_fraction` Kelly of
+    `bankroll`, capped at `kelly_cap` of it and at `stake`.
     """
 
     min_ev: float = 0.03
@@ -46,6 +52,10 @@ class SignalRule:
     min_books: int = 3
     # A gap this wide between venues is a wrong mapping, not an edge (see mapping's guard).
     max_price_gap: float = 0.35
+    stake: float = 100.0
+    bankroll: float = 10_000.0
+    kelly_fraction: float = 0.25
+    kelly_cap: float = 0.05
 
 
 def priced_asks(
@@ -90,23 +100,46 @@ def priced_asks(
     return frame
 
 
-def find_signals(priced: pd.DataFrame, rule: SignalRule, detected_at: datetime) -> pd.DataFrame:
-    """Keep the priced asks that clear the rule and shape them as rows of the `signals` table."""
-    fair_prob_lcb = priced["fair_prob"] - rule.fair_prob_z * priced["dispersion"] / np.sqrt(priced["n_books"])
-    ev_at_lcb = ev_after_costs(
-        fair_prob_lcb.clip(lower=0.0).to_numpy(float),
-        priced["pm_price"].to_numpy(float),
-        priced["fee"].to_numpy(float),
+def find_signals(
+    priced: pd.DataFrame,
+    ask_levels: pd.DataFrame,
+    rule: SignalRule,
+    detected_at: datetime,
+    fill_prob: float = 1.0,
+    devig_method: str | None = None,
+) -> pd.DataFrame:
+    """Keep the priced asks that clear the rule at the configured stake, as `signals` rows.
+
+    Top-of-book EV bounds the EV of any larger fill, so asks that fail at the best price are
+    dropped before the book is walked. Survivors are priced at the VWAP of `rule.stake` USDC
+    walked through `ask_levels` (level rows: snapshot_ts, token_id, side, price, size), plus the
+    taker fee at that price, scaled by the venue's fill probability; the book must fill the
+    stake completely. The suggested stake is capped fractional Kelly, never above `rule.stake`.
+    """
+    candidates = priced[_passes_rule(priced, priced["pm_price"], priced["fee"], rule, 1.0)]
+    if candidates.empty:
+        return pd.DataFrame(columns=SIGNAL_COLUMNS)
+    fills = vwap_for_stake(_levels_of(ask_levels, candidates), rule.stake).rename(
+        columns={"snapshot_ts": "quote_ts", "token_id": "pm_token_id"}
     )
-    keep = (
-        ((priced["pm_price"] - priced["fair_prob"]).abs() <= rule.max_price_gap)
-        & (ev_at_lcb >= rule.min_ev)
-        & (priced["n_books"] >= rule.min_books)
-        & (priced["size_available"] >= rule.min_size)
+    hits = candidates.merge(
+        fills[["quote_ts", "pm_token_id", "vwap", "filled"]], on=["quote_ts", "pm_token_id"]
     )
-    if rule.pregame_only:
-        keep &= priced["game_start_ts"].notna() & (priced["game_start_ts"] > priced["quote_ts"])
-    hits = priced[keep]
+    hits = hits[hits["filled"].astype(bool)]
+    hits["fee"] = fee_per_share(
+        hits["vwap"].to_numpy(float),
+        hits["fee_rate"].fillna(0.0).to_numpy(float),
+        hits["fee_exponent"].fillna(1.0).to_numpy(float),
+    )
+    hits = hits[_passes_rule(hits, hits["vwap"], hits["fee"], rule, fill_prob)]
+    effective_odds = 1.0 / (hits["vwap"] + hits["fee"])
+    stake = capped_kelly_stake(
+        _fair_prob_lcb(hits, rule).to_numpy(float),
+        effective_odds.to_numpy(float),
+        rule.bankroll,
+        fraction=rule.kelly_fraction,
+        cap=rule.kelly_cap,
+    )
     signals = pd.DataFrame(
         {
             "signal_id": [
@@ -120,13 +153,51 @@ def find_signals(priced: pd.DataFrame, rule: SignalRule, detected_at: datetime) 
             "pm_price": hits["pm_price"],
             "fee": hits["fee"],
             "fair_prob": hits["fair_prob"],
-            "ev_after_costs": hits["ev_after_costs"],
+            "ev_after_costs": ev_after_costs(
+                hits["fair_prob"].to_numpy(float),
+                hits["vwap"].to_numpy(float),
+                hits["fee"].to_numpy(float),
+                fill_prob,
+            ),
             "size_available": hits["size_available"],
             "model_version": None,
             "detected_at": detected_at,
+            "vwap": hits["vwap"],
+            "stake": np.minimum(stake, rule.stake),
+            "fill_prob": fill_prob,
+            "devig_method": devig_method,
         }
     )
     return signals[SIGNAL_COLUMNS].reset_index(drop=True)
+
+
+def _fair_prob_lcb(priced: pd.DataFrame, rule: SignalRule) -> pd.Series:
+    bound = priced["fair_prob"] - rule.fair_prob_z * priced["dispersion"] / np.sqrt(priced["n_books"])
+    return bound.clip(lower=0.0)
+
+
+def _passes_rule(
+    priced: pd.DataFrame, price: pd.Series, fee: pd.Series, rule: SignalRule, fill_prob: float
+) -> pd.Series:
+    """The rule's tests on rows priced at `price` plus `fee` per share."""
+    ev_at_lcb = ev_after_costs(
+        _fair_prob_lcb(priced, rule).to_numpy(float), price.to_numpy(float), fee.to_numpy(float), fill_prob
+    )
+    keep = (
+        ((priced["pm_price"] - priced["fair_prob"]).abs() <= rule.max_price_gap)
+        & (ev_at_lcb >= rule.min_ev)
+        & (priced["n_books"] >= rule.min_books)
+        & (priced["size_available"] >= rule.min_size)
+    )
+    if rule.pregame_only:
+        keep &= priced["game_start_ts"].notna() & (priced["game_start_ts"] > priced["quote_ts"])
+    return keep
+
+
+def _levels_of(ask_levels: pd.DataFrame, candidates: pd.DataFrame) -> pd.DataFrame:
+    keys = candidates[["quote_ts", "pm_token_id"]].drop_duplicates()
+    keys = keys.rename(columns={"quote_ts": "snapshot_ts", "pm_token_id": "token_id"})
+    return ask_levels.merge(keys, on=["snapshot_ts", "token_id"], how="inner")
 
 
 def _signal_id(token_id: str, as_of: pd.Timestamp) -> str:

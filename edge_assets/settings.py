@@ -14,3 +14,11 @@ class EdgeSettings(dg.ConfigurableResource):
     min_books: int = 3
     start_tolerance_hours: float = 3.0
     max_price_gap: float = 0.35
+    devig_method: str = "shin"
+    quote_max_age_minutes: float = 30.0
+    outlier_z: float = 3.5
+    stake_usdc: float = 100.0
+    bankroll_usdc: float = 10_000.0
+    kelly_fraction: float = 0.25
+    kelly_cap: float = 0.05
+    cost_model_days: int = 7

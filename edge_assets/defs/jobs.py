@@ -7,7 +7,7 @@ from edge_assets.defs.common import HOURLY_PARTITIONS
 
 POLLED_SOURCES = ["polymarket_markets", "oddsapi_live_odds", "predictit_market_data"]
 HOURLY_SOURCES = ["order_book_snapshots", "oddsapi_historical_odds"]
-MAPPING = ["team_aliases", "market_mappings", "polymarket_resolutions"]
+MAPPING = ["team_aliases", "market_mappings", "polymarket_resolutions", "fee_tables", "cost_models"]
 HOURLY_PRICING = ["quotes", "consensus", "signals"]
 
 poll_sources_job = dg.define_asset_job(
@@ -22,7 +22,11 @@ hourly_sources_job = dg.define_asset_job(
     partitions_def=HOURLY_PARTITIONS,
     description="Order-book snapshots and historical odds for an hour (or a backfilled range, in one run).",
 )
-mapping_job = dg.define_asset_job("mapping", selection=dg.AssetSelection.assets(*MAPPING))
+mapping_job = dg.define_asset_job(
+    "mapping",
+    selection=dg.AssetSelection.assets(*MAPPING),
+    description="Team aliases, market mappings, resolutions, fee tables and execution cost models.",
+)
 hourly_pricing_job = dg.define_asset_job(
     "hourly_pricing",
     selection=dg.AssetSelection.assets(*HOURLY_PRICING),

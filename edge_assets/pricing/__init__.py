@@ -17,6 +17,7 @@ from edge_assets.pricing.consensus import (
     consensus_fair_prob,
     weighted_median,
 )
+from edge_assets.pricing.costs import COST_MODEL_COLUMNS, FEE_TABLE_COLUMNS, fee_table, venue_cost_model
 from edge_assets.pricing.devig import (
     DEVIG_METHODS,
     devig,
@@ -40,6 +41,8 @@ from edge_assets.pricing.sizing import capped_kelly_stake, kelly_fraction
 
 __all__ = [
     "CONSENSUS_COLUMNS",
+    "COST_MODEL_COLUMNS",
+    "FEE_TABLE_COLUMNS",
     "DEVIG_METHODS",
     "FILL_PROBABILITY_COLUMNS",
     "SHARP_BOOK_WEIGHTS",
@@ -59,6 +62,7 @@ __all__ = [
     "devig_power",
     "devig_shin",
     "ev_after_costs",
+    "fee_table",
     "fee_per_share",
     "fill_probability",
     "fractional_to_decimal",
@@ -66,6 +70,7 @@ __all__ = [
     "kelly_fraction",
     "off_tick",
     "polymarket_taker_fee",
+    "venue_cost_model",
     "vwap_for_stake",
     "walk_book",
     "weighted_median",

@@ -180,9 +180,35 @@ def table_schemas(now: datetime | None = None) -> dict[str, pa.DataFrameSchema]:
                 "ev_after_costs": pa.Column(float, coerce=True),
                 "size_available": _nonneg(nullable=False),
                 "detected_at": _past(now),
+                "vwap": _prob(closed=False),
+                "stake": _nonneg(nullable=False),
+                "fill_prob": _prob(),
+                "devig_method": _text(),
             },
             unique=["signal_id"],
             name="signals",
+        ),
+        "fee_tables": pa.DataFrameSchema(
+            {
+                "venue": _text(isin=["polymarket", "predictit"]),
+                "market_key": _text(),
+                "rate": pa.Column(float, pa.Check.in_range(0.0, 0.25), coerce=True),
+                "exponent": _nonneg(),
+                "updated_at": _past(now),
+            },
+            unique=["venue", "market_key"],
+            name="fee_tables",
+        ),
+        "cost_models": pa.DataFrameSchema(
+            {
+                "venue": _text(),
+                "fill_prob": _prob(),
+                "observations": pa.Column(int, pa.Check.ge(0), coerce=True),
+                "median_depth_usdc": _nonneg(),
+                "computed_at": _past(now),
+            },
+            unique=["venue"],
+            name="cost_models",
         ),
     }
 

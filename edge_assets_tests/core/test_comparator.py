@@ -58,20 +58,41 @@ def markets(start=HOUR + timedelta(hours=5)):
     )
 
 
-def run(quote_rows, mapping_rows, market_frame=None, consensus=CONSENSUS):
+def ask_levels(quote_rows, depth_behind=10_000.0):
+    """Each quoted ask as the best level, with deep liquidity one tick behind it."""
+    rows = []
+    for token, _, side, price, size in quote_rows:
+        if side == "ask":
+            rows += [
+                (HOUR, token, "ask", price, size),
+                (HOUR, token, "ask", round(price + 0.01, 2), depth_behind),
+            ]
+    return pd.DataFrame(rows, columns=["snapshot_ts", "token_id", "side", "price", "size"])
+
+
+def run(quote_rows, mapping_rows, market_frame=None, consensus=CONSENSUS, levels=None, fill_prob=1.0):
     market_frame = market_frame if market_frame is not None else markets()
+    levels = levels if levels is not None else ask_levels(quote_rows)
     priced = priced_asks(quotes(quote_rows), consensus, mappings(mapping_rows), market_frame)
-    return priced, find_signals(priced, SignalRule(), detected_at=datetime(2026, 11, 20, 12, 30, tzinfo=UTC))
+    detected_at = datetime(2026, 11, 20, 12, 30, tzinfo=UTC)
+    return priced, find_signals(
+        priced, levels, SignalRule(), detected_at, fill_prob=fill_prob, devig_method="shin"
+    )
 
 
 def test_an_ask_below_the_consensus_after_fee_is_a_signal_with_the_hour_as_created_at():
     priced, signals = run([("t1", "Celtics", "ask", 0.45, 100.0)], [("t1", "m1", "Boston Celtics", "mapped")])
-    fee = 0.05 * 0.45 * 0.55
-    assert priced["fee"].iloc[0] == pytest.approx(fee)
+    assert priced["fee"].iloc[0] == pytest.approx(0.05 * 0.45 * 0.55)
     assert len(signals) == 1
     row = signals.iloc[0]
-    assert row["ev_after_costs"] == pytest.approx(0.52 / (0.45 + fee) - 1)
-    assert row["created_at"] == HOUR
+    # 100 USDC buys the 100 shares at 0.45, then (100 - 45) / 0.46 shares at 0.46.
+    shares = 100 + 55 / 0.46
+    assert row["vwap"] == pytest.approx(100 / shares)
+    fee = 0.05 * row["vwap"] * (1 - row["vwap"])
+    assert row["fee"] == pytest.approx(fee)
+    assert row["ev_after_costs"] == pytest.approx(0.52 / (row["vwap"] + fee) - 1)
+    assert (row["created_at"], row["devig_method"], row["fill_prob"]) == (HOUR, "shin", 1.0)
+    assert 0 < row["stake"] <= 100
     assert row["fair_prob"] == pytest.approx(0.52)
 
 
@@ -99,6 +120,14 @@ def test_no_signal_without_edge_size_mapping_or_before_the_game(quote, mapping, 
     market_frame = markets(start) if start is not None else None
     _, signals = run([quote], [mapping], market_frame)
     assert signals.empty
+
+
+def test_a_book_too_thin_for_the_stake_or_a_low_fill_probability_gives_no_signal():
+    rows = ([("t1", "Celtics", "ask", 0.45, 100.0)], [("t1", "m1", "Boston Celtics", "mapped")])
+    thin = ask_levels(rows[0], depth_behind=0.0)[lambda f: f["size"] > 0]
+    assert run(*rows, levels=thin)[1].empty  # 100 shares at 0.45 is 45 USDC, short of the stake
+    assert len(run(*rows, fill_prob=0.9)[1]) == 1
+    assert run(*rows, fill_prob=0.2)[1].empty
 
 
 def test_signal_ids_are_stable_across_runs():

@@ -36,7 +36,7 @@ def test_planted_world_runs_every_asset_and_passes_every_check(planted_demo):
     assert summary["failed_runs"] == []
     assert summary["checks_failed"] == 0, summary["failed_checks"]
     assert summary["checks_passed"] > 0
-    assert summary["assets_materialized"] == 12
+    assert summary["assets_materialized"] == 14
     assert summary["markets"] > 0 and summary["events"] > 0 and summary["quotes"] > 0
     assert json.loads((home / "summary.json").read_text()) == summary
 
@@ -54,6 +54,11 @@ def test_planted_signals_fall_inside_planted_windows(planted_demo):
     assert inside.all(), signals[signals["signal_id"].isin(inside[~inside].index)].to_string()
     assert (signals["ev_after_costs"] >= 0.03).all()
     assert signals["model_version"].isna().all()
+    # Priced for the stake: the VWAP is never better than the best ask, the fee is charged on it.
+    assert (signals["vwap"] >= signals["pm_price"] - 1e-12).all()
+    assert ((signals["fill_prob"] > 0) & (signals["fill_prob"] <= 1)).all()
+    assert ((signals["stake"] > 0) & (signals["stake"] <= 100)).all()
+    assert (signals["devig_method"] == "shin").all()
 
 
 def test_null_world_gives_no_signals(null_demo):

@@ -1,11 +1,20 @@
 """Pricing: canonical quotes across venues and the de-vigged sportsbook consensus, per hour."""
 
+from datetime import UTC, datetime, timedelta
+
 import dagster as dg
 import pandas as pd
 
 from edge_assets.canonical import canonical_quotes, polymarket_quotes, predictit_quotes, sportsbook_quotes
 from edge_assets.defs.common import HOURLY_PARTITIONS, SINGLE_RUN_BACKFILL, partition_hours, table_metadata
-from edge_assets.pricing import consensus_fair_prob
+from edge_assets.pricing import (
+    SHARP_BOOK_WEIGHTS,
+    LiquidityCutoff,
+    consensus_fair_prob,
+    fee_table,
+    venue_cost_model,
+)
+from edge_assets.settings import EdgeSettings
 from edge_assets.storage.db import Warehouse
 from edge_assets.universe import market_tokens
 
@@ -78,11 +87,18 @@ def quotes(
     ),
     automation_condition=dg.AutomationCondition.eager(),
 )
-def consensus(quotes: pd.DataFrame) -> dg.Output[pd.DataFrame]:
-    """The sportsbooks' fair probability of each outcome per hour: each book de-vigged
-    (multiplicative), then the median across books, with how many books and how far apart."""
+def consensus(quotes: pd.DataFrame, settings: EdgeSettings) -> dg.Output[pd.DataFrame]:
+    """The sportsbooks' fair probability of each outcome per hour: each book de-vigged (Shin by
+    default), stale quotes and outlier books dropped, then the median across books weighted
+    towards the sharp book, with how many books and how far apart they were."""
     books = quotes[quotes["side"] == "back"]
-    frame = consensus_fair_prob(books[["quote_ts", "event_id", "bookmaker", "outcome", "decimal_odds"]])
+    frame = consensus_fair_prob(
+        books[["quote_ts", "event_id", "bookmaker", "outcome", "decimal_odds", "source_ts"]],
+        method=settings.devig_method,
+        book_weights=SHARP_BOOK_WEIGHTS,
+        max_age=timedelta(minutes=settings.quote_max_age_minutes),
+        outlier_z=settings.outlier_z,
+    )
     return dg.Output(
         frame,
         metadata={
@@ -92,5 +108,59 @@ def consensus(quotes: pd.DataFrame) -> dg.Output[pd.DataFrame]:
             "median_dispersion": dg.MetadataValue.float(
                 float(frame["dispersion"].median()) if len(frame) else 0.0
             ),
+            "devig_method": settings.devig_method,
+        },
+    )
+
+
+@dg.asset(
+    group_name=GROUP,
+    kinds={"python", "sql"},
+    metadata=table_metadata("fee_tables", "replace_all"),
+    automation_condition=dg.AutomationCondition.eager(),
+)
+def fee_tables(polymarket_markets: pd.DataFrame) -> dg.Output[pd.DataFrame]:
+    """The fee each venue charges: every Polymarket market's taker-fee schedule (rate, exponent,
+    taker-only, maker rebate) and PredictIt's share of profits. Sportsbooks charge through vig."""
+    frame = fee_table(polymarket_markets, datetime.now(UTC))
+    polymarket = frame[frame["venue"] == "polymarket"]
+    return dg.Output(
+        frame,
+        metadata={
+            "rows": len(frame),
+            "median_polymarket_rate": dg.MetadataValue.float(float(polymarket["rate"].median() or 0.0)),
+        },
+    )
+
+
+BOOK_HISTORY_SQL = """
+SELECT snapshot_ts, token_id, side, level, price, size FROM order_books_hourly_snapshots
+WHERE level = 0 AND snapshot_ts >= :start
+"""
+
+
+@dg.asset(
+    group_name=GROUP,
+    kinds={"python", "sql"},
+    metadata=table_metadata("cost_models", "upsert", primary_key=["venue"]),
+    deps=["order_book_snapshots"],
+    automation_condition=dg.AutomationCondition.on_cron("15 * * * *"),
+)
+def cost_models(warehouse: Warehouse, settings: EdgeSettings) -> dg.Output[pd.DataFrame]:
+    """Execution costs per venue from recent book history: how often the depth quoted at the best
+    ask was still there an hour later (the fill probability that scales a signal's EV), the
+    median depth there, and the liquidity cut-off below which a quote is not acted on."""
+    now = datetime.now(UTC)
+    history = warehouse.read_frame(
+        BOOK_HISTORY_SQL, {"start": now - timedelta(days=settings.cost_model_days)}
+    )
+    frame = venue_cost_model("polymarket", history, LiquidityCutoff(), now)
+    row = frame.iloc[0]
+    return dg.Output(
+        frame,
+        metadata={
+            "fill_prob": dg.MetadataValue.float(float(row["fill_prob"])),
+            "observations": int(row["observations"]),
+            "median_depth_usdc": dg.MetadataValue.float(float(row["median_depth_usdc"] or 0.0)),
         },
     )

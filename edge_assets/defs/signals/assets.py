@@ -8,8 +8,17 @@ import pandas as pd
 from edge_assets.comparator import SignalRule, find_signals, priced_asks
 from edge_assets.defs.common import HOURLY_PARTITIONS, SINGLE_RUN_BACKFILL, table_metadata
 from edge_assets.settings import EdgeSettings
+from edge_assets.storage.db import Warehouse
 
 GROUP = "signals"
+# The ask side of mapped tokens' books: what a buy would walk through.
+ASK_LEVELS_SQL = """
+SELECT b.snapshot_ts, b.token_id, b.side, b.level, b.price, b.size
+FROM order_books_hourly_snapshots AS b
+JOIN market_mappings AS m ON m.pm_token_id = b.token_id AND m.status = 'mapped'
+WHERE b.side = 'ask' AND b.snapshot_ts >= :start AND b.snapshot_ts < :end
+"""
+FILL_PROB_SQL = "SELECT fill_prob FROM cost_models WHERE venue = 'polymarket'"
 
 
 @dg.asset(
@@ -19,18 +28,22 @@ GROUP = "signals"
     backfill_policy=SINGLE_RUN_BACKFILL,
     metadata=table_metadata("signals", "replace_partition", partition_column="created_at"),
     automation_condition=dg.AutomationCondition.eager(),
+    deps=["order_book_snapshots", "cost_models", "fee_tables"],
 )
 def signals(
+    context: dg.AssetExecutionContext,
+    warehouse: Warehouse,
     quotes: pd.DataFrame,
     consensus: pd.DataFrame,
     market_mappings: pd.DataFrame,
     polymarket_markets: pd.DataFrame,
     settings: EdgeSettings,
 ) -> dg.Output[pd.DataFrame]:
-    """+EV signals: a mapped Polymarket token whose best ask plus the market's taker fee is below
-    the sportsbook consensus by at least the minimum EV (judged at the consensus's lower
-    confidence bound, so book noise alone never fires), with enough size at that ask, before the
-    game starts. `created_at` is the hour of the quotes behind the signal."""
+    """+EV signals: a mapped Polymarket token whose price for the configured stake (the VWAP of
+    walking its book, plus the market's taker fee at that price), scaled by the venue's fill
+    probability, beats the sportsbook consensus by at least the minimum EV — judged at the
+    consensus's lower confidence bound, so book noise alone never fires — before the game starts.
+    Each signal carries a capped fractional-Kelly stake. `created_at` is the hour of the quotes."""
     rule = SignalRule(
         min_ev=settings.min_ev,
         min_size=settings.min_size,
@@ -38,9 +51,19 @@ def signals(
         fair_prob_z=settings.fair_prob_z,
         min_books=settings.min_books,
         max_price_gap=settings.max_price_gap,
+        stake=settings.stake_usdc,
+        bankroll=settings.bankroll_usdc,
+        kelly_fraction=settings.kelly_fraction,
+        kelly_cap=settings.kelly_cap,
     )
+    window = context.partition_time_window
+    ask_levels = warehouse.read_frame(ASK_LEVELS_SQL, {"start": window.start, "end": window.end})
+    fill_probs = warehouse.read_frame(FILL_PROB_SQL)["fill_prob"]
+    fill_prob = float(fill_probs.iloc[0]) if len(fill_probs) else 0.0
     priced = priced_asks(quotes, consensus, market_mappings, polymarket_markets)
-    frame = find_signals(priced, rule, detected_at=datetime.now(UTC))
+    frame = find_signals(
+        priced, ask_levels, rule, datetime.now(UTC), fill_prob=fill_prob, devig_method=settings.devig_method
+    )
     return dg.Output(
         frame,
         metadata={
@@ -50,6 +73,9 @@ def signals(
             "min_ev": rule.min_ev,
             "min_size": rule.min_size,
             "fair_prob_z": rule.fair_prob_z,
+            "stake_usdc": rule.stake,
+            "fill_prob": dg.MetadataValue.float(fill_prob),
+            "devig_method": settings.devig_method,
             "model_version": "none (rule only)",
         },
     )

@@ -206,10 +206,6 @@ class _JsonPostSink(AlertSink):
             return _Failure(f"429 Too Many Requests: {excerpt}", True, status, retry_after)
         return _Failure(f"HTTP {status}: {excerpt}", retryable=status >= 500, status=status)
 
-    def close(self) -> None:
-        """Close the pooled connections."""
-        self._session.close()
-
 
 class SlackWebhookSink(_JsonPostSink):
     """A Slack incoming webhook (`https://hooks.slack.com/services/...`, a secret URL)."""

@@ -1,0 +1,76 @@
+"""Labels, training, walk-forward evaluation, the MLflow registry and model gating (no Dagster)."""
+
+from edge_assets.modeling.evaluation import (
+    CALIBRATION_COLUMNS,
+    DEFAULT_THRESHOLD,
+    PROMOTION_METRIC,
+    WalkForwardReport,
+    backtest,
+    calibration_table,
+    classification_metrics,
+    evaluate_walk_forward,
+)
+from edge_assets.modeling.gating import GatedSignals, gate_signals
+from edge_assets.modeling.labels import (
+    CLOSING_COLUMNS,
+    COST_COLUMNS,
+    LABEL_COLUMNS,
+    closing_consensus,
+    entry_costs,
+    label_edges,
+)
+from edge_assets.modeling.registry import (
+    CHAMPION_ALIAS,
+    Champion,
+    PromotionDecision,
+    check_tracking_uri,
+    load_champion,
+    log_and_register,
+    promote_if_better,
+)
+from edge_assets.modeling.training import (
+    CLASSIFIER_PARAMS,
+    REGRESSOR_PARAMS,
+    WalkForwardFold,
+    build_training_set,
+    feature_importance,
+    feature_matrix,
+    train_edge_classifier,
+    train_ev_regressor,
+    walk_forward_splits,
+)
+
+__all__ = [
+    "CALIBRATION_COLUMNS",
+    "CHAMPION_ALIAS",
+    "CLASSIFIER_PARAMS",
+    "CLOSING_COLUMNS",
+    "COST_COLUMNS",
+    "DEFAULT_THRESHOLD",
+    "LABEL_COLUMNS",
+    "PROMOTION_METRIC",
+    "REGRESSOR_PARAMS",
+    "Champion",
+    "GatedSignals",
+    "PromotionDecision",
+    "WalkForwardFold",
+    "WalkForwardReport",
+    "backtest",
+    "build_training_set",
+    "calibration_table",
+    "check_tracking_uri",
+    "classification_metrics",
+    "closing_consensus",
+    "entry_costs",
+    "evaluate_walk_forward",
+    "feature_importance",
+    "feature_matrix",
+    "gate_signals",
+    "label_edges",
+    "load_champion",
+    "log_and_register",
+    "promote_if_better",
+    "train_edge_classifier",
+    "train_ev_regressor",
+    "walk_forward_splits",
+]

@@ -1,0 +1,89 @@
+"""Training, MLflow logging, the registry and champion promotion against a SQLite-backed MLflow."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from mlflow import MlflowClient
+
+from edge_assets.modeling import (
+    CLASSIFIER_PARAMS,
+    evaluate_walk_forward,
+    feature_matrix,
+    load_champion,
+    log_and_register,
+    promote_if_better,
+)
+from edge_assets.modeling.registry import check_tracking_uri
+
+FEW_TREES = {**CLASSIFIER_PARAMS, "n_estimators": 20}
+
+
+@pytest.fixture
+def tracking_uri(tmp_path):
+    return f"sqlite:///{tmp_path}/mlflow.db"
+
+
+def register(report, training_set, tracking_uri):
+    return log_and_register(
+        report.classifier,
+        report.holdout,
+        FEW_TREES,
+        report.classifier_importance,
+        feature_matrix(training_set).head(10),
+        tracking_uri,
+        "edge_classifier",
+        tables={"calibration": report.calibration},
+    )
+
+
+def test_train_log_register_promote_and_load(training_set, tracking_uri, tmp_path):
+    report = evaluate_walk_forward(training_set, n_folds=2, classifier_params=FEW_TREES)
+    client = MlflowClient(tracking_uri, tracking_uri)
+    assert load_champion(tracking_uri, "edge_classifier") is None
+
+    version = register(report, training_set, tracking_uri)
+    assert version == "1"
+    run = client.get_run(client.get_model_version("edge_classifier", version).run_id)
+    assert run.data.params["n_estimators"] == "20"
+    assert run.data.metrics["auc"] == pytest.approx(report.holdout["auc"])
+    artifacts = {item.path for item in client.list_artifacts(run.info.run_id)}
+    assert {"feature_importance.json", "calibration.json"} <= artifacts
+    artifact_dir = Path(run.info.artifact_uri.removeprefix("file://"))
+    assert artifact_dir.is_relative_to(tmp_path / "mlartifacts")  # the local artifact root, not ./mlruns
+    importance = json.loads((artifact_dir / "feature_importance.json").read_text())
+    assert "feature" in importance["columns"]
+
+    decision = promote_if_better(
+        client, "edge_classifier", version, holdout_metric=0.08, champion_metric=0.05
+    )
+    assert decision.promoted and decision.champion_version == "1"
+    champion = load_champion(tracking_uri, "edge_classifier")
+    model, loaded_version = champion
+    assert loaded_version == "1"
+    matrix = feature_matrix(training_set)
+    np.testing.assert_allclose(
+        model.predict_proba(matrix), report.classifier.predict_proba(matrix), rtol=1e-6
+    )
+
+
+def test_a_losing_model_leaves_the_previous_champion(training_set, tracking_uri):
+    report = evaluate_walk_forward(training_set, n_folds=2, classifier_params=FEW_TREES)
+    client = MlflowClient(tracking_uri, tracking_uri)
+    first = register(report, training_set, tracking_uri)
+    assert promote_if_better(client, "edge_classifier", first, 0.08, 0.05).promoted
+    second = register(report, training_set, tracking_uri)
+    decision = promote_if_better(client, "edge_classifier", second, holdout_metric=0.04, champion_metric=0.05)
+    assert not decision.promoted and decision.champion_version == first
+    assert load_champion(tracking_uri, "edge_classifier").version == first
+    # no gated signal at all (NaN) never wins either
+    assert not promote_if_better(client, "edge_classifier", second, float("nan"), 0.05).promoted
+    assert client.get_model_version("edge_classifier", second).tags["metric_to_beat"] == "0.05"
+
+
+def test_the_plain_file_store_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="sqlite"):
+        check_tracking_uri(str(tmp_path / "mlruns"))
+    with pytest.raises(ValueError, match="sqlite"):
+        load_champion(f"file://{tmp_path}/mlruns", "edge_classifier")

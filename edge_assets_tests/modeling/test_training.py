@@ -1,0 +1,72 @@
+"""Walk-forward folds, training determinism and the holdout report."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from edge_assets.modeling import (
+    evaluate_walk_forward,
+    feature_matrix,
+    train_edge_classifier,
+    train_ev_regressor,
+    walk_forward_splits,
+)
+
+
+def test_walk_forward_never_trains_on_future_rows_or_on_events_it_tests(training_set):
+    folds = walk_forward_splits(training_set, n_folds=3)
+    assert [fold.number for fold in folds] == [1, 2, 3]
+    for fold in folds:
+        train, test = training_set.iloc[fold.train_index], training_set.iloc[fold.test_index]
+        assert len(train) and len(test)
+        assert train["quote_ts"].max() < test["quote_ts"].min() == fold.test_start
+        assert not set(train["event_id"]) & set(test["event_id"])
+        # every training label (the closing line, at game start) was known before the test began
+        assert (train["game_start_ts"] < fold.test_start).all()
+    # the test blocks tile the later part of the timeline in order
+    starts = [fold.test_start for fold in folds]
+    assert starts == sorted(starts)
+    assert folds[-1].test_end == training_set["quote_ts"].max()
+
+
+def test_walk_forward_refuses_more_folds_than_hours(training_set):
+    with pytest.raises(ValueError, match="walk-forward folds"):
+        walk_forward_splits(training_set.head(3), n_folds=5)
+
+
+def test_training_is_deterministic(training_set):
+    first = train_edge_classifier(training_set).predict_proba(feature_matrix(training_set))
+    second = train_edge_classifier(training_set).predict_proba(feature_matrix(training_set))
+    np.testing.assert_array_equal(first, second)
+    regressor = train_ev_regressor(training_set)
+    np.testing.assert_array_equal(
+        regressor.predict(feature_matrix(training_set)),
+        train_ev_regressor(training_set).predict(feature_matrix(training_set)),
+    )
+
+
+def test_classifier_refuses_a_single_class(training_set):
+    with pytest.raises(ValueError, match="single class"):
+        train_edge_classifier(training_set.assign(edge_valid=False))
+
+
+def test_walk_forward_report_scores_the_holdout_and_compares_gating_with_the_rule(training_set):
+    report = evaluate_walk_forward(training_set, threshold=0.5, n_folds=3)
+    holdout = report.holdout
+    assert 0.5 < holdout["auc"] <= 1.0  # the edge is learnable from the features
+    assert 0 <= holdout["brier"] < 0.25
+    assert holdout["gated_signals"] <= holdout["ungated_signals"]
+    assert list(report.folds["fold"]) == [1, 2, 3]
+    assert report.calibration["rows"].sum() == holdout["holdout_rows"]
+    assert set(report.classifier_importance["feature"]) == set(feature_matrix(training_set).columns)
+    assert report.holdout_rows["model_confidence"].between(0, 1).all()
+    assert isinstance(report.beats_rule, bool)
+
+
+def test_calibration_table_bins_confidence():
+    from edge_assets.modeling import calibration_table
+
+    table = calibration_table(pd.Series([0, 1, 1, 0]), np.array([0.05, 0.95, 0.91, 0.15]), bins=10)
+    assert list(table["rows"]) == [1, 1, 2]
+    assert list(table["observed_rate"]) == [0.0, 0.0, 1.0]
+    assert table["bin_low"].tolist() == pytest.approx([0.0, 0.1, 0.9])

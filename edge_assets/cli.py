@@ -70,6 +70,15 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 1 if summary["failed_runs"] else 0
 
 
+def _default_sigint() -> None:
+    """In a child: take SIGINT's default back, which a shell's background job has ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _interrupted(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def _cmd_dev(args: argparse.Namespace) -> int:
     """Start the simulator and the Dagster UI beside it; stop both (only them) on exit."""
     home = Path(args.home).resolve()
@@ -85,8 +94,6 @@ def _cmd_dev(args: argparse.Namespace) -> int:
         "EDGE_SIMULATOR_URL": simulator_url,
         "DAGSTER_HOME": str(dagster_home),
     }
-    # Children inherit SIGINT as default, so Ctrl-C and our terminate() reach them.
-    restore = signal.signal(signal.SIGINT, signal.SIG_DFL)
     simulate = [
         sys.executable, "-m", "edge_assets.cli", "simulate", "--port", str(args.simulator_port),
         "--seed", str(args.seed), "--scenario", args.scenario, "--days", str(args.days), *_fault_args(args),
@@ -95,9 +102,12 @@ def _cmd_dev(args: argparse.Namespace) -> int:
         sys.executable, "-m", "dagster", "dev", "-h", "127.0.0.1", "-p", str(args.port),
         "-w", str(Path(__file__).resolve().parents[1] / "workspace.yaml"),
     ]  # fmt: skip
-    children = [subprocess.Popen(simulate, env=env)]
+    # Ctrl-C or a TERM (also when started in the background) stops the children we started, by PID.
+    previous = {sig: signal.signal(sig, _interrupted) for sig in (signal.SIGINT, signal.SIGTERM)}
+    children: list[subprocess.Popen] = []
     try:
-        children.append(subprocess.Popen(webserver, env=env))
+        children.append(subprocess.Popen(simulate, env=env, preexec_fn=_default_sigint))
+        children.append(subprocess.Popen(webserver, env=env, preexec_fn=_default_sigint))
         print(f"Dagster UI on http://127.0.0.1:{args.port}, simulator on {simulator_url}; Ctrl-C stops both")
         return children[-1].wait()
     except KeyboardInterrupt:
@@ -108,10 +118,11 @@ def _cmd_dev(args: argparse.Namespace) -> int:
                 child.send_signal(signal.SIGINT)
         for child in reversed(children):
             try:
-                child.wait(timeout=20)
+                child.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 child.kill()
-        signal.signal(signal.SIGINT, restore)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def build_parser() -> argparse.ArgumentParser:

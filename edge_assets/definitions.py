@@ -6,6 +6,7 @@ from __future__ import annotations
 import dagster as dg
 
 from edge_assets.defs import jobs
+from edge_assets.defs.alerting.sensors import SENSORS
 from edge_assets.defs.mapping import assets as mapping_assets
 from edge_assets.defs.mapping import checks as mapping_checks
 from edge_assets.defs.oddsapi import assets as oddsapi_assets
@@ -19,6 +20,7 @@ from edge_assets.defs.pricing import checks as pricing_checks
 from edge_assets.defs.signals import assets as signals_assets
 from edge_assets.defs.signals import checks as signals_checks
 from edge_assets.environment import Environment
+from edge_assets.notify.resource import AlertingResource
 from edge_assets.settings import EdgeSettings
 from edge_assets.sources.oddsapi import OddsApiResource
 from edge_assets.sources.polymarket import PolymarketClobResource, PolymarketGammaResource
@@ -63,6 +65,11 @@ def build_resources(env: Environment) -> dict:
         ),
         "predictit": PredictItResource(base_url=env.venue_urls["predictit"]),
         "settings": EdgeSettings(sports=list(env.sports), min_ev=env.min_ev, min_size=env.min_size),
+        "alerting": AlertingResource(
+            dagster_ui_url=env.dagster_ui_url,
+            signal_max_age_hours=env.signal_alert_max_age_hours,
+            **env.alert_settings(),
+        ),
     }
 
 
@@ -72,7 +79,7 @@ def build_definitions(env: Environment) -> dg.Definitions:
         asset_checks=CHECKS,
         jobs=jobs.JOBS,
         schedules=jobs.SCHEDULES,
-        sensors=[jobs.AUTOMATION_SENSOR],
+        sensors=[jobs.AUTOMATION_SENSOR, *SENSORS],
         resources=build_resources(env),
     )
 

@@ -14,7 +14,8 @@ import subprocess
 import sys
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -45,6 +46,8 @@ class RunTally:
 
     runs: int = 0
     failed_runs: list[str] = field(default_factory=list)
+    # Runs a failed blocking check stopped on purpose: bad data held back, not a broken pipeline.
+    stopped_by_checks: list[str] = field(default_factory=list)
     assets: set[str] = field(default_factory=set)
     materializations: int = 0
     checks_passed: int = 0
@@ -52,12 +55,14 @@ class RunTally:
 
     def add(self, name: str, result) -> None:
         self.runs += 1
+        evaluations = result.get_asset_check_evaluations()
         if not result.success:
-            self.failed_runs.append(name)
+            blocked = any(not e.passed and e.blocking for e in evaluations)
+            (self.stopped_by_checks if blocked else self.failed_runs).append(name)
         for event in result.get_asset_materialization_events():
             self.materializations += 1
             self.assets.add(event.asset_key.to_user_string())
-        for evaluation in result.get_asset_check_evaluations():
+        for evaluation in evaluations:
             if evaluation.passed:
                 self.checks_passed += 1
             else:
@@ -99,22 +104,37 @@ def start_simulator(options: DemoOptions, log: Callable[[str], None]) -> tuple[s
     raise RuntimeError(f"the simulator did not answer on {url} within {SIMULATOR_START_TIMEOUT_S} s")
 
 
-def prepare_home(options: DemoOptions, simulator_url: str) -> None:
-    """Point the code location and the Dagster instance at the demo's home."""
+def demo_environment(options: DemoOptions, simulator_url: str) -> dict[str, str]:
+    """The variables pointing the code location and the Dagster instance at the demo's home."""
     home = options.home.resolve()
     dagster_home = home / "dagster"
     dagster_home.mkdir(parents=True, exist_ok=True)
     (dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    os.environ.update(
-        {
-            "EDGE_ENV": "local",
-            "EDGE_HOME": str(home),
-            "EDGE_SIMULATOR_URL": simulator_url,
-            "DAGSTER_HOME": str(dagster_home),
-            # One planned event per asset for a single-run backfill instead of one per hour.
-            "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS": "true",
-        }
-    )
+    return {
+        "EDGE_ENV": "local",
+        "EDGE_HOME": str(home),
+        "EDGE_SIMULATOR_URL": simulator_url,
+        "DAGSTER_HOME": str(dagster_home),
+        # One planned event per asset for a single-run backfill instead of one per hour.
+        "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS": "true",
+        # The demo replays history, so every replayed signal counts as news for its alerts.
+        "EDGE_SIGNAL_ALERT_MAX_AGE_HOURS": str(options.days * 24 + 1),
+    }
+
+
+@contextmanager
+def environment_set(variables: dict[str, str]) -> Iterator[None]:
+    """Set variables for the demo's duration and put the caller's environment back afterwards."""
+    previous = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def hour_keys(days: int, now: datetime) -> tuple[str, str]:
@@ -132,8 +152,8 @@ def run_demo(options: DemoOptions, log: Callable[[str], None] = print) -> dict:
     options.home.mkdir(parents=True, exist_ok=True)
     process, url = start_simulator(options, log)
     try:
-        prepare_home(options, url)
-        summary = _materialize_everything(options, log, started)
+        with environment_set(demo_environment(options, url)):
+            summary = _materialize_everything(options, log, started)
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -142,7 +162,7 @@ def run_demo(options: DemoOptions, log: Callable[[str], None] = print) -> dict:
 
 
 def _materialize_everything(options: DemoOptions, log: Callable[[str], None], started: float) -> dict:
-    # Imported here: the code location reads the environment prepare_home just set.
+    # Imported here: the code location reads the environment the demo has just set.
     import dagster as dg
 
     from edge_assets.definitions import build_definitions
@@ -164,18 +184,40 @@ def _materialize_everything(options: DemoOptions, log: Callable[[str], None], st
         ("live tick: poll again and refresh the current hour", ["poll_sources", "mapping"], {}),
         (f"live tick: hour {last}", ["hourly_sources", "hourly_pricing"], {"dagster/partition": last}),
     ]
+    total_steps = len(steps) + 1  # and the alert sensors
     for i, (title, job_names, tags) in enumerate(steps, start=1):
         step_start = time.monotonic()
-        log(f"[{i}/{len(steps)}] {title} ...")
+        log(f"[{i}/{total_steps}] {title} ...")
         for job_name in job_names:
             result = _run_job(defs, instance, job_name, {**tags, "edge/demo": "true"})
             tally.add(job_name, result)
             status = "ok" if result.success else "FAILED"
             log(f"      {job_name}: {status} (run {result.run_id[:8]})")
         log(f"      done in {time.monotonic() - step_start:.1f} s (total {time.monotonic() - started:.1f} s)")
+    step_start = time.monotonic()
+    log(f"[{total_steps}/{total_steps}] alerts: evaluate the alert sensors, deliver to the sinks ...")
+    for line in _evaluate_alert_sensors(defs, instance):
+        log(f"      {line}")
+    log(f"      done in {time.monotonic() - step_start:.1f} s (total {time.monotonic() - started:.1f} s)")
     summary = _summarize(env, tally, options, started)
     _print_summary(summary, log)
     return summary
+
+
+def _evaluate_alert_sensors(defs, instance) -> list[str]:
+    """Tick the alert sensors once, as the daemon would: raise alerts, then deliver them."""
+    import dagster as dg
+
+    from edge_assets.defs.alerting.sensors import alert_on_check_failures, alert_on_signals, deliver_alerts
+
+    resources = {"warehouse": defs.resources["warehouse"], "alerting": defs.resources["alerting"]}
+    lines = []
+    for sensor in (alert_on_signals, alert_on_check_failures, deliver_alerts):
+        with dg.build_sensor_context(instance=instance, resources=resources) as context:
+            result = sensor(context)
+        reason = result.skip_reason if isinstance(result, dg.SensorResult) else result
+        lines.append(f"{sensor.name}: {getattr(reason, 'skip_message', reason)}")
+    return lines
 
 
 def resolve_job(name: str):
@@ -210,7 +252,10 @@ def _summarize(env, tally: RunTally, options: DemoOptions, started: float) -> di
           (SELECT COUNT(*) FROM consensus) AS consensus_rows,
           (SELECT COUNT(*) FROM signals) AS signals,
           (SELECT COUNT(*) FROM market_mappings WHERE status = 'mapped') AS mapped_tokens,
-          (SELECT COUNT(*) FROM quarantine) AS quarantined
+          (SELECT COUNT(*) FROM quarantine) AS quarantined,
+          (SELECT COUNT(*) FROM alerts) AS alerts,
+          (SELECT COUNT(*) FROM alerts WHERE delivery_status = 'sent') AS alerts_sent,
+          (SELECT COUNT(*) FROM alerts WHERE delivery_status = 'failed') AS alerts_failed
         """
     ).iloc[0]
     return {
@@ -221,6 +266,7 @@ def _summarize(env, tally: RunTally, options: DemoOptions, started: float) -> di
         "database_url": _redacted_url(env.database_url),
         "runs": tally.runs,
         "failed_runs": tally.failed_runs,
+        "runs_stopped_by_checks": tally.stopped_by_checks,
         "assets_materialized": len(tally.assets),
         "materializations": tally.materializations,
         "checks_passed": tally.checks_passed,
@@ -241,7 +287,10 @@ def _redacted_url(url: str) -> str:
 def _print_summary(summary: dict, log: Callable[[str], None]) -> None:
     log("")
     log(f"edge_assets demo: {summary['scenario']} world, seed {summary['seed']}, {summary['days']} days")
-    log(f"  runs               {summary['runs']} ({len(summary['failed_runs'])} failed)")
+    log(
+        f"  runs               {summary['runs']} ({len(summary['failed_runs'])} failed,"
+        f" {len(summary['runs_stopped_by_checks'])} stopped by a blocking check)"
+    )
     log(
         f"  assets             {summary['assets_materialized']}"
         f" ({summary['materializations']} materializations)"
@@ -254,6 +303,10 @@ def _print_summary(summary: dict, log: Callable[[str], None]) -> None:
     log(f"  quotes             {summary['quotes']}")
     log(f"  signals            {summary['signals']}")
     log(f"  quarantined        {summary['quarantined']}")
+    log(
+        f"  alerts             {summary['alerts']} ({summary['alerts_sent']} sent,"
+        f" {summary['alerts_failed']} failed to send)"
+    )
     log(f"  wall time          {summary['wall_s']} s")
     log(f"  summary            {Path(summary['home']) / 'summary.json'}")
     log("  open the UI with   make dev")

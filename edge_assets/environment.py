@@ -30,6 +30,13 @@ PRODUCTION_URLS = {
     "predictit": "https://www.predictit.org",
 }
 ODDS_API_KEY_VAR = "EDGE_ODDS_API_KEY"
+# AlertingResource field -> environment variable. Channel is not secret but travels the same way.
+ALERT_SECRET_VARS = {
+    "slack_token": "EDGE_SLACK_TOKEN",
+    "slack_channel": "EDGE_SLACK_CHANNEL",
+    "slack_webhook_url": "EDGE_SLACK_WEBHOOK_URL",
+    "alert_webhook_url": "EDGE_ALERT_WEBHOOK_URL",
+}
 # The simulator accepts any non-empty key; this one is not a secret.
 SIMULATOR_API_KEY = "simulator-key"
 
@@ -50,6 +57,10 @@ class Environment:
     odds_api_quota_floor: int = 100
     min_ev: float = 0.03
     min_size: float = 50.0
+    # Names of the alerting variables that are set; their values stay in the environment.
+    alert_secrets_set: frozenset[str] = frozenset()
+    dagster_ui_url: str | None = None
+    signal_alert_max_age_hours: float = 2.0
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Environment:
@@ -84,7 +95,18 @@ class Environment:
             odds_api_quota_floor=int(env.get("EDGE_ODDS_API_QUOTA_FLOOR", "100")),
             min_ev=float(env.get("EDGE_MIN_EV", "0.03")),
             min_size=float(env.get("EDGE_MIN_SIZE", "50")),
+            alert_secrets_set=frozenset(name for name in ALERT_SECRET_VARS.values() if env.get(name)),
+            dagster_ui_url=env.get("EDGE_DAGSTER_UI_URL") or None,
+            signal_alert_max_age_hours=float(env.get("EDGE_SIGNAL_ALERT_MAX_AGE_HOURS", "2")),
         )
 
     def odds_api_key(self) -> str | dg.EnvVar:
         return dg.EnvVar(ODDS_API_KEY_VAR) if self.odds_api_key_from_env else SIMULATOR_API_KEY
+
+    def alert_settings(self) -> dict[str, dg.EnvVar]:
+        """AlertingResource fields for the sinks that are configured, as EnvVars (never values)."""
+        return {
+            field: dg.EnvVar(name)
+            for field, name in ALERT_SECRET_VARS.items()
+            if name in self.alert_secrets_set
+        }

@@ -1,31 +1,56 @@
-"""Asset checks shared by every group: each table-producing asset is validated by its Pandera
-schema on the rows it most recently wrote."""
+"""Asset checks shared by every group, each judging the rows an asset most recently wrote:
+its Pandera schema, stale source timestamps, holes in an hour's coverage, row-count anomalies and
+mapping coverage. Checks that guard money (stale quotes and books feeding signals) are blocking."""
 
-from __future__ import annotations
-
+from collections.abc import Callable
 from datetime import timedelta
 
 import dagster as dg
+import pandas as pd
 
+from edge_assets.quality.rules import missing_per_hour, stale_rows, volume_ratio
 from edge_assets.quality.schemas import validate
 from edge_assets.storage.db import Warehouse
 
 SCHEMA_CHECK = "pandera_schema"
+STALE_CHECK = "no_stale_source_timestamps"
+COMPLETENESS_CHECK = "every_hour_complete"
+VOLUME_CHECK = "row_count_in_range"
+COVERAGE_CHECK = "mapping_coverage"
 # Partitioned and append-only tables are judged on their recent rows, not their whole history.
 RECENT_WINDOW = timedelta(hours=48)
 MAX_FAILURE_ROWS = 20
+# The simulator's and the venues' normal lag is minutes; half an hour old is stale.
+MAX_SOURCE_AGE = timedelta(minutes=30)
+MAX_STALE_SHARE = 0.01
+VOLUME_RANGE = (0.5, 2.0)
+MIN_MAPPING_COVERAGE = 0.8
+
+Evaluation = Callable[[pd.DataFrame], dg.AssetCheckResult]
+
+
+def recent_rows_check(
+    asset: str,
+    table: str,
+    name: str,
+    description: str,
+    evaluate: Evaluation,
+    recent_column: str | None = None,
+    blocking: bool = False,
+) -> dg.AssetChecksDefinition:
+    """A check of `asset` that reads its table's recent rows and hands them to `evaluate`."""
+
+    @dg.asset_check(asset=asset, name=name, description=description, blocking=blocking)
+    def _check(warehouse: Warehouse) -> dg.AssetCheckResult:
+        return evaluate(_recent_rows(warehouse, table, recent_column))
+
+    return _check
 
 
 def schema_check(asset: str, table: str, recent_column: str | None = None) -> dg.AssetChecksDefinition:
-    """A Pandera check of `table` (written by `asset`): types, ranges, keys, no future timestamps."""
+    """`table` (written by `asset`) matches its Pandera schema: types, ranges, keys, no future times."""
 
-    @dg.asset_check(
-        asset=asset,
-        name=SCHEMA_CHECK,
-        description=f"`{table}` matches its Pandera schema: types, ranges, keys, no future timestamps.",
-    )
-    def _check(warehouse: Warehouse) -> dg.AssetCheckResult:
-        frame = _recent_rows(warehouse, table, recent_column)
+    def evaluate(frame: pd.DataFrame) -> dg.AssetCheckResult:
         failures = validate(table, frame)
         if failures is None:
             return dg.AssetCheckResult(passed=True, metadata={"rows_checked": len(frame)})
@@ -40,14 +65,99 @@ def schema_check(asset: str, table: str, recent_column: str | None = None) -> dg
             },
         )
 
-    return _check
+    description = f"`{table}` matches its Pandera schema: types, ranges, keys, no future timestamps."
+    return recent_rows_check(asset, table, SCHEMA_CHECK, description, evaluate, recent_column)
 
 
-def _recent_rows(warehouse: Warehouse, table: str, column: str | None):
+def stale_check(
+    asset: str, table: str, source_column: str, as_of_column: str, blocking: bool = True
+) -> dg.AssetChecksDefinition:
+    """At most 1% of recent rows carry a venue timestamp more than 30 minutes older than their hour."""
+
+    def evaluate(frame: pd.DataFrame) -> dg.AssetCheckResult:
+        stale = stale_rows(frame, source_column, as_of_column, MAX_SOURCE_AGE)
+        share = float(stale.mean()) if len(frame) else 0.0
+        oldest = (frame[as_of_column] - frame[source_column]).max() if len(frame) else pd.Timedelta(0)
+        return dg.AssetCheckResult(
+            passed=share <= MAX_STALE_SHARE,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata={
+                "rows_checked": len(frame),
+                "stale_rows": int(stale.sum()),
+                "stale_share": dg.MetadataValue.float(share),
+                "oldest_lag_minutes": dg.MetadataValue.float(oldest.total_seconds() / 60),
+            },
+        )
+
+    description = (
+        f"`{source_column}` is at most {MAX_SOURCE_AGE} older than `{as_of_column}` for all but "
+        f"{MAX_STALE_SHARE:.0%} of recent rows: stale prices must not feed signals."
+    )
+    return recent_rows_check(asset, table, STALE_CHECK, description, evaluate, as_of_column, blocking)
+
+
+def completeness_check(
+    asset: str, table: str, hour_column: str, group_columns: list[str]
+) -> dg.AssetChecksDefinition:
+    """Every hour of the recent window holds every sport and bookmaker seen in that window."""
+
+    def evaluate(frame: pd.DataFrame) -> dg.AssetCheckResult:
+        holes = {column: missing_per_hour(frame, hour_column, column) for column in group_columns}
+        metadata = {f"hours_missing_{column}": len(found) for column, found in holes.items()}
+        examples = pd.concat(
+            [found.assign(kind=column) for column, found in holes.items() if len(found)], ignore_index=True
+        ) if any(len(found) for found in holes.values()) else None  # fmt: skip
+        if examples is not None:
+            examples["missing"] = examples["missing"].map(", ".join)
+            metadata["holes"] = dg.MetadataValue.md(examples.tail(MAX_FAILURE_ROWS).to_markdown(index=False))
+        return dg.AssetCheckResult(
+            passed=examples is None, severity=dg.AssetCheckSeverity.WARN, metadata=metadata
+        )
+
+    description = f"Every hour has each {' and each '.join(group_columns)} seen in the recent window."
+    return recent_rows_check(asset, table, COMPLETENESS_CHECK, description, evaluate, hour_column)
+
+
+def volume_check(asset: str, table: str, hour_column: str) -> dg.AssetChecksDefinition:
+    """The latest hour's row count is within half and twice the trailing hours' average."""
+
+    def evaluate(frame: pd.DataFrame) -> dg.AssetCheckResult:
+        hour, ratio = volume_ratio(frame, hour_column)
+        low, high = VOLUME_RANGE
+        metadata = {"latest_hour": str(hour), "ratio_to_trailing_mean": dg.MetadataValue.float(ratio or 1.0)}
+        return dg.AssetCheckResult(
+            passed=ratio is None or low <= ratio <= high,
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata=metadata,
+        )
+
+    description = (
+        f"Rows in the latest hour are {VOLUME_RANGE[0]}x to {VOLUME_RANGE[1]}x the trailing average."
+    )
+    return recent_rows_check(asset, table, VOLUME_CHECK, description, evaluate, hour_column)
+
+
+def coverage_check(asset: str, table: str) -> dg.AssetChecksDefinition:
+    """At least 80% of sports tokens are mapped."""
+
+    def evaluate(frame: pd.DataFrame) -> dg.AssetCheckResult:
+        sports = frame[frame["sport_key"].notna()]
+        coverage = float((sports["status"] == "mapped").mean()) if len(sports) else 1.0
+        return dg.AssetCheckResult(
+            passed=coverage >= MIN_MAPPING_COVERAGE,
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata={"coverage": dg.MetadataValue.float(coverage), "sports_tokens": len(sports)},
+        )
+
+    description = f"At least {MIN_MAPPING_COVERAGE:.0%} of sports tokens map to a sportsbook outcome."
+    return recent_rows_check(asset, table, COVERAGE_CHECK, description, evaluate)
+
+
+def _recent_rows(warehouse: Warehouse, table: str, column: str | None) -> pd.DataFrame:
     if column is None:
         return warehouse.read_frame(f"SELECT * FROM {table}")  # table names come from code, never input
     latest = warehouse.read_frame(f"SELECT MAX({column}) AS latest_ts FROM {table}")["latest_ts"].iloc[0]
-    if latest is None or latest != latest:  # empty table: MAX is NULL
+    if pd.isna(latest):  # empty table
         return warehouse.read_frame(f"SELECT * FROM {table} WHERE 1 = 0")
     return warehouse.read_frame(
         f"SELECT * FROM {table} WHERE {column} >= :since", {"since": latest - RECENT_WINDOW}

@@ -30,7 +30,7 @@ COST_MODEL_COLUMNS = [
     "computed_at",
 ]
 # PredictIt takes 10% of the profit on a winning contract (its withdrawal fee is left out: it
-# depends on the account, not the trade). Market key "*" means every contract.
+# depends on the account, not the trade), with no maker rebate. Market key "*" means every contract.
 PREDICTIT_FEE = {"venue": "predictit", "market_key": "*", "fee_model": "profit_share", "rate": 0.10}
 
 
@@ -50,7 +50,7 @@ def fee_table(markets: pd.DataFrame, updated_at: datetime) -> pd.DataFrame:
             "rebate_rate": markets["fee_rebate_rate"].astype(float),
         }
     )
-    predictit = pd.DataFrame([{**PREDICTIT_FEE, "exponent": None, "taker_only": False, "rebate_rate": None}])
+    predictit = pd.DataFrame([{**PREDICTIT_FEE, "exponent": 1.0, "taker_only": False, "rebate_rate": 0.0}])
     frame = pd.concat([polymarket, predictit], ignore_index=True).assign(updated_at=updated_at)
     return frame[FEE_TABLE_COLUMNS]
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import http.server
 import json
+import threading
 
 import pandas as pd
 import pytest
@@ -75,3 +77,47 @@ def test_rerunning_the_demo_is_idempotent(tmp_path):
     second = run_demo(options, log=lambda _: None)
     for key in ("events", "markets", "signals", "consensus_rows"):
         assert first[key] == second[key], key
+
+
+def test_without_a_sink_alerts_are_kept_in_the_table_as_logged(planted_demo):
+    home, summary = planted_demo
+    alerts = Warehouse(url=f"sqlite:///{home / 'edge.db'}").read_frame("SELECT * FROM alerts")
+    signal_alerts = alerts[alerts["kind"] == "signal"]
+    assert len(signal_alerts) == _signals(home)["pm_token_id"].nunique() > 0
+    assert (alerts["delivery_status"] == "logged").all()
+    assert summary["alerts_sent"] == 0
+
+
+class _Webhook(http.server.BaseHTTPRequestHandler):
+    posts: list[tuple[str, dict]] = []
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        type(self).posts.append((self.path, body))
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_slack_webhook_gets_signal_alerts_and_a_stale_data_check_failure(tmp_path, monkeypatch):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Webhook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    secret_path = "/services/T0001/B0001/not-a-real-secret"
+    monkeypatch.setenv("EDGE_SLACK_WEBHOOK_URL", f"http://127.0.0.1:{server.server_port}{secret_path}")
+    try:
+        options = DemoOptions(
+            days=DAYS, seed=11, scenario="planted", home=tmp_path, simulator_args=["--rate-stale", "0.05"]
+        )
+        summary = run_demo(options, log=lambda _: None)
+    finally:
+        server.shutdown()
+    texts = [body["text"] for path, body in _Webhook.posts if path == secret_path]
+    assert any("+EV signal" in text for text in texts)
+    assert any("no_stale_source_timestamps" in text and "oddsapi_historical_odds" in text for text in texts)
+    assert summary["failed_runs"] == [] and summary["runs_stopped_by_checks"]
+    assert summary["alerts_sent"] == summary["alerts"] > 0
+    assert secret_path not in (tmp_path / "summary.json").read_text()

@@ -8,6 +8,7 @@ import pandas as pd
 from edge_assets.alerts import mapping_alerts
 from edge_assets.defs.common import table_metadata
 from edge_assets.mapping import MAPPED, flag_suspect, load_team_aliases, map_markets
+from edge_assets.notify.resource import AlertingResource
 from edge_assets.settings import EdgeSettings
 from edge_assets.storage.db import Warehouse
 
@@ -58,6 +59,7 @@ def market_mappings(
     team_aliases: pd.DataFrame,
     warehouse: Warehouse,
     settings: EdgeSettings,
+    alerting: AlertingResource,
 ) -> dg.Output[pd.DataFrame]:
     """One row per Polymarket token: the sportsbook event and outcome it matches, with a
     confidence, or `unmapped` / `ambiguous` with the reason. Teams are matched by league, both
@@ -80,8 +82,7 @@ def market_mappings(
         warehouse.read_frame(LATEST_CONSENSUS_SQL),
         max_gap=settings.max_price_gap,
     )
-    alerts = mapping_alerts(frame, now)
-    new_alerts = warehouse.insert_missing("alerts", alerts, ["alert_id"])
+    new_alerts = alerting.raise_alerts(warehouse, mapping_alerts(frame, now))
     counts = frame["status"].value_counts()
     sports = frame["sport_key"].notna()
     coverage = float((frame.loc[sports, "status"] == MAPPED).mean()) if sports.any() else 0.0

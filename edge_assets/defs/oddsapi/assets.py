@@ -1,10 +1,11 @@
 """The Odds API: live h2h odds (polled), hourly historical snapshots, and scores."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 import pandas as pd
 
+from edge_assets.alerts import alerts_frame, quota_low_alert
 from edge_assets.defs.common import (
     HOURLY_PARTITIONS,
     SINGLE_RUN_BACKFILL,
@@ -15,6 +16,7 @@ from edge_assets.defs.common import (
     quarantine,
     table_metadata,
 )
+from edge_assets.notify.resource import AlertingResource
 from edge_assets.settings import EdgeSettings
 from edge_assets.sources.oddsapi import (
     OddsApiResource,
@@ -28,10 +30,15 @@ from edge_assets.storage.lake import Lake
 GROUP = "oddsapi"
 
 
-def _quota_metadata(oddsapi: OddsApiResource) -> dict:
+def _quota_metadata(oddsapi: OddsApiResource, warehouse: Warehouse, alerting: AlertingResource) -> dict:
+    """The quota left after this run, for the UI; running low (under twice the floor) raises an alert."""
     quota = oddsapi.last_quota
     if quota is None:
         return {}
+    threshold = 2 * oddsapi.quota_floor
+    if quota.remaining is not None and quota.remaining < threshold:
+        alert = quota_low_alert(quota.remaining, threshold, datetime.now(UTC))
+        alerting.raise_alerts(warehouse, alerts_frame([alert]))
     return {
         "quota_remaining": quota.remaining,
         "quota_used": quota.used,
@@ -54,6 +61,7 @@ def oddsapi_live_odds(
     settings: EdgeSettings,
     lake: Lake,
     warehouse: Warehouse,
+    alerting: AlertingResource,
 ) -> dg.Output[pd.DataFrame]:
     """Current head-to-head prices of every configured sport at every bookmaker, one row per outcome.
 
@@ -75,7 +83,7 @@ def oddsapi_live_odds(
             "events": frame["event_id"].nunique(),
             "bookmakers": frame["bookmaker"].nunique(),
             "quarantined": n_bad,
-            **_quota_metadata(oddsapi),
+            **_quota_metadata(oddsapi, warehouse, alerting),
         },
     )
 
@@ -100,6 +108,7 @@ def oddsapi_historical_odds(
     settings: EdgeSettings,
     lake: Lake,
     warehouse: Warehouse,
+    alerting: AlertingResource,
 ) -> dg.Output[pd.DataFrame]:
     """The bookmakers' head-to-head prices as they stood at the start of each hour.
 
@@ -128,7 +137,7 @@ def oddsapi_historical_odds(
             "requests": requests,
             "events": frame["event_id"].nunique(),
             "quarantined": n_bad,
-            **_quota_metadata(oddsapi),
+            **_quota_metadata(oddsapi, warehouse, alerting),
         },
     )
 
@@ -141,7 +150,11 @@ def oddsapi_historical_odds(
     freshness_policy=dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=1)),
 )
 def oddsapi_scores(
-    oddsapi: OddsApiResource, settings: EdgeSettings, lake: Lake, warehouse: Warehouse
+    oddsapi: OddsApiResource,
+    settings: EdgeSettings,
+    lake: Lake,
+    warehouse: Warehouse,
+    alerting: AlertingResource,
 ) -> dg.Output[pd.DataFrame]:
     """Scores and completion of recent and live games (the last three days), upserted per event."""
     payloads = [oddsapi.fetch_scores(sport) for sport in settings.sports]
@@ -158,6 +171,6 @@ def oddsapi_scores(
             "rows": len(frame),
             "completed": int(frame["completed"].sum()),
             "quarantined": n_bad,
-            **_quota_metadata(oddsapi),
+            **_quota_metadata(oddsapi, warehouse, alerting),
         },
     )

@@ -25,8 +25,12 @@ FROM order_books_hourly_snapshots
 WHERE level = 0 AND snapshot_ts >= :start AND snapshot_ts < :end
 """
 # Polled sources change every minute; the hourly pricing chain follows its hourly inputs only.
-FOLLOW_HOURLY_INPUTS = dg.AutomationCondition.eager().ignore(
-    dg.AssetSelection.assets("polymarket_markets", "predictit_market_data", "market_mappings")
+# Stale or broken sources fail blocking checks; then pricing waits rather than price on them.
+FOLLOW_HOURLY_INPUTS = (
+    dg.AutomationCondition.eager().ignore(
+        dg.AssetSelection.assets("polymarket_markets", "predictit_market_data", "market_mappings")
+    )
+    & dg.AutomationCondition.all_deps_blocking_checks_passed()
 )
 
 

@@ -1,0 +1,147 @@
+"""Sensors that watch and alert: new signals, failed asset checks, failed runs, stale sources; and
+one that delivers what they raised. They write alert rows and send them; they compute nothing else.
+
+A failed asset check does not fail its run, so run-failure sensors never see it: check failures
+get their own sensor, reading check evaluations from the event log after a cursor.
+"""
+
+from datetime import UTC, datetime, timedelta
+
+import dagster as dg
+
+from edge_assets.alerts import (
+    alerts_frame,
+    check_failure_alert,
+    freshness_alert,
+    run_failure_alert,
+    signal_alerts,
+)
+from edge_assets.notify.delivery import recent_signal_alerts
+from edge_assets.notify.metrics import collect
+from edge_assets.notify.resource import AlertingResource
+from edge_assets.storage.db import Warehouse
+
+INTERVAL_S = 60
+# The longest a source may go unrefreshed: table -> (its asset, the lag its freshness policy allows).
+MAX_SOURCE_LAG = {
+    "markets": ("polymarket_markets", timedelta(minutes=15)),
+    "oddsapi_live": ("oddsapi_live_odds", timedelta(minutes=15)),
+    "market_data": ("predictit_market_data", timedelta(minutes=15)),
+    "order_books_hourly_snapshots": ("order_book_snapshots", timedelta(hours=2)),
+    "oddsapi_historical_hourly": ("oddsapi_historical_odds", timedelta(hours=2)),
+}
+NEW_SIGNALS_SQL = """
+SELECT s.*, m.question FROM signals AS s LEFT JOIN markets AS m ON m.market_id = s.pm_market_id
+WHERE s.created_at >= :since
+"""
+
+
+@dg.sensor(minimum_interval_seconds=INTERVAL_S, default_status=dg.DefaultSensorStatus.RUNNING)
+def alert_on_signals(
+    context: dg.SensorEvaluationContext, warehouse: Warehouse, alerting: AlertingResource
+) -> dg.SkipReason:
+    """Raise one alert per token with a fresh signal, at most once per cooldown."""
+    now = datetime.now(UTC)
+    signals = warehouse.read_frame(
+        NEW_SIGNALS_SQL, {"since": now - timedelta(hours=alerting.signal_max_age_hours)}
+    )
+    cooldown = timedelta(minutes=alerting.signal_cooldown_minutes)
+    questions = dict(zip(signals["pm_market_id"], signals["question"].fillna(""), strict=True))
+    alerts = signal_alerts(
+        signals.drop(columns="question"), now, cooldown, recent_signal_alerts(warehouse, now - cooldown),
+        market_questions=questions,
+    )  # fmt: skip
+    return dg.SkipReason(f"{alerting.raise_alerts(warehouse, alerts)} new signal alert(s)")
+
+
+@dg.sensor(minimum_interval_seconds=INTERVAL_S, default_status=dg.DefaultSensorStatus.RUNNING)
+def alert_on_check_failures(
+    context: dg.SensorEvaluationContext, warehouse: Warehouse, alerting: AlertingResource
+) -> dg.SensorResult:
+    """Raise an alert for every failed asset-check evaluation since the cursor."""
+    after = int(context.cursor) if context.cursor else None
+    records = context.instance.get_event_records(
+        dg.EventRecordsFilter(event_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION, after_cursor=after),
+        ascending=True,
+        limit=500,
+    )
+    rows = []
+    for record in records:
+        evaluation = record.event_log_entry.dagster_event.event_specific_data
+        if evaluation.passed:
+            continue
+        summary = {key: _plain(value) for key, value in evaluation.metadata.items()}
+        rows.append(
+            check_failure_alert(
+                evaluation.asset_key.to_user_string(),
+                evaluation.check_name,
+                summary,
+                record.run_id,
+                datetime.fromtimestamp(record.timestamp, UTC),
+                severity="error" if evaluation.severity == dg.AssetCheckSeverity.ERROR else "warning",
+            )
+        )
+    new = alerting.raise_alerts(warehouse, alerts_frame(rows))
+    cursor = str(records[-1].storage_id) if records else context.cursor
+    return dg.SensorResult(
+        skip_reason=f"{new} check-failure alert(s) from {len(records)} evaluations", cursor=cursor
+    )
+
+
+@dg.run_failure_sensor(
+    name="alert_on_run_failures",
+    monitor_all_code_locations=False,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=INTERVAL_S,
+)
+def alert_on_run_failures(
+    context: dg.RunFailureSensorContext, warehouse: Warehouse, alerting: AlertingResource
+) -> None:
+    """Raise an alert for every failed run of any job."""
+    run = context.dagster_run
+    error = context.failure_event.message or "run failed"
+    alerting.raise_alerts(
+        warehouse, alerts_frame([run_failure_alert(run.job_name, run.run_id, error, datetime.now(UTC))])
+    )
+
+
+@dg.sensor(minimum_interval_seconds=5 * INTERVAL_S, default_status=dg.DefaultSensorStatus.RUNNING)
+def alert_on_stale_sources(
+    context: dg.SensorEvaluationContext, warehouse: Warehouse, alerting: AlertingResource
+) -> dg.SkipReason:
+    """Raise an alert for each source table whose newest row is older than its freshness window."""
+    now = datetime.now(UTC)
+    lags = collect(warehouse, now)["freshness_lag_seconds"]
+    rows = []
+    for table, (asset, max_lag) in MAX_SOURCE_LAG.items():
+        lag = lags.get(table)
+        if lag is not None and lag > max_lag.total_seconds():
+            rows.append(freshness_alert(asset, now - timedelta(seconds=lag), max_lag, now))
+    return dg.SkipReason(f"{alerting.raise_alerts(warehouse, alerts_frame(rows))} freshness alert(s)")
+
+
+@dg.sensor(minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING)
+def deliver_alerts(
+    context: dg.SensorEvaluationContext, warehouse: Warehouse, alerting: AlertingResource
+) -> dg.SkipReason:
+    """Send pending alerts to the configured sinks; a failed send stays `failed` and is retried."""
+    report = alerting.deliver(warehouse, datetime.now(UTC))
+    return dg.SkipReason(
+        f"{report.messages} message(s): {len(report.sent)} alert(s) sent, {len(report.failed)} failed,"
+        f" {len(report.logged)} logged" + (f"; errors: {'; '.join(report.errors)}" if report.errors else "")
+    )
+
+
+def _plain(value) -> object:
+    """A metadata value as plain JSON-able data for the alert payload."""
+    raw = getattr(value, "value", value)
+    return raw if isinstance(raw, str | int | float | bool) or raw is None else str(raw)
+
+
+SENSORS = [
+    alert_on_signals,
+    alert_on_check_failures,
+    alert_on_run_failures,
+    alert_on_stale_sources,
+    deliver_alerts,
+]

@@ -125,6 +125,21 @@ def _cmd_dev(args: argparse.Namespace) -> int:
             signal.signal(sig, handler)
 
 
+def _latest_quota_remaining() -> float | None:
+    """The Odds API requests left, as the latest odds materialization in the Dagster instance saw it."""
+    import dagster as dg
+
+    if not os.environ.get("DAGSTER_HOME"):
+        return None
+    with dg.DagsterInstance.get() as instance:
+        for asset in ("oddsapi_live_odds", "oddsapi_historical_odds", "oddsapi_scores"):
+            event = instance.get_latest_materialization_event(dg.AssetKey(asset))
+            value = event and event.asset_materialization.metadata.get("quota_remaining")
+            if value is not None:
+                return float(value.value)
+    return None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="edge-assets", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -164,6 +179,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_match_arguments(match)
     match.set_defaults(handler=run_match)
+
+    metrics = commands.add_parser("metrics", help="serve monitoring figures in Prometheus format")
+    from edge_assets.notify.metrics import add_metrics_arguments, run_metrics
+
+    add_metrics_arguments(metrics)
+    metrics.set_defaults(handler=lambda args: run_metrics(args, quota_remaining=_latest_quota_remaining))
 
     dev = commands.add_parser("dev", help="the Dagster UI with the simulator running beside it")
     dev.add_argument("--home", default=".edge/demo")

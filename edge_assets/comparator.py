@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -29,6 +30,8 @@ SIGNAL_COLUMNS = [
     "stake",
     "fill_prob",
     "devig_method",
+    "model_confidence",
+    "provenance",
 ]
 # Mapped "No" tokens of three-way markets point at "not <outcome>": priced as 1 - p(outcome).
 NOT_PREFIX = "not "
@@ -67,8 +70,9 @@ def priced_asks(
         columns={"market_key": "pm_token_id", "implied_prob": "pm_price", "size": "size_available"}
     )
     mapped = mappings.loc[
-        mappings["status"] == "mapped", ["pm_token_id", "pm_market_id", "event_id", "sportsbook_outcome"]
-    ]
+        mappings["status"] == "mapped",
+        ["pm_token_id", "pm_market_id", "event_id", "sportsbook_outcome", "confidence"],
+    ].rename(columns={"confidence": "mapping_confidence"})
     frame = asks[["quote_ts", "pm_token_id", "outcome", "pm_price", "size_available"]].merge(
         mapped, on="pm_token_id", how="inner"
     )
@@ -166,9 +170,42 @@ def find_signals(
             "stake": np.minimum(stake, rule.stake),
             "fill_prob": fill_prob,
             "devig_method": devig_method,
+            "model_confidence": np.nan,
+            "provenance": [_provenance(row, devig_method) for row in hits.itertuples(index=False)],
         }
     )
     return signals[SIGNAL_COLUMNS].reset_index(drop=True)
+
+
+def _provenance(row, devig_method: str | None) -> str:
+    """Where a signal came from, enough to find every input row again (JSON)."""
+    as_of = row.quote_ts.isoformat()
+    return json.dumps(
+        {
+            "polymarket_quote": {
+                "quote_ts": as_of,
+                "venue": "polymarket",
+                "market_key": row.pm_token_id,
+                "side": "ask",
+            },
+            "book_snapshot": {"snapshot_ts": as_of, "token_id": row.pm_token_id},
+            "mapping": {
+                "pm_token_id": row.pm_token_id,
+                "event_id": row.event_id,
+                "sportsbook_outcome": row.sportsbook_outcome,
+                "confidence": float(row.mapping_confidence),
+            },
+            "consensus": {
+                "quote_ts": as_of,
+                "event_id": row.event_id,
+                "outcome": row.consensus_outcome,
+                "n_books": int(row.n_books),
+                "dispersion": float(row.dispersion),
+                "method": devig_method,
+            },
+        },
+        sort_keys=True,
+    )
 
 
 def _fair_prob_lcb(priced: pd.DataFrame, rule: SignalRule) -> pd.Series:

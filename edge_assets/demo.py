@@ -176,13 +176,28 @@ def _materialize_everything(options: DemoOptions, log: Callable[[str], None], st
     tally = RunTally()
     first, last = hour_keys(options.days, datetime.now(UTC))
     range_tags = {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
+    # Models train on the days before today and gate today's hours: walk-forward, no look-ahead.
+    today = max(first, last[:10] + "-00:00")
+    yesterday = (datetime.strptime(last[:10], "%Y-%m-%d") - timedelta(days=1)).strftime("%Y-%m-%d")
+    today_tags = {"dagster/asset_partition_range_start": today, "dagster/asset_partition_range_end": last}
     steps = [
         ("poll sources (markets, live odds, PredictIt, scores)", ["poll_sources", "poll_scores"], {}),
         (f"backfill hourly sources {first} .. {last} in one run", ["hourly_sources"], range_tags),
-        ("map markets to sportsbook events", ["mapping"], {}),
-        (f"backfill quotes, consensus and signals {first} .. {last}", ["hourly_pricing"], range_tags),
+        ("map markets to sportsbook events; fee tables and cost models", ["mapping"], {}),
+        (
+            f"backfill quotes, consensus, features and signals {first} .. {last}",
+            ["hourly_pricing"],
+            range_tags,
+        ),
+        (
+            f"train and register models on the days up to {yesterday}",
+            ["modeling"],
+            {"dagster/partition": yesterday},
+        ),
+        (f"model-gated signals for today's hours {today} .. {last}", ["hourly_signals"], today_tags),
         ("live tick: poll again and refresh the current hour", ["poll_sources", "mapping"], {}),
         (f"live tick: hour {last}", ["hourly_sources", "hourly_pricing"], {"dagster/partition": last}),
+        ("latest features", ["latest_features"], {}),
     ]
     total_steps = len(steps) + 1  # and the alert sensors
     for i, (title, job_names, tags) in enumerate(steps, start=1):

@@ -61,6 +61,7 @@ class Environment:
     alert_secrets_set: frozenset[str] = frozenset()
     dagster_ui_url: str | None = None
     signal_alert_max_age_hours: float = 2.0
+    mlflow_tracking_uri: str = ""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Environment:
@@ -98,6 +99,7 @@ class Environment:
             alert_secrets_set=frozenset(name for name in ALERT_SECRET_VARS.values() if env.get(name)),
             dagster_ui_url=env.get("EDGE_DAGSTER_UI_URL") or None,
             signal_alert_max_age_hours=float(env.get("EDGE_SIGNAL_ALERT_MAX_AGE_HOURS", "2")),
+            mlflow_tracking_uri=env.get("EDGE_MLFLOW_TRACKING_URI", f"sqlite:///{home / 'mlflow.db'}"),
         )
 
     def odds_api_key(self) -> str | dg.EnvVar:

@@ -4,11 +4,13 @@ hourly, and everything downstream follows through its `AutomationCondition`."""
 import dagster as dg
 
 from edge_assets.defs.common import HOURLY_PARTITIONS
+from edge_assets.defs.modeling.assets import DAILY_PARTITIONS
 
 POLLED_SOURCES = ["polymarket_markets", "oddsapi_live_odds", "predictit_market_data"]
 HOURLY_SOURCES = ["order_book_snapshots", "oddsapi_historical_odds"]
 MAPPING = ["team_aliases", "market_mappings", "polymarket_resolutions", "fee_tables", "cost_models"]
-HOURLY_PRICING = ["quotes", "consensus", "signals"]
+HOURLY_PRICING = ["quotes", "consensus", "features", "signals"]
+MODELING = ["training_set", "edge_classifier", "ev_regressor"]
 
 poll_sources_job = dg.define_asset_job(
     "poll_sources",
@@ -31,10 +33,34 @@ hourly_pricing_job = dg.define_asset_job(
     "hourly_pricing",
     selection=dg.AssetSelection.assets(*HOURLY_PRICING),
     partitions_def=HOURLY_PARTITIONS,
-    description="Quotes, consensus and signals for an hour (or a backfilled range, in one run).",
+    description="Quotes, consensus, features and signals for an hour (or a backfilled range, in one run).",
+)
+hourly_signals_job = dg.define_asset_job(
+    "hourly_signals",
+    selection=dg.AssetSelection.assets("signals"),
+    partitions_def=HOURLY_PARTITIONS,
+    description="Signals alone for an hour or a range, e.g. to gate them with a newly promoted champion.",
+)
+latest_features_job = dg.define_asset_job(
+    "latest_features", selection=dg.AssetSelection.assets("features_latest")
+)
+modeling_job = dg.define_asset_job(
+    "modeling",
+    selection=dg.AssetSelection.assets(*MODELING),
+    partitions_def=DAILY_PARTITIONS,
+    description="Training set, XGBoost models in MLflow and the champion gate, for a day.",
 )
 
-JOBS = [poll_sources_job, scores_job, hourly_sources_job, mapping_job, hourly_pricing_job]
+JOBS = [
+    poll_sources_job,
+    scores_job,
+    hourly_sources_job,
+    mapping_job,
+    hourly_pricing_job,
+    hourly_signals_job,
+    latest_features_job,
+    modeling_job,
+]
 
 SCHEDULES = [
     dg.ScheduleDefinition(
@@ -53,6 +79,13 @@ SCHEDULES = [
         hourly_sources_job,
         name="hourly_sources_every_hour",
         minute_of_hour=0,
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+    ),
+    dg.build_schedule_from_partitioned_job(
+        modeling_job,
+        name="modeling_nightly",
+        hour_of_day=2,
+        minute_of_hour=30,
         default_status=dg.DefaultScheduleStatus.RUNNING,
     ),
 ]

@@ -188,6 +188,19 @@ def table_schemas(now: datetime | None = None) -> dict[str, pa.DataFrameSchema]:
             unique=["signal_id"],
             name="signals",
         ),
+        "features_latest": pa.DataFrameSchema(
+            {
+                "quote_ts": _past(now),
+                "pm_token_id": _text(),
+                "bid": _prob(nullable=True),
+                "ask": _prob(nullable=True),
+                "fair_prob": _prob(nullable=True),
+                "spread": pa.Column(float, pa.Check.ge(-1e-9), nullable=True, coerce=True),
+                "n_books": _nonneg(),
+            },
+            unique=["pm_token_id"],
+            name="features_latest",
+        ),
         "fee_tables": pa.DataFrameSchema(
             {
                 "venue": _text(isin=["polymarket", "predictit"]),

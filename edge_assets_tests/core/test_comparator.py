@@ -1,3 +1,4 @@
+import json
 from datetime import UTC, datetime, timedelta
 
 import pandas as pd
@@ -21,7 +22,14 @@ def quotes(rows):
 def mappings(rows):
     return pd.DataFrame(
         [
-            {"pm_token_id": t, "pm_market_id": m, "event_id": "ev1", "sportsbook_outcome": o, "status": s}
+            {
+                "pm_token_id": t,
+                "pm_market_id": m,
+                "event_id": "ev1",
+                "sportsbook_outcome": o,
+                "status": s,
+                "confidence": 1.0,
+            }
             for t, m, o, s in rows
         ]
     )
@@ -94,6 +102,14 @@ def test_an_ask_below_the_consensus_after_fee_is_a_signal_with_the_hour_as_creat
     assert (row["created_at"], row["devig_method"], row["fill_prob"]) == (HOUR, "shin", 1.0)
     assert 0 < row["stake"] <= 100
     assert row["fair_prob"] == pytest.approx(0.52)
+    provenance = json.loads(row["provenance"])
+    assert provenance["mapping"] == {
+        "pm_token_id": "t1",
+        "event_id": "ev1",
+        "sportsbook_outcome": "Boston Celtics",
+        "confidence": 1.0,
+    }
+    assert provenance["consensus"]["n_books"] == 7 and provenance["book_snapshot"]["token_id"] == "t1"
 
 
 def test_a_no_token_is_priced_as_one_minus_its_team():

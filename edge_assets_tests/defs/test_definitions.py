@@ -9,10 +9,12 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from edge_assets.definitions import build_definitions
+from edge_assets.defs.common import HOURLY_PARTITIONS
+from edge_assets.defs.quality import SCHEMA_CHECK
 from edge_assets.environment import Environment
 from edge_assets_tests.fixtures.paths import REPO_ROOT
 
-GROUPS = {"polymarket", "oddsapi", "predictit", "mapping", "pricing", "signals"}
+GROUPS = {"polymarket", "oddsapi", "predictit", "mapping", "pricing", "features", "modeling", "signals"}
 
 
 @pytest.fixture
@@ -29,15 +31,16 @@ def test_definitions_validate_and_show_every_group(defs):
 
 def test_every_table_asset_has_a_schema_check(defs):
     graph = defs.resolve_asset_graph()
-    checked = {key.asset_key for key in graph.asset_check_keys}
-    assert checked == set(graph.get_all_asset_keys())
+    schema_checked = {key.asset_key for key in graph.asset_check_keys if key.name == SCHEMA_CHECK}
+    tables = {key for key in graph.get_all_asset_keys() if "table" in (graph.get(key).metadata or {})}
+    assert tables and schema_checked == tables
 
 
 def test_hourly_assets_backfill_in_a_single_run(defs):
     graph = defs.resolve_asset_graph()
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
-        if node.partitions_def is not None:
+        if node.partitions_def == HOURLY_PARTITIONS:
             assert node.backfill_policy == dg.BackfillPolicy.single_run(), key
 
 

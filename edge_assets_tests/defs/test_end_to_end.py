@@ -36,9 +36,10 @@ def _signals(home) -> pd.DataFrame:
 def test_planted_world_runs_every_asset_and_passes_every_check(planted_demo):
     home, summary = planted_demo
     assert summary["failed_runs"] == []
-    assert summary["checks_failed"] == 0, summary["failed_checks"]
+    # The champion gate may refuse a model that does not beat the rule: a verdict, not a fault.
+    assert set(summary["failed_checks"]) <= {"edge_classifier:beats_ungated_rule"}, summary["failed_checks"]
     assert summary["checks_passed"] > 0
-    assert summary["assets_materialized"] == 14
+    assert summary["assets_materialized"] == 19
     assert summary["markets"] > 0 and summary["events"] > 0 and summary["quotes"] > 0
     assert json.loads((home / "summary.json").read_text()) == summary
 
@@ -55,7 +56,8 @@ def test_planted_signals_fall_inside_planted_windows(planted_demo):
     inside = hits.groupby("signal_id")["inside"].any()
     assert inside.all(), signals[signals["signal_id"].isin(inside[~inside].index)].to_string()
     assert (signals["ev_after_costs"] >= 0.03).all()
-    assert signals["model_version"].isna().all()
+    provenance = signals["provenance"].map(json.loads)
+    assert (provenance.map(lambda p: p["mapping"]["pm_token_id"]) == signals["pm_token_id"]).all()
     # Priced for the stake: the VWAP is never better than the best ask, the fee is charged on it.
     assert (signals["vwap"] >= signals["pm_price"] - 1e-12).all()
     assert ((signals["fill_prob"] > 0) & (signals["fill_prob"] <= 1)).all()
@@ -75,7 +77,8 @@ def test_rerunning_the_demo_is_idempotent(tmp_path):
     options = DemoOptions(days=1, seed=5, scenario="planted", home=tmp_path)
     first = run_demo(options, log=lambda _: None)
     second = run_demo(options, log=lambda _: None)
-    for key in ("events", "markets", "signals", "consensus_rows"):
+    # Signals may differ: the second run can gate with a champion the first run promoted.
+    for key in ("events", "markets", "quotes", "consensus_rows"):
         assert first[key] == second[key], key
 
 

@@ -5,10 +5,14 @@ from datetime import UTC, datetime
 import dagster as dg
 import pandas as pd
 
-from edge_assets.comparator import SignalRule, find_signals, priced_asks
+from edge_assets.comparator import SIGNAL_COLUMNS, SignalRule, find_signals, priced_asks
 from edge_assets.defs.common import HOURLY_PARTITIONS, SINGLE_RUN_BACKFILL, table_metadata
+from edge_assets.defs.features.store import read_feature_store
+from edge_assets.modeling import gate_signals
+from edge_assets.modeling.resource import ModelRegistryResource
 from edge_assets.settings import EdgeSettings
 from edge_assets.storage.db import Warehouse
+from edge_assets.storage.lake import Lake
 
 GROUP = "signals"
 # The ask side of mapped tokens' books: what a buy would walk through.
@@ -28,11 +32,13 @@ FILL_PROB_SQL = "SELECT fill_prob FROM cost_models WHERE venue = 'polymarket'"
     backfill_policy=SINGLE_RUN_BACKFILL,
     metadata=table_metadata("signals", "replace_partition", partition_column="created_at"),
     automation_condition=dg.AutomationCondition.eager(),
-    deps=["order_book_snapshots", "cost_models", "fee_tables"],
+    deps=["order_book_snapshots", "cost_models", "fee_tables", "features"],
 )
 def signals(
     context: dg.AssetExecutionContext,
     warehouse: Warehouse,
+    lake: Lake,
+    registry: ModelRegistryResource,
     quotes: pd.DataFrame,
     consensus: pd.DataFrame,
     market_mappings: pd.DataFrame,
@@ -42,8 +48,10 @@ def signals(
     """+EV signals: a mapped Polymarket token whose price for the configured stake (the VWAP of
     walking its book, plus the market's taker fee at that price), scaled by the venue's fill
     probability, beats the sportsbook consensus by at least the minimum EV — judged at the
-    consensus's lower confidence bound, so book noise alone never fires — before the game starts.
-    Each signal carries a capped fractional-Kelly stake. `created_at` is the hour of the quotes."""
+    consensus's lower confidence bound, so book noise alone never fires — before the game starts,
+    and, once a champion model is registered, whose champion confidence clears the gate. Each
+    signal carries a capped fractional-Kelly stake, the model version and its provenance (quote,
+    book snapshot, mapping, consensus). `created_at` is the hour of the quotes."""
     rule = SignalRule(
         min_ev=settings.min_ev,
         min_size=settings.min_size,
@@ -61,9 +69,13 @@ def signals(
     fill_probs = warehouse.read_frame(FILL_PROB_SQL)["fill_prob"]
     fill_prob = float(fill_probs.iloc[0]) if len(fill_probs) else 0.0
     priced = priced_asks(quotes, consensus, market_mappings, polymarket_markets)
-    frame = find_signals(
+    candidates = find_signals(
         priced, ask_levels, rule, datetime.now(UTC), fill_prob=fill_prob, devig_method=settings.devig_method
     )
+    champion = registry.champion()
+    features = read_feature_store(lake, window.start, window.end) if champion else None
+    gated = gate_signals(candidates, features, champion, registry.gate_threshold)
+    frame = gated.signals[SIGNAL_COLUMNS]
     return dg.Output(
         frame,
         metadata={
@@ -76,6 +88,8 @@ def signals(
             "stake_usdc": rule.stake,
             "fill_prob": dg.MetadataValue.float(fill_prob),
             "devig_method": settings.devig_method,
-            "model_version": "none (rule only)",
+            "rule_candidates": len(candidates),
+            "model_version": gated.model_version or "none: no champion yet, the rule runs alone",
+            "gate_threshold": gated.threshold,
         },
     )

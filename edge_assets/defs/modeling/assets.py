@@ -1,0 +1,178 @@
+"""Modeling: a labelled training set per day, XGBoost models trained walk-forward and registered in
+MLflow, and the check that promotes a model to `champion` only when it beats the ungated rule."""
+
+import math
+from datetime import timedelta
+
+import dagster as dg
+import pandas as pd
+from mlflow import MlflowClient
+
+from edge_assets.defs.features.store import read_feature_store
+from edge_assets.modeling import (
+    CLASSIFIER_PARAMS,
+    REGRESSOR_PARAMS,
+    build_training_set,
+    closing_consensus,
+    entry_costs,
+    evaluate_walk_forward,
+    feature_matrix,
+    label_edges,
+    log_and_register,
+    promote_if_better,
+)
+from edge_assets.modeling.resource import ModelRegistryResource
+from edge_assets.settings import EdgeSettings
+from edge_assets.storage.db import Warehouse
+from edge_assets.storage.lake import Lake
+
+GROUP = "modeling"
+DAILY_PARTITIONS = dg.DailyPartitionsDefinition(start_date="2025-01-01")
+CHAMPION_CHECK = "beats_ungated_rule"
+# Fewer labelled rows than this make a walk-forward holdout meaningless.
+MIN_TRAINING_ROWS = 200
+CONSENSUS_SQL = "SELECT * FROM consensus WHERE quote_ts >= :start AND quote_ts < :end"
+ASK_LEVELS_SQL = """
+SELECT snapshot_ts, token_id, market_id, side, level, price, size FROM order_books_hourly_snapshots
+WHERE side = 'ask' AND snapshot_ts >= :start AND snapshot_ts < :end
+"""
+RULE_SIGNALS_SQL = (
+    "SELECT pm_token_id, created_at FROM signals WHERE created_at >= :start AND created_at < :end"
+)
+
+
+@dg.asset(
+    group_name=GROUP,
+    kinds={"python", "parquet"},
+    partitions_def=DAILY_PARTITIONS,
+    io_manager_key="lake_io_manager",
+    deps=["features", "consensus", "signals", "polymarket_resolutions", "order_book_snapshots"],
+)
+def training_set(
+    context: dg.AssetExecutionContext,
+    lake: Lake,
+    warehouse: Warehouse,
+    settings: EdgeSettings,
+    market_mappings: pd.DataFrame,
+    polymarket_markets: pd.DataFrame,
+    polymarket_resolutions: pd.DataFrame,
+) -> dg.Output[pd.DataFrame]:
+    """Feature rows of the trailing training window up to the end of the day, joined to their
+    labels: the realised outcome and closing-line value (the entry's VWAP plus fee at the stake
+    against the last consensus before the game). `edge_valid` is positive EV against the close;
+    `closing_ev` its size. Nothing stamped after the day's end is used."""
+    day_end = context.partition_time_window.end
+    span = {"start": day_end - timedelta(days=settings.training_days), "end": day_end}
+    features = read_feature_store(lake, span["start"], day_end)
+    costs = entry_costs(warehouse.read_frame(ASK_LEVELS_SQL, span), polymarket_markets, settings.stake_usdc)
+    closing = closing_consensus(
+        warehouse.read_frame(CONSENSUS_SQL, span), market_mappings, polymarket_markets
+    )
+    labels = label_edges(features, closing, polymarket_resolutions, costs)
+    frame = build_training_set(features, labels, warehouse.read_frame(RULE_SIGNALS_SQL, span))
+    return dg.Output(
+        frame,
+        metadata={
+            "rows": len(frame),
+            "feature_rows": len(features),
+            "edge_valid_share": dg.MetadataValue.float(
+                float(frame["edge_valid"].mean()) if len(frame) else 0.0
+            ),
+            "rule_fired": int(frame["rule_fired"].sum()) if len(frame) else 0,
+        },
+    )
+
+
+@dg.multi_asset(
+    group_name=GROUP,
+    partitions_def=DAILY_PARTITIONS,
+    specs=[
+        dg.AssetSpec(
+            "edge_classifier",
+            deps=["training_set"],
+            kinds={"xgboost", "mlflow"},
+            description="XGBoost classifier of P(edge valid against the close), evaluated walk-forward "
+            "and registered in MLflow; the champion gates signals.",
+        ),
+        dg.AssetSpec(
+            "ev_regressor",
+            deps=["training_set"],
+            kinds={"xgboost", "mlflow"},
+            description="XGBoost regressor of the edge's size against the closing consensus, "
+            "registered in MLflow.",
+        ),
+    ],
+    ins={"training_set": dg.AssetIn()},
+)
+def edge_models(
+    context: dg.AssetExecutionContext, training_set: pd.DataFrame, registry: ModelRegistryResource
+):
+    """Walk-forward evaluation (time-ordered folds, events purged across each boundary) of both
+    models; the holdout models, their metrics, feature importance and calibration go to MLflow."""
+    frame = training_set
+    if len(frame) < MIN_TRAINING_ROWS or frame["edge_valid"].nunique() < 2:
+        reason = (
+            f"{len(frame)} labelled rows with {frame['edge_valid'].nunique()} class(es): too few to train"
+        )
+        context.log.warning(reason)
+        for key in ("edge_classifier", "ev_regressor"):
+            yield dg.MaterializeResult(asset_key=key, metadata={"trained": False, "reason": reason})
+        return
+    report = evaluate_walk_forward(frame, threshold=registry.gate_threshold)
+    example = feature_matrix(frame).head(20)
+    metrics = {k: v for k, v in report.holdout.items() if isinstance(v, int | float) and math.isfinite(v)}
+    params = {"threshold": registry.gate_threshold, "rows": len(frame)}
+    classifier_version = log_and_register(
+        report.classifier, metrics, {**CLASSIFIER_PARAMS, **params}, report.classifier_importance,
+        example, registry.tracking_uri, registry.classifier_name,
+        tables={"calibration": report.calibration, "folds": report.folds},
+    )  # fmt: skip
+    regressor_version = log_and_register(
+        report.regressor, metrics, {**REGRESSOR_PARAMS, "rows": len(frame)},
+        report.regressor_importance, example, registry.tracking_uri, registry.regressor_name,
+    )  # fmt: skip
+    shown = {name: dg.MetadataValue.float(float(value)) for name, value in metrics.items()}
+    yield dg.MaterializeResult(
+        asset_key="edge_classifier",
+        metadata={
+            "trained": True,
+            "model_version": classifier_version,
+            "rows": len(frame),
+            "beats_rule": report.beats_rule,
+            **shown,
+            "calibration": dg.MetadataValue.md(report.calibration.to_markdown(index=False)),
+        },
+    )
+    yield dg.MaterializeResult(
+        asset_key="ev_regressor", metadata={"trained": True, "model_version": regressor_version, **shown}
+    )
+
+
+@dg.asset_check(asset="edge_classifier", name=CHAMPION_CHECK, blocking=True)
+def champion_gate(registry: ModelRegistryResource) -> dg.AssetCheckResult:
+    """Promote the newest classifier to `champion` only when its gated signals beat the ungated
+    rule's closing-line value on the holdout; otherwise the previous champion stays."""
+    client = MlflowClient(tracking_uri=registry.tracking_uri, registry_uri=registry.tracking_uri)
+    versions = client.search_model_versions(f"name = '{registry.classifier_name}'")
+    if not versions:
+        return dg.AssetCheckResult(
+            passed=False, severity=dg.AssetCheckSeverity.WARN, metadata={"reason": "no model"}
+        )
+    newest = max(versions, key=lambda v: int(v.version))
+    run_metrics = client.get_run(newest.run_id).data.metrics
+    decision = promote_if_better(
+        client,
+        registry.classifier_name,
+        newest.version,
+        run_metrics.get("gated_clv", float("nan")),
+        run_metrics.get("ungated_clv", float("nan")),
+    )
+    return dg.AssetCheckResult(
+        passed=decision.promoted,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "candidate_version": newest.version,
+            "champion_version": str(decision.champion_version),
+            "reason": decision.reason,
+        },
+    )

@@ -1,0 +1,24 @@
+"""The model registry resource: where MLflow keeps runs and models, and the current champion."""
+
+from __future__ import annotations
+
+import dagster as dg
+from pydantic import PrivateAttr
+
+from edge_assets.modeling.registry import Champion, load_champion
+
+
+class ModelRegistryResource(dg.ConfigurableResource):
+    """MLflow tracking and registry (a SQLite backend locally, a tracking server in production)."""
+
+    tracking_uri: str
+    classifier_name: str = "edge_classifier"
+    regressor_name: str = "ev_regressor"
+    gate_threshold: float = 0.5
+    _champions: dict = PrivateAttr(default_factory=dict)
+
+    def champion(self) -> Champion | None:
+        """The classifier holding the `champion` alias, loaded once per run."""
+        if "classifier" not in self._champions:
+            self._champions["classifier"] = load_champion(self.tracking_uri, self.classifier_name)
+        return self._champions["classifier"]

@@ -5,8 +5,9 @@ realistic precision and ROI, each measured on a full demo run (the whole Dagster
 
 planted    a signal is a hit when its token and created_at fall in a planted window; a window is
            actionable when, at some hourly snapshot inside it, buying the rule's stake walks the
-           simulator's book to an EV after fees, against the true probability, of at least the
-           rule's minimum, with the rule's minimum size at the best ask.
+           simulator's book to an EV after costs (fee, and the run's fill probability, as the
+           signals asset prices it), against the true probability, of at least the rule's
+           minimum, with the rule's minimum size at the best ask.
            precision = hit signals / signals, recall = actionable windows hit / actionable windows
 null       signals per 1000 mapped market-hours (hours a mapped Polymarket market was quoted)
 realistic  precision = share of signals with positive EV after fees against the true probability;
@@ -44,6 +45,7 @@ from edge_assets.simulator import World
 from edge_assets.storage.db import Warehouse
 
 TABLES = (
+    "cost_models",
     "quotes",
     "consensus",
     "order_books_hourly_snapshots",
@@ -76,11 +78,19 @@ def read_tables(home: Path) -> dict[str, pd.DataFrame]:
     return {name: warehouse.read_frame(f"SELECT * FROM {name}") for name in TABLES}
 
 
+def venue_fill_prob(tables: dict[str, pd.DataFrame]) -> float:
+    """The run's Polymarket fill probability, the same cost the signals asset scales EV by."""
+    costs = tables["cost_models"].query("venue == 'polymarket'")["fill_prob"]
+    return float(costs.iloc[0]) if len(costs) else 0.0
+
+
 def ungated_rule_signals(tables: dict[str, pd.DataFrame], rule: SignalRule) -> pd.DataFrame:
-    """The comparator's rule alone over every hour of the run."""
+    """The comparator's rule alone over every hour of the run, with the run's fill probability."""
     books = tables["order_books_hourly_snapshots"]
     priced = priced_asks(tables["quotes"], tables["consensus"], tables["market_mappings"], tables["markets"])
-    return find_signals(priced, books[books["side"] == "ask"], rule, datetime.now(UTC))
+    return find_signals(
+        priced, books[books["side"] == "ask"], rule, datetime.now(UTC), fill_prob=venue_fill_prob(tables)
+    )
 
 
 def mapped_market_hours(tables: dict[str, pd.DataFrame]) -> int:
@@ -92,7 +102,7 @@ def mapped_market_hours(tables: dict[str, pd.DataFrame]) -> int:
 
 
 def actionable_windows(
-    world: World, windows: pd.DataFrame, hours: pd.DatetimeIndex, rule: SignalRule
+    world: World, windows: pd.DataFrame, hours: pd.DatetimeIndex, rule: SignalRule, fill_prob: float
 ) -> pd.Series:
     """Per planted window, whether the rule's stake could be bought at it with EV >= min_ev (see top)."""
     actionable = []
@@ -100,13 +110,16 @@ def actionable_windows(
         market, token_index = world.token(window.pm_token_id)
         inside = hours[(hours >= window.start_ts) & (hours < window.end_ts)]
         actionable.append(
-            any(_actionable_at(world, market, token_index, window.pm_token_id, ts, rule) for ts in inside)
+            any(
+                _actionable_at(world, market, token_index, window.pm_token_id, ts, rule, fill_prob)
+                for ts in inside
+            )
         )
     return pd.Series(actionable, index=windows.index, dtype=bool)
 
 
 def _actionable_at(
-    world: World, market, token_index: int, token: str, ts: pd.Timestamp, rule: SignalRule
+    world: World, market, token_index: int, token: str, ts: pd.Timestamp, rule: SignalRule, fill_prob: float
 ) -> bool:
     _, asks = world.book_levels(market, token_index, int(ts.timestamp() // 60))
     if not asks or asks[0][1] < rule.min_size:
@@ -115,7 +128,8 @@ def _actionable_at(
     if not fill.filled:
         return False
     fee = fee_per_share(fill.vwap, market.fee_rate, 1.0)
-    return ev_after_costs(world.true_prob(token, ts.to_pydatetime()), fill.vwap, fee) >= rule.min_ev
+    true_ev = ev_after_costs(world.true_prob(token, ts.to_pydatetime()), fill.vwap, fee, fill_prob)
+    return true_ev >= rule.min_ev
 
 
 def planted_figures(tables, home: Path, seed: int, days: int, rule: SignalRule) -> dict:
@@ -125,7 +139,8 @@ def planted_figures(tables, home: Path, seed: int, days: int, rule: SignalRule) 
     windows["start_ts"] = pd.to_datetime(windows["start_ts"], utc=True)
     windows["end_ts"] = pd.to_datetime(windows["end_ts"], utc=True)
     hours = pd.DatetimeIndex(tables["quotes"]["quote_ts"].unique())
-    windows["actionable"] = actionable_windows(World(seed, "planted", days + 1), windows, hours, rule)
+    world = World(seed, "planted", days + 1)
+    windows["actionable"] = actionable_windows(world, windows, hours, rule, venue_fill_prob(tables))
     signals = tables["signals"]
     hits = signals.merge(windows.reset_index(names="window"), on="pm_token_id")
     hits = hits[(hits["created_at"] >= hits["start_ts"]) & (hits["created_at"] < hits["end_ts"])]

@@ -132,10 +132,11 @@ def promote_if_better(
 ) -> PromotionDecision:
     """Move the `champion` alias to `version` only if its holdout metric beats `champion_metric`.
 
-    `champion_metric` is the figure to beat on the same holdout: the ungated rule's (gated CLV against
-    ungated CLV, see `WalkForwardReport`). A NaN holdout metric (no gated signal) never wins; a NaN
-    bar (the rule fired nothing) is beaten by any finite metric. Otherwise the previous champion, if
-    any, keeps the alias. Both figures are recorded as tags on the version either way.
+    `champion_metric` is the figure to beat on the same holdout: the ungated rule's (see
+    `PROMOTION_METRIC` and `WalkForwardReport.beats_rule`). A NaN holdout metric (no gated
+    signal) never wins; a NaN bar (the rule fired nothing) is beaten by any finite metric.
+    Otherwise the previous champion, if any, keeps the alias. Both figures are recorded as tags
+    on the version either way.
     """
     current = _champion_version(client, model_name)
     client.set_model_version_tag(model_name, version, "holdout_metric", str(holdout_metric))

@@ -11,6 +11,7 @@ from mlflow import MlflowClient
 from edge_assets.defs.features.store import read_feature_store
 from edge_assets.modeling import (
     CLASSIFIER_PARAMS,
+    PROMOTION_METRIC,
     REGRESSOR_PARAMS,
     build_training_set,
     closing_consensus,
@@ -151,7 +152,8 @@ def edge_models(
 @dg.asset_check(asset="edge_classifier", name=CHAMPION_CHECK, blocking=True)
 def champion_gate(registry: ModelRegistryResource) -> dg.AssetCheckResult:
     """Promote the newest classifier to `champion` only when its gated signals beat the ungated
-    rule's closing-line value on the holdout; otherwise the previous champion stays."""
+    rule on the holdout (a higher share of edges that held against the closing line); otherwise
+    the previous champion stays."""
     client = MlflowClient(tracking_uri=registry.tracking_uri, registry_uri=registry.tracking_uri)
     versions = client.search_model_versions(f"name = '{registry.classifier_name}'")
     if not versions:
@@ -164,8 +166,8 @@ def champion_gate(registry: ModelRegistryResource) -> dg.AssetCheckResult:
         client,
         registry.classifier_name,
         newest.version,
-        run_metrics.get("gated_clv", float("nan")),
-        run_metrics.get("ungated_clv", float("nan")),
+        run_metrics.get(f"gated_{PROMOTION_METRIC}", float("nan")),
+        run_metrics.get(f"ungated_{PROMOTION_METRIC}", float("nan")),
     )
     return dg.AssetCheckResult(
         passed=decision.promoted,

@@ -12,6 +12,7 @@ from edge_assets.defs.features import checks as features_checks
 from edge_assets.defs.mapping import assets as mapping_assets
 from edge_assets.defs.mapping import checks as mapping_checks
 from edge_assets.defs.modeling import assets as modeling_assets
+from edge_assets.defs.modeling.resources import ModelRegistryResource
 from edge_assets.defs.oddsapi import assets as oddsapi_assets
 from edge_assets.defs.oddsapi import checks as oddsapi_checks
 from edge_assets.defs.polymarket import assets as polymarket_assets
@@ -23,7 +24,6 @@ from edge_assets.defs.pricing import checks as pricing_checks
 from edge_assets.defs.signals import assets as signals_assets
 from edge_assets.defs.signals import checks as signals_checks
 from edge_assets.environment import Environment
-from edge_assets.modeling.resource import ModelRegistryResource
 from edge_assets.notify.resource import AlertingResource
 from edge_assets.settings import EdgeSettings
 from edge_assets.sources.oddsapi import OddsApiResource

@@ -6,23 +6,9 @@ from datetime import timedelta
 
 import dagster as dg
 import pandas as pd
-from mlflow import MlflowClient
 
 from edge_assets.defs.features.store import read_feature_store
-from edge_assets.modeling import (
-    CLASSIFIER_PARAMS,
-    PROMOTION_METRIC,
-    REGRESSOR_PARAMS,
-    build_training_set,
-    closing_consensus,
-    entry_costs,
-    evaluate_walk_forward,
-    feature_matrix,
-    label_edges,
-    log_and_register,
-    promote_if_better,
-)
-from edge_assets.modeling.resource import ModelRegistryResource
+from edge_assets.defs.modeling.resources import ModelRegistryResource
 from edge_assets.settings import EdgeSettings
 from edge_assets.storage.db import Warehouse
 from edge_assets.storage.lake import Lake
@@ -62,6 +48,9 @@ def training_set(
     labels: the realised outcome and closing-line value (the entry's VWAP plus fee at the stake
     against the last consensus before the game). `edge_valid` is positive EV against the close;
     `closing_ev` its size. Nothing stamped after the day's end is used."""
+    from edge_assets.modeling.labels import closing_consensus, entry_costs, label_edges
+    from edge_assets.modeling.training import build_training_set
+
     day_end = context.partition_time_window.end
     span = {"start": day_end - timedelta(days=settings.training_days), "end": day_end}
     features = read_feature_store(lake, span["start"], day_end)
@@ -110,6 +99,11 @@ def edge_models(
 ):
     """Walk-forward evaluation (time-ordered folds, events purged across each boundary) of both
     models; the holdout models, their metrics, feature importance and calibration go to MLflow."""
+    # Imported when training, not when the code location loads: xgboost, sklearn and mlflow are heavy.
+    from edge_assets.modeling.evaluation import evaluate_walk_forward
+    from edge_assets.modeling.registry import log_and_register
+    from edge_assets.modeling.training import CLASSIFIER_PARAMS, REGRESSOR_PARAMS, feature_matrix
+
     frame = training_set
     if len(frame) < MIN_TRAINING_ROWS or frame["edge_valid"].nunique() < 2:
         reason = (
@@ -154,6 +148,11 @@ def champion_gate(registry: ModelRegistryResource) -> dg.AssetCheckResult:
     """Promote the newest classifier to `champion` only when its gated signals beat the ungated
     rule on the holdout (a higher share of edges that held against the closing line); otherwise
     the previous champion stays."""
+    from mlflow import MlflowClient
+
+    from edge_assets.modeling.evaluation import PROMOTION_METRIC
+    from edge_assets.modeling.registry import promote_if_better
+
     client = MlflowClient(tracking_uri=registry.tracking_uri, registry_uri=registry.tracking_uri)
     versions = client.search_model_versions(f"name = '{registry.classifier_name}'")
     if not versions:

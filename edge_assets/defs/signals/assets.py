@@ -8,8 +8,7 @@ import pandas as pd
 from edge_assets.comparator import SIGNAL_COLUMNS, SignalRule, find_signals, priced_asks
 from edge_assets.defs.common import HOURLY_PARTITIONS, SINGLE_RUN_BACKFILL, table_metadata
 from edge_assets.defs.features.store import read_feature_store
-from edge_assets.modeling import gate_signals
-from edge_assets.modeling.resource import ModelRegistryResource
+from edge_assets.defs.modeling.resources import ModelRegistryResource
 from edge_assets.settings import EdgeSettings
 from edge_assets.storage.db import Warehouse
 from edge_assets.storage.lake import Lake
@@ -72,6 +71,8 @@ def signals(
     candidates = find_signals(
         priced, ask_levels, rule, datetime.now(UTC), fill_prob=fill_prob, devig_method=settings.devig_method
     )
+    from edge_assets.modeling.gating import gate_signals  # xgboost loads only when signals run
+
     champion = registry.champion()
     features = read_feature_store(lake, window.start, window.end) if champion else None
     gated = gate_signals(candidates, features, champion, registry.gate_threshold)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import dagster as dg
 from pydantic import PrivateAttr
 
-from edge_assets.modeling.registry import Champion, load_champion
+if TYPE_CHECKING:  # mlflow and xgboost load only when a champion is asked for
+    from edge_assets.modeling.registry import Champion
 
 
 class ModelRegistryResource(dg.ConfigurableResource):
@@ -20,5 +23,7 @@ class ModelRegistryResource(dg.ConfigurableResource):
     def champion(self) -> Champion | None:
         """The classifier holding the `champion` alias, loaded once per run."""
         if "classifier" not in self._champions:
+            from edge_assets.modeling.registry import load_champion
+
             self._champions["classifier"] = load_champion(self.tracking_uri, self.classifier_name)
         return self._champions["classifier"]

@@ -24,7 +24,7 @@ from dagster_slack import SlackResource
 from slack_sdk.errors import SlackApiError
 
 from edge_assets.notify.formatting import slack_message, webhook_document
-from edge_assets.sources.http import redact
+from edge_assets.sources.http import redact, redact_from_logs
 
 logger = logging.getLogger(__name__)
 
@@ -70,23 +70,8 @@ class _Failure:
     retry_after_s: float | None = None
 
 
-class _SecretRedactingFilter(logging.Filter):
-    """Redacts sink secrets from third-party DEBUG lines (urllib3 prints each request's path)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.secrets: set[str] = set()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.secrets:
-            record.msg = redact(record.getMessage(), self.secrets)
-            record.args = None
-        return True
-
-
-_THIRD_PARTY_FILTER = _SecretRedactingFilter()
-for _name in ("urllib3.connectionpool", "slack_sdk.web.base_client"):
-    logging.getLogger(_name).addFilter(_THIRD_PARTY_FILTER)
+# urllib3 prints each request's path, slack_sdk its request, at DEBUG.
+THIRD_PARTY_LOGGERS = ("urllib3.connectionpool", "slack_sdk.web.base_client")
 
 
 class AlertSink(ABC):
@@ -108,7 +93,7 @@ class AlertSink(ABC):
         self._secrets = tuple(secret for secret in secrets if secret)
         self._sleep = sleep
         self._rng = rng or random.Random()
-        _THIRD_PARTY_FILTER.secrets.update(self._secrets)
+        redact_from_logs(self._secrets, *THIRD_PARTY_LOGGERS)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name})"

@@ -52,7 +52,8 @@ def redact(text: str, secrets: Iterable[str | None]) -> str:
 
 
 class _SecretRedactingFilter(logging.Filter):
-    """Redacts known secrets from urllib3's DEBUG lines, which print each request's full path."""
+    """Redacts known secrets from third-party log lines (urllib3's DEBUG lines print each
+    request's full path, query string included)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -65,8 +66,16 @@ class _SecretRedactingFilter(logging.Filter):
         return True
 
 
-_URLLIB3_FILTER = _SecretRedactingFilter()
-logging.getLogger("urllib3.connectionpool").addFilter(_URLLIB3_FILTER)
+_LOG_REDACTION = _SecretRedactingFilter()
+
+
+def redact_from_logs(secrets: Iterable[str | None], *logger_names: str) -> None:
+    """From now on, write `secrets` as *** in the records of the named third-party loggers."""
+    _LOG_REDACTION.secrets.update(secret for secret in secrets if secret)
+    for name in logger_names:
+        target = logging.getLogger(name)
+        if _LOG_REDACTION not in target.filters:
+            target.addFilter(_LOG_REDACTION)
 
 
 @dataclass(frozen=True)
@@ -176,7 +185,7 @@ class VenueClient:
         self.session.headers.setdefault("User-Agent", USER_AGENT)
         self._sleep = sleep
         self._rng = rng or random.Random()
-        _URLLIB3_FILTER.secrets.update(self.secrets)
+        redact_from_logs(self.secrets, "urllib3.connectionpool")
 
     def redact(self, text: str) -> str:
         """Redact this client's secrets from `text`."""

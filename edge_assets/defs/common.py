@@ -81,3 +81,11 @@ def table_metadata(
     if partition_column:
         metadata["partition_column"] = partition_column
     return metadata
+
+
+def ingest_lag_seconds(frame: pd.DataFrame, source_column: str, fetched_column: str = "fetched_at") -> float:
+    """Median time from a venue's own timestamp to our fetch: how old data is when it lands."""
+    if frame.empty:
+        return 0.0
+    lag = (frame[fetched_column] - frame[source_column]).dt.total_seconds()
+    return float(lag.median()) if lag.notna().any() else 0.0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import numpy as np
 import pandas as pd
 
 
@@ -30,3 +31,20 @@ def volume_ratio(frame: pd.DataFrame, hour_column: str) -> tuple[pd.Timestamp | 
     if len(counts) < 2:
         return (counts.index[-1] if len(counts) else None), None
     return counts.index[-1], float(counts.iloc[-1] / counts.iloc[:-1].mean())
+
+
+def population_stability_index(expected: pd.Series, actual: pd.Series, bins: int = 10) -> float | None:
+    """PSI of `actual` against `expected`, on `expected`'s quantile bins; None without data.
+
+    Under 0.1 is stable, 0.1-0.25 a shift worth watching, over 0.25 a different population.
+    """
+    expected, actual = expected.dropna().astype(float), actual.dropna().astype(float)
+    if expected.nunique() < 2 or actual.empty:
+        return None
+    edges = np.unique(np.quantile(expected, np.linspace(0, 1, bins + 1)))
+    edges[0], edges[-1] = -np.inf, np.inf
+    share_expected = np.histogram(expected, edges)[0] / len(expected)
+    share_actual = np.histogram(actual, edges)[0] / len(actual)
+    # A floor keeps empty bins from making the index infinite.
+    share_expected, share_actual = np.clip(share_expected, 1e-4, None), np.clip(share_actual, 1e-4, None)
+    return float(np.sum((share_actual - share_expected) * np.log(share_actual / share_expected)))

@@ -31,3 +31,17 @@ def test_volume_ratio_compares_the_latest_hour_with_the_trailing_mean():
     frame = pd.DataFrame({"quote_ts": [H0] * 10 + [H1] * 2})
     assert volume_ratio(frame, "quote_ts") == (H1, 0.2)
     assert volume_ratio(frame[frame["quote_ts"] == H0], "quote_ts") == (H0, None)
+
+
+def test_psi_is_zero_for_the_same_population_and_large_for_a_shifted_one():
+    import numpy as np
+
+    from edge_assets.quality.rules import population_stability_index
+
+    rng = np.random.default_rng(0)
+    base = pd.Series(rng.normal(0, 1, 5000))
+    same = pd.Series(rng.normal(0, 1, 5000))
+    shifted = pd.Series(rng.normal(1.5, 1, 5000))
+    assert population_stability_index(base, same) < 0.05
+    assert population_stability_index(base, shifted) > 0.25
+    assert population_stability_index(base, pd.Series([], dtype=float)) is None

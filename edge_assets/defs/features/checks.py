@@ -1,5 +1,56 @@
-"""Quality checks of the latest features table."""
+"""Quality checks of the features: the latest table's schema, and drift against the training set."""
 
+from datetime import UTC, datetime, timedelta
+
+import dagster as dg
+import pandas as pd
+
+from edge_assets.defs.features.store import FEATURE_STORE_PREFIX, HOURLY_KEY_FORMAT, read_feature_store
 from edge_assets.defs.quality import schema_check
+from edge_assets.features import FEATURE_COLUMNS
+from edge_assets.quality.rules import population_stability_index
+from edge_assets.storage.lake import Lake
 
-CHECKS = [schema_check("features_latest", "features_latest")]
+DRIFT_CHECK = "feature_drift"
+DRIFT_WINDOW = timedelta(hours=24)
+MAX_PSI = 0.25
+TRAINING_SET_PREFIX = "assets/training_set/"
+
+
+@dg.asset_check(
+    asset="features",
+    name=DRIFT_CHECK,
+    description=f"Population stability index of each feature over the last {DRIFT_WINDOW} against the "
+    f"latest training set stays under {MAX_PSI}.",
+)
+def feature_drift(lake: Lake) -> dg.AssetCheckResult:
+    """Features drifting away from what the models were trained on make the gate's confidence moot."""
+    training_keys = lake.list_keys(TRAINING_SET_PREFIX)
+    recent_keys = lake.list_keys(FEATURE_STORE_PREFIX)
+    if not training_keys or not recent_keys:
+        return dg.AssetCheckResult(passed=True, metadata={"note": "no training set or features yet"})
+    training = lake.read_frame(training_keys[-1])
+    latest = datetime.strptime(recent_keys[-1].removeprefix(FEATURE_STORE_PREFIX), HOURLY_KEY_FORMAT)
+    recent = read_feature_store(lake, (latest - DRIFT_WINDOW).replace(tzinfo=UTC), datetime.now(UTC))
+    scores = {
+        column: population_stability_index(training[column], recent[column])
+        for column in FEATURE_COLUMNS
+        if column in training.columns
+    }
+    scores = {column: score for column, score in scores.items() if score is not None}
+    drifted = {column: score for column, score in scores.items() if score > MAX_PSI}
+    table = pd.DataFrame(sorted(scores.items(), key=lambda item: -item[1]), columns=["feature", "psi"])
+    return dg.AssetCheckResult(
+        passed=not drifted,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "training_set": training_keys[-1],
+            "recent_rows": len(recent),
+            "max_psi": dg.MetadataValue.float(float(table["psi"].max()) if len(table) else 0.0),
+            "drifted_features": ", ".join(sorted(drifted)) or "none",
+            "psi_by_feature": dg.MetadataValue.md(table.head(15).to_markdown(index=False)),
+        },
+    )
+
+
+CHECKS = [schema_check("features_latest", "features_latest"), feature_drift]

@@ -10,6 +10,7 @@ from edge_assets.defs.common import (
     HOURLY_PARTITIONS,
     SINGLE_RUN_BACKFILL,
     UNPARTITIONED,
+    ingest_lag_seconds,
     land_raw,
     partition_hours,
     partition_label,
@@ -82,6 +83,7 @@ def oddsapi_live_odds(
             "rows": len(frame),
             "events": frame["event_id"].nunique(),
             "bookmakers": frame["bookmaker"].nunique(),
+            "ingest_lag_s": dg.MetadataValue.float(ingest_lag_seconds(frame, "book_update_ts")),
             "quarantined": n_bad,
             **_quota_metadata(oddsapi, warehouse, alerting),
         },
@@ -136,6 +138,9 @@ def oddsapi_historical_odds(
             "hours": len(hours),
             "requests": requests,
             "events": frame["event_id"].nunique(),
+            "book_lag_at_hour_s": dg.MetadataValue.float(
+                ingest_lag_seconds(frame, "book_update_ts", "partition_ts")
+            ),
             "quarantined": n_bad,
             **_quota_metadata(oddsapi, warehouse, alerting),
         },

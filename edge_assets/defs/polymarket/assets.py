@@ -9,6 +9,7 @@ from edge_assets.defs.common import (
     HOURLY_PARTITIONS,
     SINGLE_RUN_BACKFILL,
     UNPARTITIONED,
+    ingest_lag_seconds,
     land_raw,
     partition_hours,
     partition_label,
@@ -125,7 +126,13 @@ def order_book_snapshots(
     frame = _concat(frames, parse_clob_books([], hours[0], hours[0], {}).frame)
     return dg.Output(
         frame,
-        metadata={"rows": len(frame), "hours": len(hours), "books": n_books, "quarantined": n_bad},
+        metadata={
+            "rows": len(frame),
+            "hours": len(hours),
+            "books": n_books,
+            "quarantined": n_bad,
+            "book_lag_at_hour_s": dg.MetadataValue.float(ingest_lag_seconds(frame, "book_ts", "snapshot_ts")),
+        },
     )
 
 

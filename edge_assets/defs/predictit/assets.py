@@ -6,7 +6,7 @@ import dagster as dg
 import pandas as pd
 
 from edge_assets.changes import changed_rows
-from edge_assets.defs.common import UNPARTITIONED, land_raw, quarantine, table_metadata
+from edge_assets.defs.common import UNPARTITIONED, ingest_lag_seconds, land_raw, quarantine, table_metadata
 from edge_assets.sources.predictit import PredictItResource, parse_predictit
 from edge_assets.storage.db import Warehouse
 from edge_assets.storage.lake import Lake
@@ -55,6 +55,7 @@ def predictit_market_data(
             "contracts": len(parsed.frame),
             "changed": len(frame),
             "unchanged": len(parsed.frame) - len(frame),
+            "ingest_lag_s": dg.MetadataValue.float(ingest_lag_seconds(parsed.frame, "timestamp")),
             "quarantined": n_bad,
         },
     )

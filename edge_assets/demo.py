@@ -27,6 +27,8 @@ QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 # Jobs whose assets are independent run their steps in parallel processes (Dagster's multiprocess
 # executor); the rest run in process, where a step costs no interpreter start-up.
 MULTIPROCESS_JOBS = {"hourly_sources"}
+# Days of features the demo builds for training: the settings' default training window.
+TRAINING_DAYS = 14
 MULTIPROCESS_CONFIG = {**QUIET_LOGS, "execution": {"config": {"multiprocess": {"max_concurrent": 2}}}}
 SIMULATOR_START_TIMEOUT_S = 60
 
@@ -180,15 +182,19 @@ def _materialize_everything(options: DemoOptions, log: Callable[[str], None], st
     today = max(first, last[:10] + "-00:00")
     yesterday = (datetime.strptime(last[:10], "%Y-%m-%d") - timedelta(days=1)).strftime("%Y-%m-%d")
     today_tags = {"dagster/asset_partition_range_start": today, "dagster/asset_partition_range_end": last}
+    # Features (and so training) cover the trailing training window, not the whole history.
+    features_from = max(first, hour_keys(TRAINING_DAYS, datetime.now(UTC))[0])
+    features_tags = {
+        "dagster/asset_partition_range_start": features_from,
+        "dagster/asset_partition_range_end": last,
+    }
+    hour = {"dagster/partition": last}
     steps = [
         ("poll sources (markets, live odds, PredictIt, scores)", ["poll_sources", "poll_scores"], {}),
         (f"backfill hourly sources {first} .. {last} in one run", ["hourly_sources"], range_tags),
         ("map markets to sportsbook events; fee tables and cost models", ["mapping"], {}),
-        (
-            f"backfill quotes, consensus, features and signals {first} .. {last}",
-            ["hourly_pricing"],
-            range_tags,
-        ),
+        (f"backfill quotes, consensus and signals {first} .. {last}", ["hourly_pricing"], range_tags),
+        (f"features {features_from} .. {last}", ["hourly_features"], features_tags),
         (
             f"train and register models on the days up to {yesterday}",
             ["modeling"],
@@ -196,7 +202,11 @@ def _materialize_everything(options: DemoOptions, log: Callable[[str], None], st
         ),
         (f"model-gated signals for today's hours {today} .. {last}", ["hourly_signals"], today_tags),
         ("live tick: poll again and refresh the current hour", ["poll_sources", "mapping"], {}),
-        (f"live tick: hour {last}", ["hourly_sources", "hourly_pricing"], {"dagster/partition": last}),
+        (
+            f"live tick: hour {last}",
+            ["hourly_sources", "hourly_pricing", "hourly_features", "hourly_signals"],
+            hour,
+        ),
         ("latest features", ["latest_features"], {}),
     ]
     total_steps = len(steps) + 1  # and the alert sensors
@@ -245,7 +255,8 @@ def resolve_job(name: str):
 def _run_job(defs, instance, job_name: str, tags: dict):
     import dagster as dg
 
-    if job_name in MULTIPROCESS_JOBS:
+    # Processes pay off for a long range; for one hour their start-up costs more than they save.
+    if job_name in MULTIPROCESS_JOBS and "dagster/partition" not in tags:
         job = dg.build_reconstructable_job(__name__, "resolve_job", reconstructable_args=(job_name,))
         return dg.execute_job(job, instance, run_config=MULTIPROCESS_CONFIG, tags=tags)
     partition_key = tags.pop("dagster/partition", None)

@@ -22,4 +22,4 @@ class EdgeSettings(dg.ConfigurableResource):
     kelly_fraction: float = 0.25
     kelly_cap: float = 0.05
     cost_model_days: int = 7
-    training_days: int = 30
+    training_days: int = 14

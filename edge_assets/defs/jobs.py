@@ -9,7 +9,7 @@ from edge_assets.defs.modeling.assets import DAILY_PARTITIONS
 POLLED_SOURCES = ["polymarket_markets", "oddsapi_live_odds", "predictit_market_data"]
 HOURLY_SOURCES = ["order_book_snapshots", "oddsapi_historical_odds"]
 MAPPING = ["team_aliases", "market_mappings", "polymarket_resolutions", "fee_tables", "cost_models"]
-HOURLY_PRICING = ["quotes", "consensus", "features", "signals"]
+HOURLY_PRICING = ["quotes", "consensus", "signals"]
 MODELING = ["training_set", "edge_classifier", "ev_regressor"]
 
 poll_sources_job = dg.define_asset_job(
@@ -33,7 +33,13 @@ hourly_pricing_job = dg.define_asset_job(
     "hourly_pricing",
     selection=dg.AssetSelection.assets(*HOURLY_PRICING),
     partitions_def=HOURLY_PARTITIONS,
-    description="Quotes, consensus, features and signals for an hour (or a backfilled range, in one run).",
+    description="Quotes, consensus and signals for an hour (or a backfilled range, in one run).",
+)
+hourly_features_job = dg.define_asset_job(
+    "hourly_features",
+    selection=dg.AssetSelection.assets("features"),
+    partitions_def=HOURLY_PARTITIONS,
+    description="Features for an hour or a range (the feature store the models train on).",
 )
 hourly_signals_job = dg.define_asset_job(
     "hourly_signals",
@@ -58,6 +64,7 @@ JOBS = [
     mapping_job,
     hourly_pricing_job,
     hourly_signals_job,
+    hourly_features_job,
     latest_features_job,
     modeling_job,
 ]

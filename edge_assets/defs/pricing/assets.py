@@ -19,6 +19,11 @@ from edge_assets.storage.db import Warehouse
 from edge_assets.universe import market_tokens
 
 GROUP = "pricing"
+# Only the columns a quote needs: a month of odds with team names in every row is a lot of memory.
+SPORTSBOOK_PRICES_SQL = """
+SELECT partition_ts, event_id, bookmaker, outcome, decimal_odds, book_update_ts
+FROM oddsapi_historical_hourly WHERE partition_ts >= :start AND partition_ts < :end
+"""
 BEST_LEVELS_SQL = """
 SELECT snapshot_ts, token_id, side, level, price, size, book_ts
 FROM order_books_hourly_snapshots
@@ -46,13 +51,12 @@ FOLLOW_HOURLY_INPUTS = (
         primary_key=["quote_ts", "venue", "bookmaker", "market_key", "outcome", "side"],
     ),
     automation_condition=FOLLOW_HOURLY_INPUTS,
-    # Only the best level of each book is a quote, so books are read by query, not loaded whole.
-    deps=["order_book_snapshots"],
+    # Inputs are read by query (only the best book level, only the price columns), not loaded whole.
+    deps=["order_book_snapshots", "oddsapi_historical_odds"],
 )
 def quotes(
     context: dg.AssetExecutionContext,
     warehouse: Warehouse,
-    oddsapi_historical_odds: pd.DataFrame,
     predictit_market_data: pd.DataFrame,
     polymarket_markets: pd.DataFrame,
 ) -> dg.Output[pd.DataFrame]:
@@ -60,10 +64,11 @@ def quotes(
     Polymarket best ask and bid with the size there, PredictIt Yes/No costs; each with decimal odds
     and implied probability."""
     window = context.partition_time_window
-    best_levels = warehouse.read_frame(BEST_LEVELS_SQL, {"start": window.start, "end": window.end})
+    span = {"start": window.start, "end": window.end}
+    best_levels = warehouse.read_frame(BEST_LEVELS_SQL, span)
     frame = canonical_quotes(
         [
-            sportsbook_quotes(oddsapi_historical_odds),
+            sportsbook_quotes(warehouse.read_frame(SPORTSBOOK_PRICES_SQL, span)),
             polymarket_quotes(best_levels, market_tokens(polymarket_markets)),
             predictit_quotes(predictit_market_data, partition_hours(context)),
         ]
@@ -147,7 +152,7 @@ WHERE level = 0 AND snapshot_ts >= :start
     group_name=GROUP,
     kinds={"python", "sql"},
     metadata=table_metadata("cost_models", "upsert", primary_key=["venue"]),
-    deps=["order_book_snapshots"],
+    deps=["order_book_snapshots", "oddsapi_historical_odds"],
     automation_condition=dg.AutomationCondition.on_cron("15 * * * *"),
 )
 def cost_models(warehouse: Warehouse, settings: EdgeSettings) -> dg.Output[pd.DataFrame]:

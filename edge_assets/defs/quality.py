@@ -3,6 +3,7 @@ its Pandera schema, stale source timestamps, holes in an hour's coverage, row-co
 mapping coverage. Checks that guard money (stale quotes and books feeding signals) are blocking."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 import dagster as dg
@@ -29,26 +30,43 @@ MIN_MAPPING_COVERAGE = 0.8
 Evaluation = Callable[[pd.DataFrame], dg.AssetCheckResult]
 
 
-def recent_rows_check(
-    asset: str,
-    table: str,
-    name: str,
-    description: str,
-    evaluate: Evaluation,
-    recent_column: str | None = None,
-    blocking: bool = False,
+@dataclass(frozen=True)
+class TableCheck:
+    """One check of a table's recent rows: its name, what it asserts, and how it judges them."""
+
+    name: str
+    description: str
+    evaluate: Evaluation
+    blocking: bool = False
+
+
+def table_checks(
+    asset: str, table: str, checks: list[TableCheck], recent_column: str | None = None
 ) -> dg.AssetChecksDefinition:
-    """A check of `asset` that reads its table's recent rows and hands them to `evaluate`."""
+    """All checks of `asset` in one step: its table's recent rows are read once and judged by each."""
+    specs = [
+        dg.AssetCheckSpec(check.name, asset=asset, description=check.description, blocking=check.blocking)
+        for check in checks
+    ]
 
-    @dg.asset_check(asset=asset, name=name, description=description, blocking=blocking)
-    def _check(warehouse: Warehouse) -> dg.AssetCheckResult:
-        return evaluate(_recent_rows(warehouse, table, recent_column))
+    @dg.multi_asset_check(specs=specs, name=f"{asset}_checks")
+    def _checks(warehouse: Warehouse):
+        frame = _recent_rows(warehouse, table, recent_column)
+        for check in checks:
+            result = check.evaluate(frame)
+            yield dg.AssetCheckResult(
+                asset_key=asset,
+                check_name=check.name,
+                passed=result.passed,
+                severity=result.severity,
+                metadata=result.metadata,
+            )
 
-    return _check
+    return _checks
 
 
-def schema_check(asset: str, table: str, recent_column: str | None = None) -> dg.AssetChecksDefinition:
-    """`table` (written by `asset`) matches its Pandera schema: types, ranges, keys, no future times."""
+def schema_check(table: str) -> TableCheck:
+    """`table` matches its Pandera schema: types, ranges, keys, no future timestamps."""
 
     def evaluate(frame: pd.DataFrame) -> dg.AssetCheckResult:
         failures = validate(table, frame)
@@ -66,12 +84,10 @@ def schema_check(asset: str, table: str, recent_column: str | None = None) -> dg
         )
 
     description = f"`{table}` matches its Pandera schema: types, ranges, keys, no future timestamps."
-    return recent_rows_check(asset, table, SCHEMA_CHECK, description, evaluate, recent_column)
+    return TableCheck(SCHEMA_CHECK, description, evaluate)
 
 
-def stale_check(
-    asset: str, table: str, source_column: str, as_of_column: str, blocking: bool = True
-) -> dg.AssetChecksDefinition:
+def stale_check(source_column: str, as_of_column: str) -> TableCheck:
     """At most 1% of recent rows carry a venue timestamp more than 30 minutes older than their hour."""
 
     def evaluate(frame: pd.DataFrame) -> dg.AssetCheckResult:
@@ -93,12 +109,11 @@ def stale_check(
         f"`{source_column}` is at most {MAX_SOURCE_AGE} older than `{as_of_column}` for all but "
         f"{MAX_STALE_SHARE:.0%} of recent rows: stale prices must not feed signals."
     )
-    return recent_rows_check(asset, table, STALE_CHECK, description, evaluate, as_of_column, blocking)
+    # Blocking: stale prices must never reach pricing and signals.
+    return TableCheck(STALE_CHECK, description, evaluate, blocking=True)
 
 
-def completeness_check(
-    asset: str, table: str, hour_column: str, group_columns: list[str]
-) -> dg.AssetChecksDefinition:
+def completeness_check(hour_column: str, group_columns: list[str]) -> TableCheck:
     """Every hour of the recent window holds every sport and bookmaker seen in that window."""
 
     def evaluate(frame: pd.DataFrame) -> dg.AssetCheckResult:
@@ -115,10 +130,10 @@ def completeness_check(
         )
 
     description = f"Every hour has each {' and each '.join(group_columns)} seen in the recent window."
-    return recent_rows_check(asset, table, COMPLETENESS_CHECK, description, evaluate, hour_column)
+    return TableCheck(COMPLETENESS_CHECK, description, evaluate)
 
 
-def volume_check(asset: str, table: str, hour_column: str) -> dg.AssetChecksDefinition:
+def volume_check(hour_column: str) -> TableCheck:
     """The latest hour's row count is within half and twice the trailing hours' average."""
 
     def evaluate(frame: pd.DataFrame) -> dg.AssetCheckResult:
@@ -134,10 +149,10 @@ def volume_check(asset: str, table: str, hour_column: str) -> dg.AssetChecksDefi
     description = (
         f"Rows in the latest hour are {VOLUME_RANGE[0]}x to {VOLUME_RANGE[1]}x the trailing average."
     )
-    return recent_rows_check(asset, table, VOLUME_CHECK, description, evaluate, hour_column)
+    return TableCheck(VOLUME_CHECK, description, evaluate)
 
 
-def coverage_check(asset: str, table: str) -> dg.AssetChecksDefinition:
+def coverage_check() -> TableCheck:
     """At least 80% of sports tokens are mapped."""
 
     def evaluate(frame: pd.DataFrame) -> dg.AssetCheckResult:
@@ -150,7 +165,7 @@ def coverage_check(asset: str, table: str) -> dg.AssetChecksDefinition:
         )
 
     description = f"At least {MIN_MAPPING_COVERAGE:.0%} of sports tokens map to a sportsbook outcome."
-    return recent_rows_check(asset, table, COVERAGE_CHECK, description, evaluate)
+    return TableCheck(COVERAGE_CHECK, description, evaluate)
 
 
 def _recent_rows(warehouse: Warehouse, table: str, column: str | None) -> pd.DataFrame:

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 import mlflow
 import mlflow.xgboost
 import pandas as pd
+import xgboost
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 from mlflow.models import infer_signature
@@ -105,6 +106,9 @@ def log_and_register(
             signature=signature,
             input_example=signature_example.head(5),
             registered_model_name=model_name,
+            # Named, not inferred: inference imports the model in a child interpreter, costing
+            # seconds and a few hundred MB per model.
+            pip_requirements=[f"xgboost=={xgboost.__version__}", f"pandas=={pd.__version__}"],
         )
     return str(info.registered_model_version)
 

@@ -6,7 +6,7 @@ import dagster as dg
 import pandas as pd
 
 from edge_assets.defs.features.store import FEATURE_STORE_PREFIX, HOURLY_KEY_FORMAT, read_feature_store
-from edge_assets.defs.quality import schema_check
+from edge_assets.defs.quality import schema_check, table_checks
 from edge_assets.features import FEATURE_COLUMNS
 from edge_assets.quality.rules import population_stability_index
 from edge_assets.storage.lake import Lake
@@ -53,4 +53,7 @@ def feature_drift(lake: Lake) -> dg.AssetCheckResult:
     )
 
 
-CHECKS = [schema_check("features_latest", "features_latest"), feature_drift]
+CHECKS = [
+    table_checks("features_latest", "features_latest", [schema_check("features_latest")]),
+    feature_drift,
+]

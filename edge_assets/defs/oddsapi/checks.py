@@ -1,13 +1,20 @@
 """Quality checks of The Odds API tables."""
 
-from edge_assets.defs.quality import completeness_check, schema_check, stale_check
+from edge_assets.defs.quality import completeness_check, schema_check, stale_check, table_checks
 
 CHECKS = [
-    schema_check("oddsapi_live_odds", "oddsapi_live", recent_column="snapshot_ts"),
-    schema_check("oddsapi_historical_odds", "oddsapi_historical_hourly", recent_column="partition_ts"),
-    stale_check("oddsapi_historical_odds", "oddsapi_historical_hourly", "book_update_ts", "partition_ts"),
-    completeness_check(
-        "oddsapi_historical_odds", "oddsapi_historical_hourly", "partition_ts", ["sport_key", "bookmaker"]
+    table_checks(
+        "oddsapi_live_odds", "oddsapi_live", [schema_check("oddsapi_live")], recent_column="snapshot_ts"
     ),
-    schema_check("oddsapi_scores", "oddsapi_scores"),
+    table_checks(
+        "oddsapi_historical_odds",
+        "oddsapi_historical_hourly",
+        [
+            schema_check("oddsapi_historical_hourly"),
+            stale_check("book_update_ts", "partition_ts"),
+            completeness_check("partition_ts", ["sport_key", "bookmaker"]),
+        ],
+        recent_column="partition_ts",
+    ),
+    table_checks("oddsapi_scores", "oddsapi_scores", [schema_check("oddsapi_scores")]),
 ]

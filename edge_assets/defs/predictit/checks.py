@@ -1,5 +1,9 @@
 """Quality checks of the PredictIt table."""
 
-from edge_assets.defs.quality import schema_check
+from edge_assets.defs.quality import schema_check, table_checks
 
-CHECKS = [schema_check("predictit_market_data", "market_data", recent_column="fetched_at")]
+CHECKS = [
+    table_checks(
+        "predictit_market_data", "market_data", [schema_check("market_data")], recent_column="fetched_at"
+    )
+]

@@ -1,11 +1,12 @@
 """Quality checks of the canonical quotes, the consensus and the cost tables."""
 
-from edge_assets.defs.quality import schema_check, volume_check
+from edge_assets.defs.quality import schema_check, table_checks, volume_check
 
 CHECKS = [
-    schema_check("quotes", "quotes", recent_column="quote_ts"),
-    volume_check("quotes", "quotes", "quote_ts"),
-    schema_check("consensus", "consensus", recent_column="quote_ts"),
-    schema_check("fee_tables", "fee_tables"),
-    schema_check("cost_models", "cost_models"),
+    table_checks(
+        "quotes", "quotes", [schema_check("quotes"), volume_check("quote_ts")], recent_column="quote_ts"
+    ),
+    table_checks("consensus", "consensus", [schema_check("consensus")], recent_column="quote_ts"),
+    table_checks("fee_tables", "fee_tables", [schema_check("fee_tables")]),
+    table_checks("cost_models", "cost_models", [schema_check("cost_models")]),
 ]

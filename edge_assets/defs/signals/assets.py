@@ -14,12 +14,13 @@ from edge_assets.storage.db import Warehouse
 from edge_assets.storage.lake import Lake
 
 GROUP = "signals"
-# The ask side of mapped tokens' books: what a buy would walk through.
+# The best asks of mapped tokens' books: what a buy would walk through. A stake that needs more
+# than five levels is too big for the book, and counts as not filled.
 ASK_LEVELS_SQL = """
 SELECT b.snapshot_ts, b.token_id, b.side, b.level, b.price, b.size
 FROM order_books_hourly_snapshots AS b
 JOIN market_mappings AS m ON m.pm_token_id = b.token_id AND m.status = 'mapped'
-WHERE b.side = 'ask' AND b.snapshot_ts >= :start AND b.snapshot_ts < :end
+WHERE b.side = 'ask' AND b.level < 5 AND b.snapshot_ts >= :start AND b.snapshot_ts < :end
 """
 FILL_PROB_SQL = "SELECT fill_prob FROM cost_models WHERE venue = 'polymarket'"
 

@@ -1,5 +1,5 @@
 """Quality checks of the signals table."""
 
-from edge_assets.defs.quality import schema_check
+from edge_assets.defs.quality import schema_check, table_checks
 
-CHECKS = [schema_check("signals", "signals", recent_column="created_at")]
+CHECKS = [table_checks("signals", "signals", [schema_check("signals")], recent_column="created_at")]

@@ -10,6 +10,7 @@ from edge_assets.sources.oddsapi import (
     Quota,
     QuotaFloorReached,
     parse_historical_odds,
+    parse_historical_snapshots,
     parse_odds_events,
     parse_scores,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "parse_gamma_events",
     "parse_gamma_markets",
     "parse_historical_odds",
+    "parse_historical_snapshots",
     "parse_odds_events",
     "parse_predictit",
     "parse_resolutions",

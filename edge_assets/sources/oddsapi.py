@@ -194,17 +194,24 @@ def _bookmaker_rows(bookmaker: Mapping[str, Any], odds_format: OddsFormat) -> li
 def _parse_events(
     events: Any, shape: TableShape, base: dict[str, Any], odds_format: OddsFormat
 ) -> ParseResult:
-    """Shared by live and historical odds: `base` holds the per-snapshot columns.
+    """Shared by live and historical odds: `base` holds the per-snapshot columns."""
+    quarantined: list[QuarantinedRecord] = []
+    rows = _event_rows(events, base, odds_format, quarantined)
+    return ParseResult(build_frame(shape, rows), quarantined)
+
+
+def _event_rows(
+    events: Any, base: dict[str, Any], odds_format: OddsFormat, quarantined: list[QuarantinedRecord]
+) -> list[dict[str, Any]]:
+    """One row per outcome price of `events`, with `base`'s columns; bad records go to `quarantined`.
 
     A malformed event is quarantined whole; a malformed bookmaker only takes itself out,
     quarantined with its event's id so the reason can be traced.
     """
     rows: list[dict[str, Any]] = []
-    quarantined: list[QuarantinedRecord] = []
     if not isinstance(events, list):
-        return ParseResult(
-            build_frame(shape, []), [QuarantinedRecord({"value": events}, "events is not a list")]
-        )
+        quarantined.append(QuarantinedRecord({"value": events}, "events is not a list"))
+        return rows
     for event in events:
         if not isinstance(event, Mapping):
             quarantined.append(QuarantinedRecord({"value": event}, "event is not an object"))
@@ -228,7 +235,7 @@ def _parse_events(
                 )
                 continue
             rows.extend({**base, **header, **row} for row in book_rows)
-    return ParseResult(build_frame(shape, rows), quarantined)
+    return rows
 
 
 def parse_odds_events(
@@ -251,8 +258,28 @@ def parse_historical_odds(
     "data"}`; `snapshot_ts` is that `timestamp`, the snapshot actually served for `partition_ts`.
     A snapshot later than the hour it was asked for cannot belong to it and is quarantined.
     """
+    return parse_historical_snapshots([(wrapper, fetched_at)], partition_ts, odds_format)
+
+
+def parse_historical_snapshots(
+    responses: list[tuple[Any, datetime]], partition_ts: datetime, odds_format: OddsFormat
+) -> ParseResult:
+    """`parse_historical_odds` over several responses for one hour (e.g. one per sport), as one
+    frame: building a frame costs more than parsing a response, so an hour is built once."""
     partition = utc_instant(partition_ts, "partition_ts")
-    fetched = utc_instant(fetched_at, "fetched_at")
+    quarantined: list[QuarantinedRecord] = []
+    rows: list[dict[str, Any]] = []
+    for wrapper, fetched_at in responses:
+        base = _historical_base(wrapper, partition, utc_instant(fetched_at, "fetched_at"), quarantined)
+        if base is not None:
+            rows.extend(_event_rows(wrapper["data"], base, odds_format, quarantined))
+    return ParseResult(build_frame(ODDS_HISTORICAL, rows), quarantined)
+
+
+def _historical_base(
+    wrapper: Any, partition: datetime, fetched: datetime, quarantined: list[QuarantinedRecord]
+) -> dict[str, Any] | None:
+    """The per-snapshot columns of a historical response, or None (quarantined) when it is unusable."""
     try:
         if not isinstance(wrapper, Mapping):
             raise RecordError("historical response is not an object")
@@ -261,8 +288,7 @@ def parse_historical_odds(
             raise RecordError(
                 f"snapshot {snapshot.isoformat()} is after the requested {partition.isoformat()}"
             )
-        events = wrapper.get("data")
-        if not isinstance(events, list):
+        if not isinstance(wrapper.get("data"), list):
             raise RecordError("historical response has no data list")
     except RecordError as error:
         record = (
@@ -270,9 +296,9 @@ def parse_historical_odds(
             if isinstance(wrapper, Mapping)
             else {"value": wrapper}
         )
-        return ParseResult(build_frame(ODDS_HISTORICAL, []), [QuarantinedRecord(record, str(error))])
-    base = {"partition_ts": partition, "snapshot_ts": snapshot, "fetched_at": fetched}
-    return _parse_events(events, ODDS_HISTORICAL, base, odds_format)
+        quarantined.append(QuarantinedRecord(record, str(error)))
+        return None
+    return {"partition_ts": partition, "snapshot_ts": snapshot, "fetched_at": fetched}
 
 
 def _score(value: Any, team: str) -> int | None:

@@ -247,3 +247,20 @@ def test_predictit_market_without_timestamp_quarantines_its_contracts():
     result = parse_predictit(payload, FETCHED_AT)
     assert {q.reason for q in result.quarantined} == {"missing timeStamp"}
     assert len(result.quarantined) == len(payload["markets"][0]["contracts"])
+
+
+def test_an_hour_of_historical_responses_parses_as_the_responses_one_by_one():
+    from edge_assets.sources.oddsapi import parse_historical_odds, parse_historical_snapshots
+
+    events = json.loads((SHARED_FIXTURES / "oddsapi_odds.json").read_text())
+    hour = datetime(2024, 3, 27, 2, tzinfo=UTC)
+    fetched = datetime(2024, 3, 27, 2, 1, tzinfo=UTC)
+    good = {"timestamp": "2024-03-27T01:35:00Z", "data": events[:10]}
+    late = {"timestamp": "2024-03-27T02:05:00Z", "data": events[10:]}
+    batch = parse_historical_snapshots([(good, fetched), (late, fetched)], hour, "american")
+    one_by_one = [parse_historical_odds(wrapper, hour, fetched, "american") for wrapper in (good, late)]
+    pd.testing.assert_frame_equal(
+        batch.frame, pd.concat([result.frame for result in one_by_one], ignore_index=True)
+    )
+    assert [q.reason for q in batch.quarantined] == [q.reason for r in one_by_one for q in r.quarantined]
+    assert len(batch.quarantined) == 1 and "after the requested" in batch.quarantined[0].reason

@@ -21,7 +21,7 @@ from edge_assets.notify.resource import AlertingResource
 from edge_assets.settings import EdgeSettings
 from edge_assets.sources.oddsapi import (
     OddsApiResource,
-    parse_historical_odds,
+    parse_historical_snapshots,
     parse_odds_events,
     parse_scores,
 )
@@ -124,10 +124,10 @@ def oddsapi_historical_odds(
         payloads = [oddsapi.fetch_historical_odds(sport, hour) for sport in settings.sports]
         requests += len(payloads)
         land_raw(lake, "oddsapi", "historical_odds", hour.strftime("%Y-%m-%d-%H:%M"), payloads)
-        for payload in payloads:
-            parsed = parse_historical_odds(payload.data, hour, payload.fetched_at, oddsapi.odds_format)
-            n_bad += quarantine(warehouse, "oddsapi", "historical_odds", label, parsed.quarantined)
-            frames.append(parsed.frame)
+        responses = [(payload.data, payload.fetched_at) for payload in payloads]
+        parsed = parse_historical_snapshots(responses, hour, oddsapi.odds_format)
+        n_bad += quarantine(warehouse, "oddsapi", "historical_odds", label, parsed.quarantined)
+        frames.append(parsed.frame)
         if (i + 1) % 24 == 0:
             context.log.info(f"historical odds: {i + 1}/{len(hours)} hours fetched")
     frame = pd.concat(frames, ignore_index=True)

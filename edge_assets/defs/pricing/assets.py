@@ -24,6 +24,10 @@ SPORTSBOOK_PRICES_SQL = """
 SELECT partition_ts, event_id, bookmaker, outcome, decimal_odds, book_update_ts
 FROM oddsapi_historical_hourly WHERE partition_ts >= :start AND partition_ts < :end
 """
+BOOK_QUOTES_SQL = """
+SELECT quote_ts, event_id, bookmaker, outcome, decimal_odds, source_ts FROM quotes
+WHERE venue = 'oddsapi' AND side = 'back' AND quote_ts >= :start AND quote_ts < :end
+"""
 BEST_LEVELS_SQL = """
 SELECT snapshot_ts, token_id, side, level, price, size, book_ts
 FROM order_books_hourly_snapshots
@@ -95,14 +99,17 @@ def quotes(
         primary_key=["quote_ts", "event_id", "outcome"],
     ),
     automation_condition=dg.AutomationCondition.eager(),
+    deps=["quotes"],
 )
-def consensus(quotes: pd.DataFrame, settings: EdgeSettings) -> dg.Output[pd.DataFrame]:
+def consensus(
+    context: dg.AssetExecutionContext, warehouse: Warehouse, settings: EdgeSettings
+) -> dg.Output[pd.DataFrame]:
     """The sportsbooks' fair probability of each outcome per hour: each book de-vigged (Shin by
     default), stale quotes and outlier books dropped, then the median across books weighted
     towards the sharp book, with how many books and how far apart they were."""
-    books = quotes[quotes["side"] == "back"]
+    window = context.partition_time_window
     frame = consensus_fair_prob(
-        books[["quote_ts", "event_id", "bookmaker", "outcome", "decimal_odds", "source_ts"]],
+        warehouse.read_frame(BOOK_QUOTES_SQL, {"start": window.start, "end": window.end}),
         method=settings.devig_method,
         book_weights=SHARP_BOOK_WEIGHTS,
         max_age=timedelta(minutes=settings.quote_max_age_minutes),

@@ -22,6 +22,11 @@ FROM order_books_hourly_snapshots AS b
 JOIN market_mappings AS m ON m.pm_token_id = b.token_id AND m.status = 'mapped'
 WHERE b.side = 'ask' AND b.level < 5 AND b.snapshot_ts >= :start AND b.snapshot_ts < :end
 """
+# Of all the quotes, signals need only Polymarket's best asks.
+POLYMARKET_ASKS_SQL = """
+SELECT quote_ts, venue, side, market_key, outcome, implied_prob, size FROM quotes
+WHERE venue = 'polymarket' AND side = 'ask' AND quote_ts >= :start AND quote_ts < :end
+"""
 FILL_PROB_SQL = "SELECT fill_prob FROM cost_models WHERE venue = 'polymarket'"
 
 
@@ -32,14 +37,13 @@ FILL_PROB_SQL = "SELECT fill_prob FROM cost_models WHERE venue = 'polymarket'"
     backfill_policy=SINGLE_RUN_BACKFILL,
     metadata=table_metadata("signals", "replace_partition", partition_column="created_at"),
     automation_condition=dg.AutomationCondition.eager(),
-    deps=["order_book_snapshots", "cost_models", "fee_tables", "features"],
+    deps=["quotes", "order_book_snapshots", "cost_models", "fee_tables", "features"],
 )
 def signals(
     context: dg.AssetExecutionContext,
     warehouse: Warehouse,
     lake: Lake,
     registry: ModelRegistryResource,
-    quotes: pd.DataFrame,
     consensus: pd.DataFrame,
     market_mappings: pd.DataFrame,
     polymarket_markets: pd.DataFrame,
@@ -68,7 +72,8 @@ def signals(
     ask_levels = warehouse.read_frame(ASK_LEVELS_SQL, {"start": window.start, "end": window.end})
     fill_probs = warehouse.read_frame(FILL_PROB_SQL)["fill_prob"]
     fill_prob = float(fill_probs.iloc[0]) if len(fill_probs) else 0.0
-    priced = priced_asks(quotes, consensus, market_mappings, polymarket_markets)
+    asks = warehouse.read_frame(POLYMARKET_ASKS_SQL, {"start": window.start, "end": window.end})
+    priced = priced_asks(asks, consensus, market_mappings, polymarket_markets)
     candidates = find_signals(
         priced, ask_levels, rule, datetime.now(UTC), fill_prob=fill_prob, devig_method=settings.devig_method
     )

@@ -31,7 +31,9 @@ from edge_assets.storage.migrations import upgrade
 
 # Rows per executemany call: large enough to amortise round trips, small enough to bound memory.
 INSERT_CHUNK_ROWS = 50_000
-SQLITE_BUSY_TIMEOUT_SECONDS = 30
+# A single-run backfill writes a month of order books in one transaction: tens of seconds in which
+# a parallel step's write must wait rather than fail.
+SQLITE_BUSY_TIMEOUT_SECONDS = 120
 _SQLITE_TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%f+00:00"
 
 _engines: dict[str, tuple[int, Engine]] = {}

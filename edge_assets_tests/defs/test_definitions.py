@@ -63,7 +63,15 @@ def test_production_dagster_yaml_runs_on_postgres(tmp_path, postgres_url, monkey
         "EDGE_DAGSTER_PG_PORT": str(url.port),
     }.items():
         monkeypatch.setenv(name, value)
-    shutil.copy(REPO_ROOT / "dagster.yaml", tmp_path / "dagster.yaml")
+    shutil.copy(REPO_ROOT / "deploy" / "dagster.yaml", tmp_path / "dagster.yaml")
     with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
         assert instance.get_runs() == []
         assert type(instance.run_storage).__name__ == "PostgresRunStorage"
+
+
+def test_checkout_dagster_yaml_gives_a_local_instance_without_any_variable(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(REPO_ROOT / "dagster.yaml", tmp_path / "dagster.yaml")
+    with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
+        assert instance.get_runs() == []
+        assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"

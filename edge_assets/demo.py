@@ -143,9 +143,11 @@ def environment_set(variables: dict[str, str]) -> Iterator[None]:
 
 def hour_keys(days: int, now: datetime) -> tuple[str, str]:
     """First and last hourly partition keys of the demo's history, the current hour last."""
+    from edge_assets.defs.common import HOURLY_KEY_FORMAT
+
     end = now.replace(minute=0, second=0, microsecond=0)
     start = end - timedelta(days=days)
-    return start.strftime("%Y-%m-%d-%H:%M"), end.strftime("%Y-%m-%d-%H:%M")
+    return start.strftime(HOURLY_KEY_FORMAT), end.strftime(HOURLY_KEY_FORMAT)
 
 
 def run_demo(options: DemoOptions, log: Callable[[str], None] = print) -> dict:

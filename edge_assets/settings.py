@@ -2,6 +2,8 @@
 
 import dagster as dg
 
+from edge_assets.comparator import SignalRule
+
 
 class EdgeSettings(dg.ConfigurableResource):
     """What to ingest and when an edge is worth a signal."""
@@ -23,3 +25,18 @@ class EdgeSettings(dg.ConfigurableResource):
     kelly_cap: float = 0.05
     cost_model_days: int = 7
     training_days: int = 14
+
+    def signal_rule(self) -> SignalRule:
+        """The comparator's rule as these settings configure it."""
+        return SignalRule(
+            min_ev=self.min_ev,
+            min_size=self.min_size,
+            pregame_only=self.pregame_only,
+            fair_prob_z=self.fair_prob_z,
+            min_books=self.min_books,
+            max_price_gap=self.max_price_gap,
+            stake=self.stake_usdc,
+            bankroll=self.bankroll_usdc,
+            kelly_fraction=self.kelly_fraction,
+            kelly_cap=self.kelly_cap,
+        )

@@ -20,6 +20,8 @@ warnings.filterwarnings("ignore", message="Parameter `backfill_policy`", categor
 # Hourly partitions include the hour in progress (end_offset=1): partition H holds what the
 # venues showed at H, so the schedule can capture the current hour as it starts.
 HOURLY_PARTITIONS = dg.HourlyPartitionsDefinition(start_date="2025-01-01-00:00", end_offset=1)
+# How an hour is written as a partition key (and so in lake paths).
+HOURLY_KEY_FORMAT = HOURLY_PARTITIONS.fmt
 SINGLE_RUN_BACKFILL = dg.BackfillPolicy.single_run()
 UNPARTITIONED = "all"
 

@@ -5,7 +5,8 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 import pandas as pd
 
-from edge_assets.defs.features.store import FEATURE_STORE_PREFIX, HOURLY_KEY_FORMAT, read_feature_store
+from edge_assets.defs.common import HOURLY_KEY_FORMAT
+from edge_assets.defs.features.store import FEATURE_STORE_PREFIX, read_feature_store
 from edge_assets.defs.quality import schema_check, table_checks
 from edge_assets.features import FEATURE_COLUMNS
 from edge_assets.quality.rules import population_stability_index

@@ -4,11 +4,11 @@ from datetime import datetime
 
 import pandas as pd
 
+from edge_assets.defs.common import HOURLY_KEY_FORMAT
 from edge_assets.features import OUTPUT_COLUMNS
 from edge_assets.storage.lake import Lake
 
 FEATURE_STORE_PREFIX = "assets/features/"
-HOURLY_KEY_FORMAT = "%Y-%m-%d-%H:%M"
 
 
 def read_feature_store(lake: Lake, start: datetime, end: datetime) -> pd.DataFrame:

@@ -7,6 +7,7 @@ import pandas as pd
 
 from edge_assets.alerts import alerts_frame, quota_low_alert
 from edge_assets.defs.common import (
+    HOURLY_KEY_FORMAT,
     HOURLY_PARTITIONS,
     SINGLE_RUN_BACKFILL,
     UNPARTITIONED,
@@ -123,7 +124,7 @@ def oddsapi_historical_odds(
     for i, hour in enumerate(hours):
         payloads = [oddsapi.fetch_historical_odds(sport, hour) for sport in settings.sports]
         requests += len(payloads)
-        land_raw(lake, "oddsapi", "historical_odds", hour.strftime("%Y-%m-%d-%H:%M"), payloads)
+        land_raw(lake, "oddsapi", "historical_odds", hour.strftime(HOURLY_KEY_FORMAT), payloads)
         responses = [(payload.data, payload.fetched_at) for payload in payloads]
         parsed = parse_historical_snapshots(responses, hour, oddsapi.odds_format)
         n_bad += quarantine(warehouse, "oddsapi", "historical_odds", label, parsed.quarantined)

@@ -6,6 +6,7 @@ import dagster as dg
 import pandas as pd
 
 from edge_assets.defs.common import (
+    HOURLY_KEY_FORMAT,
     HOURLY_PARTITIONS,
     SINGLE_RUN_BACKFILL,
     UNPARTITIONED,
@@ -115,7 +116,7 @@ def order_book_snapshots(
             continue
         at = None if _is_now(hour) and not clob.historical_books else hour
         payloads = clob.fetch_books(tokens, at=at)
-        land_raw(lake, "polymarket", "order_book_snapshots", hour.strftime("%Y-%m-%d-%H:%M"), payloads)
+        land_raw(lake, "polymarket", "order_book_snapshots", hour.strftime(HOURLY_KEY_FORMAT), payloads)
         books = [book for payload in payloads for book in payload.data]
         parsed = parse_clob_books(books, hour, max(p.fetched_at for p in payloads), market_by_token)
         n_bad += quarantine(warehouse, "polymarket", "order_book_snapshots", label, parsed.quarantined)

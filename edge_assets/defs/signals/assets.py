@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import dagster as dg
 import pandas as pd
 
-from edge_assets.comparator import SIGNAL_COLUMNS, SignalRule, find_signals, priced_asks
+from edge_assets.comparator import SIGNAL_COLUMNS, find_signals, priced_asks
 from edge_assets.defs.common import HOURLY_PARTITIONS, SINGLE_RUN_BACKFILL, table_metadata
 from edge_assets.defs.features.store import read_feature_store
 from edge_assets.defs.modeling.resources import ModelRegistryResource
@@ -56,18 +56,7 @@ def signals(
     and, once a champion model is registered, whose champion confidence clears the gate. Each
     signal carries a capped fractional-Kelly stake, the model version and its provenance (quote,
     book snapshot, mapping, consensus). `created_at` is the hour of the quotes."""
-    rule = SignalRule(
-        min_ev=settings.min_ev,
-        min_size=settings.min_size,
-        pregame_only=settings.pregame_only,
-        fair_prob_z=settings.fair_prob_z,
-        min_books=settings.min_books,
-        max_price_gap=settings.max_price_gap,
-        stake=settings.stake_usdc,
-        bankroll=settings.bankroll_usdc,
-        kelly_fraction=settings.kelly_fraction,
-        kelly_cap=settings.kelly_cap,
-    )
+    rule = settings.signal_rule()
     window = context.partition_time_window
     ask_levels = warehouse.read_frame(ASK_LEVELS_SQL, {"start": window.start, "end": window.end})
     fill_probs = warehouse.read_frame(FILL_PROB_SQL)["fill_prob"]

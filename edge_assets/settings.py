@@ -24,6 +24,8 @@ class EdgeSettings(dg.ConfigurableResource):
     kelly_fraction: float = 0.25
     kelly_cap: float = 0.05
     cost_model_days: int = 7
+    # How soon after seeing a book a taker can act on it: the recheck that measures fill probability.
+    fill_horizon_seconds: int = 60
     training_days: int = 14
 
     def signal_rule(self) -> SignalRule:

@@ -7,7 +7,7 @@ from edge_assets.defs.common import HOURLY_PARTITIONS
 from edge_assets.defs.modeling.assets import DAILY_PARTITIONS
 
 POLLED_SOURCES = ["polymarket_markets", "oddsapi_live_odds", "predictit_market_data"]
-HOURLY_SOURCES = ["order_book_snapshots", "oddsapi_historical_odds"]
+HOURLY_SOURCES = ["order_book_snapshots", "order_book_rechecks", "oddsapi_historical_odds"]
 MAPPING = ["team_aliases", "market_mappings", "polymarket_resolutions", "fee_tables", "cost_models"]
 HOURLY_PRICING = ["quotes", "consensus", "signals"]
 MODELING = ["training_set", "edge_classifier", "ev_regressor"]
@@ -22,7 +22,8 @@ hourly_sources_job = dg.define_asset_job(
     "hourly_sources",
     selection=dg.AssetSelection.assets(*HOURLY_SOURCES),
     partitions_def=HOURLY_PARTITIONS,
-    description="Order-book snapshots and historical odds for an hour (or a backfilled range, in one run).",
+    description="Order-book snapshots, their rechecks and historical odds for an hour (or a backfilled "
+    "range, in one run).",
 )
 mapping_job = dg.define_asset_job(
     "mapping",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Literal
 
 import numpy as np
@@ -173,7 +174,10 @@ def vwap_for_stake(levels_frame: pd.DataFrame, stake: float, side: Side = "buy")
 
 
 def fill_probability(
-    levels_history: pd.DataFrame, by: str | list[str] = "token_id", side: Side = "buy"
+    levels_history: pd.DataFrame,
+    by: str | list[str] = "token_id",
+    side: Side = "buy",
+    max_gap: timedelta | None = None,
 ) -> pd.DataFrame:
     """How often the depth quoted at the best price was still there at the next snapshot.
 
@@ -185,7 +189,8 @@ def fill_probability(
     `median_depth_usdc`, the median USDC at the best level over all snapshots.
 
     `levels_history` is the long-format book history (snapshot_ts, token_id, side, price, size,
-    plus the `by` columns). A token seen in one snapshot only gives no observation.
+    plus the `by` columns). A token seen in one snapshot only gives no observation, nor does a
+    pair more than `max_gap` apart: survival over an hour says little about a taker's next minute.
     """
     side = _check_side(side)
     by = [by] if isinstance(by, str) else list(by)
@@ -205,6 +210,8 @@ def fill_probability(
     # is empty means the depth is gone, while a token absent from a snapshot tells nothing.
     seen = levels_history[SNAPSHOT_KEYS].drop_duplicates().sort_values(["token_id", "snapshot_ts"])
     seen["next_ts"] = seen.groupby("token_id")["snapshot_ts"].shift(-1)
+    if max_gap is not None:
+        seen["next_ts"] = seen["next_ts"].where(seen["next_ts"] - seen["snapshot_ts"] <= max_gap)
     top = top.merge(seen, on=SNAPSHOT_KEYS, how="left")
 
     # Depth in each next snapshot at the previous best price or better.

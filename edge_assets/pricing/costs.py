@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pandas as pd
 
@@ -56,10 +56,18 @@ def fee_table(markets: pd.DataFrame, updated_at: datetime) -> pd.DataFrame:
 
 
 def venue_cost_model(
-    venue: str, levels_history: pd.DataFrame, cutoff: LiquidityCutoff, computed_at: datetime
+    venue: str,
+    levels_history: pd.DataFrame,
+    cutoff: LiquidityCutoff,
+    computed_at: datetime,
+    horizon: timedelta | None = None,
 ) -> pd.DataFrame:
-    """The venue's pooled fill probability of best-ask depth over the history, and its cut-off."""
-    pooled = fill_probability(levels_history.assign(venue=venue), by="venue")
+    """The venue's pooled fill probability of best-ask depth over the history, and its cut-off.
+
+    With a `horizon`, only snapshot pairs at most that far apart count (an hourly book and its
+    recheck a minute later): the chance the depth a signal saw is still there when it is acted on.
+    """
+    pooled = fill_probability(levels_history.assign(venue=venue), by="venue", max_gap=horizon)
     if pooled.empty:  # no history yet: assume nothing fills rather than everything
         pooled = pd.DataFrame(
             [{"venue": venue, "fill_prob": 0.0, "observations": 0, "median_depth_usdc": None}]

@@ -75,20 +75,8 @@ def table_schemas(now: datetime | None = None) -> dict[str, pa.DataFrameSchema]:
             unique=["token_id"],
             name="resolutions",
         ),
-        "order_books_hourly_snapshots": pa.DataFrameSchema(
-            {
-                "snapshot_ts": _past(now),
-                "token_id": _text(),
-                "side": _text(isin=["bid", "ask"]),
-                "level": pa.Column(int, pa.Check.ge(0), coerce=True),
-                "price": _prob(closed=False),
-                "size": pa.Column(float, pa.Check.gt(0.0), coerce=True),
-                "book_ts": _past(now, nullable=True),
-                "fetched_at": _past(now),
-            },
-            unique=["snapshot_ts", "token_id", "side", "level"],
-            name="order_books_hourly_snapshots",
-        ),
+        "order_books_hourly_snapshots": _book_schema("order_books_hourly_snapshots", now),
+        "order_book_rechecks": _book_schema("order_book_rechecks", now),
         "oddsapi_live": _odds_schema(
             "oddsapi_live", now, ["snapshot_ts", "event_id", "bookmaker", "outcome"]
         ),
@@ -224,6 +212,24 @@ def table_schemas(now: datetime | None = None) -> dict[str, pa.DataFrameSchema]:
             name="cost_models",
         ),
     }
+
+
+def _book_schema(name: str, now: datetime) -> pa.DataFrameSchema:
+    """An order-book table: one row per token, side and price level of a snapshot."""
+    return pa.DataFrameSchema(
+        {
+            "snapshot_ts": _past(now),
+            "token_id": _text(),
+            "side": _text(isin=["bid", "ask"]),
+            "level": pa.Column(int, pa.Check.ge(0), coerce=True),
+            "price": _prob(closed=False),
+            "size": pa.Column(float, pa.Check.gt(0.0), coerce=True),
+            "book_ts": _past(now, nullable=True),
+            "fetched_at": _past(now),
+        },
+        unique=["snapshot_ts", "token_id", "side", "level"],
+        name=name,
+    )
 
 
 def _odds_schema(name: str, now: datetime, key: list[str]) -> pa.DataFrameSchema:

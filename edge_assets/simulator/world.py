@@ -10,6 +10,10 @@ Truth model: a game's result is the sign of a latent Gaussian X = m + W. Before 
 drifts slowly; during the game W is a Brownian motion on [0, 1] and P(home wins) = Phi((m + W_t - c) /
 sqrt(1 - t)), a martingale that converges to the result it is drawn with. Soccer adds a draw band
 |X| < c.
+
+News (`realistic` only): before some games the mean jumps once. Polymarket prices the jump at once,
+while the sportsbooks see it only after a delay of tens of minutes: in that gap Polymarket looks
+cheap (or rich) against a stale consensus, an apparent edge the closing line will not confirm.
 """
 
 from __future__ import annotations
@@ -42,6 +46,9 @@ SPREAD_BLOCK_MIN = 5  # Polymarket quotes keep their spread for this long
 DEPTH_BLOCK_MIN = 15  # resting sizes are redrawn this often
 REALISTIC_NOISE_PERIODS_MIN = (47, 131, 313)  # Polymarket's mispricing waves in `realistic`
 REALISTIC_NOISE_AMPLITUDE = 0.1  # logit amplitude per wave: a few points of error at 50%
+NEWS_PROBABILITY = 0.6  # share of games (in `realistic`) with one piece of pregame news
+NEWS_JUMP_SD = 0.3  # latent jump: about 12 points at 50%
+NEWS_BOOK_DELAY_MIN = (20, 100)  # the sportsbooks price the news this much later than Polymarket
 _BOOK_LAGS = np.array([book.lag_min for book in BOOKMAKERS])
 _BOOK_VIGS = np.array([book.vig for book in BOOKMAKERS])
 _SPREAD_TICKS = (0, 0, 1, 2)  # extra ticks between the truth and the touch, mostly none
@@ -97,6 +104,7 @@ class GamePath:
     winner: int  # row of the winning outcome
     final_scores: tuple[int, int]  # (home, away)
     book_noise: np.ndarray  # (bookmakers, noise blocks, outcomes): logit error of each book
+    book_probs: np.ndarray  # like `probs`, as the sportsbooks believe them (late on news)
 
 
 @dataclass
@@ -369,22 +377,38 @@ class World:
         in_game = slice(pre + 1, pre + duration + 1)
         latent[in_game] = latent[pre] + np.cumsum(rng.normal(0.0, math.sqrt(1.0 / duration), duration))
         scale[in_game] = np.sqrt(1.0 - np.arange(1, duration + 1) / duration)
+        unseen = np.zeros(minutes)  # the part of the latent the sportsbooks have not priced yet
+        if self.scenario == "realistic":
+            unseen = self._news(game, latent, pre)
         final = latent[pre + duration]
         latent[pre + duration + 1 :] = final
         draw_band = _draw_band(league)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            home = np.where(scale > 0, norm_cdf((latent - draw_band) / scale), (latent > draw_band) * 1.0)
-            away = np.where(scale > 0, norm_cdf((-latent - draw_band) / scale), (latent < -draw_band) * 1.0)
+        probs = _outcome_probs(latent, scale, draw_band, league.three_way)
+        book_probs = (
+            _outcome_probs(latent - unseen, scale, draw_band, league.three_way) if unseen.any() else probs
+        )
         if league.three_way:
-            probs = np.vstack([home, away, np.clip(1.0 - home - away, 0.0, 1.0)])
             winner = 0 if final > draw_band else 1 if final < -draw_band else 2
         else:
-            probs = np.vstack([home, 1.0 - home])
             winner = 0 if final > 0 else 1
         blocks = minutes // BOOK_NOISE_BLOCK_MIN + 1
         noise_sd = np.array([book.noise_sd for book in BOOKMAKERS])[:, None, None]
         book_noise = rng.normal(0.0, 1.0, (len(BOOKMAKERS), blocks, probs.shape[0])) * noise_sd
-        return GamePath(probs, winner, _final_scores(league, winner, abs(final), rng), book_noise)
+        final_scores = _final_scores(league, winner, abs(final), rng)
+        return GamePath(probs, winner, final_scores, book_noise, book_probs)
+
+    def _news(self, game: Game, latent: np.ndarray, pre: int) -> np.ndarray:
+        """Maybe add one pregame news jump to `latent` (in place); return what the books miss of it."""
+        rng = generator(self.seed, game.key, 8)
+        unseen = np.zeros(len(latent))
+        if rng.random() >= NEWS_PROBABILITY or pre < 120:
+            return unseen
+        at = int(rng.integers(60, pre - 30))
+        jump = rng.normal(0.0, NEWS_JUMP_SD)
+        delay = int(rng.integers(*NEWS_BOOK_DELAY_MIN))
+        latent[at:] += jump
+        unseen[at : min(at + delay, pre)] = jump
+        return unseen
 
     def _plant(self, game: Game, path: GamePath, market: PolymarketMarket, index: int) -> list[PlantedWindow]:
         """Draw the market's planted window (used only by the `planted` scenario)."""
@@ -530,7 +554,7 @@ class World:
         if not len(listed):
             return []
         columns = np.minimum(columns[listed], path.probs.shape[1] - 1)
-        probs = np.clip(path.probs[:, columns].T, 0.01, 0.99)  # (books, outcomes)
+        probs = np.clip(path.book_probs[:, columns].T, 0.01, 0.99)  # (books, outcomes)
         noisy = probs * np.exp(path.book_noise[listed, columns // BOOK_NOISE_BLOCK_MIN])
         implied = noisy / noisy.sum(axis=1, keepdims=True) * (1.0 + _BOOK_VIGS[listed, None])
         quotes = []
@@ -590,6 +614,16 @@ def decimal_from_american(american: int) -> float:
     """Decimal odds, rounded to cents as The Odds API prints them."""
     value = 1 + american / 100 if american > 0 else 1 + 100 / -american
     return round(value, 2)
+
+
+def _outcome_probs(latent: np.ndarray, scale: np.ndarray, draw_band: float, three_way: bool) -> np.ndarray:
+    """(outcomes, minutes) probabilities from the latent path: home, away (and draw)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        home = np.where(scale > 0, norm_cdf((latent - draw_band) / scale), (latent > draw_band) * 1.0)
+        away = np.where(scale > 0, norm_cdf((-latent - draw_band) / scale), (latent < -draw_band) * 1.0)
+    if three_way:
+        return np.vstack([home, away, np.clip(1.0 - home - away, 0.0, 1.0)])
+    return np.vstack([home, 1.0 - home])
 
 
 def _draw_band(league: League) -> float:

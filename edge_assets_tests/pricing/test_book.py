@@ -225,6 +225,18 @@ def test_fill_probability_counts_surviving_depth():
     assert (bids.iloc[0]["observations"], bids.iloc[0]["survived"]) == (1, 0)
 
 
+def test_fill_probability_counts_only_pairs_within_the_horizon():
+    # An hourly book, its recheck a minute later, and the next hour's book.
+    frame = history({0: [("ask", 0.52, 100)], 1: [("ask", 0.52, 100)], 2: [("ask", 0.60, 100)]})
+    stamps = {T0 + pd.Timedelta(hours=1): T0 + pd.Timedelta(minutes=1)}
+    frame["snapshot_ts"] = frame["snapshot_ts"].replace(stamps)
+    everything = fill_probability(frame).iloc[0]
+    assert (everything["observations"], everything["survived"]) == (2, 1)
+    within = fill_probability(frame, max_gap=pd.Timedelta(minutes=5)).iloc[0]
+    # hour 0 -> its recheck survived; the recheck -> the next hour (59 minutes) is no observation
+    assert (within["observations"], within["survived"]) == (1, 1)
+
+
 def test_liquidity_cutoff():
     frame = history(
         {0: [("ask", 0.5, 200)], 1: [("ask", 0.5, 200)], 2: [("ask", 0.5, 200)], 3: [("ask", 0.5, 1)]}

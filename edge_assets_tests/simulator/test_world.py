@@ -210,6 +210,24 @@ def test_realistic_scenario_has_occasional_genuine_edges():
     assert 0.005 < share < 0.3
 
 
+def test_realistic_news_reaches_polymarket_before_the_sportsbooks():
+    world = World(7, "realistic", days=2, now=NOW)
+    games = [game for game in world.served_games() if game.start_min < minute_of(NOW.timestamp())]
+    stale = [g for g in games if (world.path(g).book_probs != world.path(g).probs).any()]
+    assert 0.4 < len(stale) / len(games) < 0.8
+    game = stale[0]
+    path = world.path(game)
+    behind = (path.book_probs != path.probs).any(axis=0).nonzero()[0]
+    # one late window, before the game, lasting the books' delay
+    assert behind.max() - behind.min() + 1 == len(behind)
+    assert 20 <= len(behind) < 100 and game.open_min + behind.max() < game.start_min
+    # after it the books price the same truth again
+    assert (path.book_probs[:, behind.max() + 1 :] == path.probs[:, behind.max() + 1 :]).all()
+    for scenario in ("planted", "null"):
+        other = World(7, scenario, days=2, now=NOW)
+        assert all((other.path(g).book_probs == other.path(g).probs).all() for g in other.served_games())
+
+
 def test_sportsbooks_carry_vig_and_the_sharp_book_is_tightest(planted):
     game = next(g for g in planted.served_games() if g.start_min > minute_of(NOW.timestamp()))
     overrounds = {}

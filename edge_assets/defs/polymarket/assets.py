@@ -1,5 +1,7 @@
 """Polymarket: Gamma markets (polled), their resolutions, and hourly CLOB order-book snapshots."""
 
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import dagster as dg
@@ -17,6 +19,7 @@ from edge_assets.defs.common import (
     quarantine,
     table_metadata,
 )
+from edge_assets.settings import EdgeSettings
 from edge_assets.sources.polymarket import (
     PolymarketClobResource,
     PolymarketGammaResource,
@@ -29,6 +32,11 @@ from edge_assets.storage.lake import Lake
 from edge_assets.universe import market_tokens, tokens_open_at
 
 GROUP = "polymarket"
+# A taker walks a few levels at most (signals read five), so a recheck keeps only those.
+RECHECK_LEVELS = 5
+SNAPSHOT_FETCHED_SQL = (
+    "SELECT MAX(fetched_at) AS fetched_at FROM order_books_hourly_snapshots WHERE snapshot_ts = :hour"
+)
 
 
 @dg.asset(
@@ -106,6 +114,68 @@ def order_book_snapshots(
     One row per price level, level 0 the best, whatever order the API sent. A single run covers a
     whole backfill range; the simulator serves past books, the real CLOB only the current one.
     """
+    frame, metadata = _capture_books(context, clob, lake, warehouse, polymarket_markets)
+    return dg.Output(frame, metadata=metadata)
+
+
+@dg.asset(
+    group_name=GROUP,
+    kinds={"python", "sql"},
+    pool="polymarket",
+    partitions_def=HOURLY_PARTITIONS,
+    backfill_policy=SINGLE_RUN_BACKFILL,
+    metadata=table_metadata(
+        "order_book_rechecks",
+        "replace_partition",
+        partition_column="snapshot_ts",
+        primary_key=["snapshot_ts", "token_id", "side", "level"],
+    ),
+    ins={"polymarket_markets": dg.AssetIn(partition_mapping=dg.AllPartitionMapping())},
+    deps=["order_book_snapshots"],
+)
+def order_book_rechecks(
+    context: dg.AssetExecutionContext,
+    clob: PolymarketClobResource,
+    lake: Lake,
+    warehouse: Warehouse,
+    settings: EdgeSettings,
+    polymarket_markets: pd.DataFrame,
+) -> dg.Output[pd.DataFrame]:
+    """Each hour's order books taken again `fill_horizon_seconds` later (a minute by default), the
+    first RECHECK_LEVELS levels a side: whether the depth quoted at the hour was still there when a
+    taker could have acted on it. The cost model's fill probability comes from these pairs.
+
+    Live, the recheck waits until the horizon has passed since the hour's snapshot was fetched."""
+    horizon = timedelta(seconds=settings.fill_horizon_seconds)
+
+    def wait_for_horizon(hour: datetime) -> None:
+        fetched = warehouse.read_frame(SNAPSHOT_FETCHED_SQL, {"hour": hour})["fetched_at"].dropna()
+        if len(fetched):
+            due = pd.Timestamp(fetched.iloc[0]).tz_convert(UTC) + horizon
+            time.sleep(max(0.0, (due - pd.Timestamp.now(UTC)).total_seconds()))
+
+    frame, metadata = _capture_books(
+        context, clob, lake, warehouse, polymarket_markets, offset=horizon, before_live=wait_for_horizon
+    )
+    frame = frame[frame["level"] < RECHECK_LEVELS].reset_index(drop=True)
+    return dg.Output(frame, metadata={**metadata, "rows": len(frame), "horizon_s": horizon.total_seconds()})
+
+
+def _capture_books(
+    context: dg.AssetExecutionContext,
+    clob: PolymarketClobResource,
+    lake: Lake,
+    warehouse: Warehouse,
+    polymarket_markets: pd.DataFrame,
+    offset: timedelta = timedelta(0),
+    before_live: Callable[[datetime], None] | None = None,
+) -> tuple[pd.DataFrame, dict]:
+    """Books of the tokens open at each hour of the run, stamped `hour + offset`: raw payloads to
+    the lake, bad books to quarantine, and the parsed levels with their metadata.
+
+    A past hour is fetched as of its stamp (from a server that keeps history); the hour in
+    progress from the live book, after `before_live(hour)` when given."""
+    asset = context.asset_key.to_user_string()
     hours = partition_hours(context)
     label = partition_label(context)
     market_by_token = _market_by_token(polymarket_markets)
@@ -114,27 +184,28 @@ def order_book_snapshots(
         tokens = tokens_open_at(polymarket_markets, hour)
         if not tokens:
             continue
-        at = None if _is_now(hour) and not clob.historical_books else hour
-        payloads = clob.fetch_books(tokens, at=at)
-        land_raw(lake, "polymarket", "order_book_snapshots", hour.strftime(HOURLY_KEY_FORMAT), payloads)
+        stamp = hour + offset
+        live = _is_now(hour) and not clob.historical_books
+        if live and before_live is not None:
+            before_live(hour)
+        payloads = clob.fetch_books(tokens, at=None if live else stamp)
+        land_raw(lake, "polymarket", asset, hour.strftime(HOURLY_KEY_FORMAT), payloads)
         books = [book for payload in payloads for book in payload.data]
-        parsed = parse_clob_books(books, hour, max(p.fetched_at for p in payloads), market_by_token)
-        n_bad += quarantine(warehouse, "polymarket", "order_book_snapshots", label, parsed.quarantined)
+        parsed = parse_clob_books(books, stamp, max(p.fetched_at for p in payloads), market_by_token)
+        n_bad += quarantine(warehouse, "polymarket", asset, label, parsed.quarantined)
         n_books += len(books)
         frames.append(parsed.frame)
         if (i + 1) % 24 == 0:
-            context.log.info(f"order books: {i + 1}/{len(hours)} hours captured")
+            context.log.info(f"{asset}: {i + 1}/{len(hours)} hours captured")
     frame = _concat(frames, parse_clob_books([], hours[0], hours[0], {}).frame)
-    return dg.Output(
-        frame,
-        metadata={
-            "rows": len(frame),
-            "hours": len(hours),
-            "books": n_books,
-            "quarantined": n_bad,
-            "book_lag_at_hour_s": dg.MetadataValue.float(ingest_lag_seconds(frame, "book_ts", "snapshot_ts")),
-        },
-    )
+    metadata = {
+        "rows": len(frame),
+        "hours": len(hours),
+        "books": n_books,
+        "quarantined": n_bad,
+        "book_lag_at_hour_s": dg.MetadataValue.float(ingest_lag_seconds(frame, "book_ts", "snapshot_ts")),
+    }
+    return frame, metadata
 
 
 def _market_by_token(markets: pd.DataFrame) -> dict[str, str]:

@@ -11,4 +11,10 @@ CHECKS = [
         [schema_check("order_books_hourly_snapshots"), stale_check("book_ts", "snapshot_ts")],
         recent_column="snapshot_ts",
     ),
+    table_checks(
+        "order_book_rechecks",
+        "order_book_rechecks",
+        [schema_check("order_book_rechecks"), stale_check("book_ts", "snapshot_ts")],
+        recent_column="snapshot_ts",
+    ),
 ]

@@ -149,9 +149,13 @@ def fee_tables(polymarket_markets: pd.DataFrame) -> dg.Output[pd.DataFrame]:
     )
 
 
+# The hour's best asks and, a horizon later, what the recheck found at those prices or better.
 BOOK_HISTORY_SQL = """
 SELECT snapshot_ts, token_id, side, level, price, size FROM order_books_hourly_snapshots
-WHERE level = 0 AND snapshot_ts >= :start
+WHERE side = 'ask' AND level = 0 AND snapshot_ts >= :start
+UNION ALL
+SELECT snapshot_ts, token_id, side, level, price, size FROM order_book_rechecks
+WHERE side = 'ask' AND snapshot_ts >= :start
 """
 
 
@@ -159,24 +163,27 @@ WHERE level = 0 AND snapshot_ts >= :start
     group_name=GROUP,
     kinds={"python", "sql"},
     metadata=table_metadata("cost_models", "upsert", primary_key=["venue"]),
-    deps=["order_book_snapshots", "oddsapi_historical_odds"],
+    deps=["order_book_snapshots", "order_book_rechecks", "oddsapi_historical_odds"],
     automation_condition=dg.AutomationCondition.on_cron("15 * * * *"),
 )
 def cost_models(warehouse: Warehouse, settings: EdgeSettings) -> dg.Output[pd.DataFrame]:
     """Execution costs per venue from recent book history: how often the depth quoted at the best
-    ask was still there an hour later (the fill probability that scales a signal's EV), the
-    median depth there, and the liquidity cut-off below which a quote is not acted on."""
+    ask was still there at its recheck `fill_horizon_seconds` later (the fill probability that
+    scales a signal's EV), the median depth there, and the liquidity cut-off below which a quote is
+    not acted on."""
     now = datetime.now(UTC)
     history = warehouse.read_frame(
         BOOK_HISTORY_SQL, {"start": now - timedelta(days=settings.cost_model_days)}
     )
-    frame = venue_cost_model("polymarket", history, LiquidityCutoff(), now)
+    horizon = timedelta(seconds=settings.fill_horizon_seconds)
+    frame = venue_cost_model("polymarket", history, LiquidityCutoff(), now, horizon=horizon)
     row = frame.iloc[0]
     return dg.Output(
         frame,
         metadata={
             "fill_prob": dg.MetadataValue.float(float(row["fill_prob"])),
             "observations": int(row["observations"]),
+            "horizon_s": horizon.total_seconds(),
             "median_depth_usdc": dg.MetadataValue.float(float(row["median_depth_usdc"] or 0.0)),
         },
     )

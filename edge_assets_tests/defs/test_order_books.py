@@ -1,0 +1,60 @@
+"""Order-book snapshots and their rechecks, materialized against the simulator as a live CLOB."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import dagster as dg
+import pandas as pd
+
+from edge_assets.defs.common import HOURLY_KEY_FORMAT
+from edge_assets.defs.polymarket.assets import (
+    RECHECK_LEVELS,
+    order_book_rechecks,
+    order_book_snapshots,
+    polymarket_markets,
+)
+from edge_assets.defs.pricing.assets import cost_models
+from edge_assets.settings import EdgeSettings
+from edge_assets.sources.polymarket import PolymarketClobResource, PolymarketGammaResource
+from edge_assets.storage.db import Warehouse
+from edge_assets.storage.io_managers import WarehouseIOManager
+from edge_assets.storage.lake import Lake
+
+HORIZON_S = 2
+
+
+def test_the_live_recheck_waits_out_the_horizon_and_feeds_the_fill_probability(simulator, tmp_path):
+    warehouse = Warehouse(url=f"sqlite:///{tmp_path / 'edge.db'}")
+    resources = {
+        "warehouse": warehouse,
+        "io_manager": WarehouseIOManager(warehouse=warehouse),
+        "lake": Lake(url=str(tmp_path / "lake")),
+        "gamma": PolymarketGammaResource(base_url=simulator.url),
+        # A live CLOB: books only as they are now, so the recheck must wait for its horizon.
+        "clob": PolymarketClobResource(base_url=simulator.url, historical_books=False),
+        "settings": EdgeSettings(sports=["basketball_nba"], fill_horizon_seconds=HORIZON_S),
+    }
+    assert dg.materialize([polymarket_markets], resources=resources).success
+    hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    result = dg.materialize(
+        [polymarket_markets.to_source_asset(), order_book_snapshots, order_book_rechecks],
+        resources=resources,
+        partition_key=hour.strftime(HOURLY_KEY_FORMAT),
+    )
+    assert result.success
+
+    books = warehouse.read_frame("SELECT * FROM order_books_hourly_snapshots")
+    rechecks = warehouse.read_frame("SELECT * FROM order_book_rechecks")
+    assert len(books) and len(rechecks)
+    assert set(rechecks["snapshot_ts"]) == {pd.Timestamp(hour + timedelta(seconds=HORIZON_S))}
+    assert rechecks["level"].max() == RECHECK_LEVELS - 1
+    assert set(rechecks["token_id"]) == set(books["token_id"])
+    waited = rechecks["fetched_at"].min() - books["fetched_at"].max()
+    assert waited >= timedelta(seconds=HORIZON_S)
+
+    assert dg.materialize([cost_models], resources=resources).success
+    model = warehouse.read_frame("SELECT * FROM cost_models").iloc[0]
+    # one observation per token: its hourly best ask against the recheck
+    assert model["observations"] == books[books["side"] == "ask"]["token_id"].nunique()
+    assert 0.5 < model["fill_prob"] <= 1.0

@@ -3,12 +3,12 @@
 from edge_assets.modeling.evaluation import (
     CALIBRATION_COLUMNS,
     DEFAULT_THRESHOLD,
-    PROMOTION_METRIC,
     WalkForwardReport,
     backtest,
     calibration_table,
     classification_metrics,
     evaluate_walk_forward,
+    gate_verdict,
 )
 from edge_assets.modeling.gating import GatedSignals, gate_signals
 from edge_assets.modeling.labels import (
@@ -48,7 +48,6 @@ __all__ = [
     "COST_COLUMNS",
     "DEFAULT_THRESHOLD",
     "LABEL_COLUMNS",
-    "PROMOTION_METRIC",
     "REGRESSOR_PARAMS",
     "Champion",
     "GatedSignals",
@@ -66,6 +65,7 @@ __all__ = [
     "feature_importance",
     "feature_matrix",
     "gate_signals",
+    "gate_verdict",
     "label_edges",
     "load_champion",
     "log_and_register",

@@ -10,6 +10,7 @@ value.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -29,9 +30,6 @@ from edge_assets.modeling.training import (
 
 CALIBRATION_COLUMNS = ["bin_low", "bin_high", "rows", "mean_confidence", "observed_rate"]
 DEFAULT_THRESHOLD = 0.5
-# What a candidate must beat the ungated rule on: the share of its signals whose edge held against
-# the closing line. The gate is a classifier of exactly that, so precision is what it is for.
-PROMOTION_METRIC = "precision"
 
 
 def classification_metrics(valid: pd.Series | np.ndarray, confidence: np.ndarray) -> dict[str, float]:
@@ -97,10 +95,32 @@ class WalkForwardReport:
 
     @property
     def beats_rule(self) -> bool:
-        """Whether the gated signals beat the ungated rule's on the holdout (PROMOTION_METRIC)."""
-        gated = self.holdout[f"gated_{PROMOTION_METRIC}"]
-        ungated = self.holdout[f"ungated_{PROMOTION_METRIC}"]
-        return bool(np.isfinite(gated) and (not np.isfinite(ungated) or gated > ungated))
+        """Whether the gated signals beat the ungated rule's on the holdout (see `gate_verdict`)."""
+        return gate_verdict(self.holdout)[0]
+
+
+def gate_verdict(holdout: Mapping[str, float]) -> tuple[bool, str]:
+    """Whether gating beat the ungated rule on the holdout, and why, from `backtest` figures.
+
+    The gated signals must have a higher mean closing-line value than the rule's (closing EV per
+    dollar: the backtest measure that is far less noisy than realised ROI) without a lower share of
+    edges that held (precision). A gate that keeps every signal changes nothing and does not win;
+    one that keeps none has nothing to show.
+    """
+    gated_clv, ungated_clv = holdout.get("gated_clv", np.nan), holdout.get("ungated_clv", np.nan)
+    gated_precision = holdout.get("gated_precision", np.nan)
+    ungated_precision = holdout.get("ungated_precision", np.nan)
+    figures = (
+        f"gated CLV {gated_clv:+.4f} vs rule {ungated_clv:+.4f}, "
+        f"precision {gated_precision:.3f} vs {ungated_precision:.3f}"
+    )
+    if not np.isfinite(gated_clv):
+        return False, "the gate kept no holdout signal"
+    if not gated_clv > ungated_clv:
+        return False, f"no better closing-line value: {figures}"
+    if gated_precision < ungated_precision:
+        return False, f"lower precision: {figures}"
+    return True, f"beats the rule: {figures}"
 
 
 def evaluate_walk_forward(

@@ -22,7 +22,11 @@ from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 from mlflow.models import infer_signature
 
+from edge_assets.modeling.evaluation import gate_verdict
+
 CHAMPION_ALIAS = "champion"
+# The holdout figures a promotion is decided on, kept as tags on every candidate version.
+PROMOTION_FIGURES = ("gated_clv", "ungated_clv", "gated_precision", "ungated_precision")
 EXPERIMENT_NAME = "edge_assets"
 ARTIFACT_DIR_NAME = "mlartifacts"
 _ACCEPTED_SCHEMES = ("sqlite:///", "http://", "https://", "postgresql", "mysql")
@@ -132,29 +136,23 @@ class PromotionDecision:
 
 
 def promote_if_better(
-    client: MlflowClient, model_name: str, version: str, holdout_metric: float, champion_metric: float
+    client: MlflowClient, model_name: str, version: str, holdout: Mapping[str, float]
 ) -> PromotionDecision:
-    """Move the `champion` alias to `version` only if its holdout metric beats `champion_metric`.
+    """Move the `champion` alias to `version` only if its holdout figures (`backtest` output of the
+    gated and the ungated signals, as logged with the run) beat the ungated rule (`gate_verdict`).
 
-    `champion_metric` is the figure to beat on the same holdout: the ungated rule's (see
-    `PROMOTION_METRIC` and `WalkForwardReport.beats_rule`). A NaN holdout metric (no gated
-    signal) never wins; a NaN bar (the rule fired nothing) is beaten by any finite metric.
-    Otherwise the previous champion, if any, keeps the alias. Both figures are recorded as tags
-    on the version either way.
+    Otherwise the previous champion, if any, keeps the alias. The verdict and the figures it
+    compared are recorded as tags on the version either way.
     """
     current = _champion_version(client, model_name)
-    client.set_model_version_tag(model_name, version, "holdout_metric", str(holdout_metric))
-    client.set_model_version_tag(model_name, version, "metric_to_beat", str(champion_metric))
-    wins = math.isfinite(holdout_metric) and (
-        not math.isfinite(champion_metric) or holdout_metric > champion_metric
-    )
+    wins, reason = gate_verdict(holdout)
+    client.set_model_version_tag(model_name, version, "gate_verdict", reason)
+    for name in PROMOTION_FIGURES:
+        client.set_model_version_tag(model_name, version, name, str(holdout.get(name, float("nan"))))
     if not wins:
-        reason = f"holdout metric {holdout_metric:.4g} does not beat {champion_metric:.4g}"
         return PromotionDecision(False, current, reason)
     client.set_registered_model_alias(model_name, CHAMPION_ALIAS, version)
-    return PromotionDecision(
-        True, version, f"holdout metric {holdout_metric:.4g} beats {champion_metric:.4g}"
-    )
+    return PromotionDecision(True, version, reason)
 
 
 def _champion_version(client: MlflowClient, model_name: str) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import math
 import threading
 
 import pandas as pd
@@ -126,3 +127,36 @@ def test_a_slack_webhook_gets_signal_alerts_and_a_stale_data_check_failure(tmp_p
     assert summary["failed_runs"] == [] and summary["runs_stopped_by_checks"]
     assert summary["alerts_sent"] == summary["alerts"] > 0
     assert secret_path not in (tmp_path / "summary.json").read_text()
+
+
+def test_realistic_world_trains_registers_and_gates_by_the_champion_verdict(tmp_path):
+    """The modeling chain on a short realistic world: a model trained on the backfilled days is in
+    MLflow with its holdout evidence, the gate's verdict follows that evidence, and today's signals
+    are gated exactly when a champion exists."""
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    summary = run_demo(DemoOptions(days=3, seed=1, scenario="realistic", home=tmp_path), log=lambda _: None)
+    assert summary["failed_runs"] == []
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    for name in ("edge_classifier", "ev_regressor"):
+        assert client.search_model_versions(f"name = '{name}'"), name
+    newest = max(client.search_model_versions("name = 'edge_classifier'"), key=lambda v: int(v.version))
+    metrics = client.get_run(newest.run_id).data.metrics
+    assert {"auc", "brier", "log_loss", "gated_precision", "ungated_precision", "ungated_roi"} <= set(metrics)
+    gated, ungated = metrics["gated_precision"], metrics["ungated_precision"]
+    beats = math.isfinite(gated) and (not math.isfinite(ungated) or gated > ungated)
+    try:
+        champion = str(client.get_model_version_by_alias("edge_classifier", "champion").version)
+    except MlflowException:  # no champion alias
+        champion = None
+    assert (champion == newest.version) == beats, (metrics, champion)
+
+    signals = _signals(tmp_path)
+    today = signals[signals["created_at"] >= pd.Timestamp.now("UTC").floor("D")]
+    if champion is None:
+        assert today["model_version"].isna().all()
+    else:
+        assert (today["model_version"] == champion).all()
+        assert (today["model_confidence"] >= 0.5).all()

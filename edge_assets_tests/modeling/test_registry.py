@@ -11,6 +11,7 @@ from edge_assets.modeling import (
     CLASSIFIER_PARAMS,
     evaluate_walk_forward,
     feature_matrix,
+    gate_verdict,
     load_champion,
     log_and_register,
     promote_if_better,
@@ -38,6 +39,10 @@ def register(report, training_set, tracking_uri):
     )
 
 
+# Gated signals with more closing-line value than the rule's, and at least its precision.
+WINS = {"gated_clv": 0.08, "ungated_clv": 0.05, "gated_precision": 0.95, "ungated_precision": 0.9}
+
+
 def test_train_log_register_promote_and_load(training_set, tracking_uri, tmp_path):
     report = evaluate_walk_forward(training_set, n_folds=2, classifier_params=FEW_TREES)
     client = MlflowClient(tracking_uri, tracking_uri)
@@ -55,9 +60,7 @@ def test_train_log_register_promote_and_load(training_set, tracking_uri, tmp_pat
     importance = json.loads((artifact_dir / "feature_importance.json").read_text())
     assert "feature" in importance["columns"]
 
-    decision = promote_if_better(
-        client, "edge_classifier", version, holdout_metric=0.08, champion_metric=0.05
-    )
+    decision = promote_if_better(client, "edge_classifier", version, WINS)
     assert decision.promoted and decision.champion_version == "1"
     champion = load_champion(tracking_uri, "edge_classifier")
     model, loaded_version = champion
@@ -72,14 +75,30 @@ def test_a_losing_model_leaves_the_previous_champion(training_set, tracking_uri)
     report = evaluate_walk_forward(training_set, n_folds=2, classifier_params=FEW_TREES)
     client = MlflowClient(tracking_uri, tracking_uri)
     first = register(report, training_set, tracking_uri)
-    assert promote_if_better(client, "edge_classifier", first, 0.08, 0.05).promoted
+    assert promote_if_better(client, "edge_classifier", first, WINS).promoted
     second = register(report, training_set, tracking_uri)
-    decision = promote_if_better(client, "edge_classifier", second, holdout_metric=0.04, champion_metric=0.05)
+    worse_clv = {**WINS, "gated_clv": 0.04}
+    decision = promote_if_better(client, "edge_classifier", second, worse_clv)
     assert not decision.promoted and decision.champion_version == first
+    assert "closing-line value" in decision.reason
     assert load_champion(tracking_uri, "edge_classifier").version == first
-    # no gated signal at all (NaN) never wins either
-    assert not promote_if_better(client, "edge_classifier", second, float("nan"), 0.05).promoted
-    assert client.get_model_version("edge_classifier", second).tags["metric_to_beat"] == "0.05"
+    tags = client.get_model_version("edge_classifier", second).tags
+    assert (tags["gated_clv"], tags["ungated_clv"]) == ("0.04", "0.05")
+    assert tags["gate_verdict"] == decision.reason
+
+
+@pytest.mark.parametrize(
+    ("holdout", "wins"),
+    [
+        (WINS, True),
+        ({**WINS, "gated_clv": 0.05}, False),  # kept every signal: a tie changes nothing
+        ({**WINS, "gated_precision": 0.8}, False),  # more CLV bought with more losers
+        ({"ungated_clv": 0.05, "ungated_precision": 0.9}, False),  # kept no signal (NaN, not logged)
+        ({}, False),  # the rule fired nothing on the holdout
+    ],
+)
+def test_gate_verdict_needs_more_closing_line_value_and_no_lower_precision(holdout, wins):
+    assert gate_verdict(holdout)[0] is wins
 
 
 def test_the_plain_file_store_is_refused(tmp_path):

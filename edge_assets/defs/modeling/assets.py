@@ -146,11 +146,10 @@ def edge_models(
 @dg.asset_check(asset="edge_classifier", name=CHAMPION_CHECK, blocking=True)
 def champion_gate(registry: ModelRegistryResource) -> dg.AssetCheckResult:
     """Promote the newest classifier to `champion` only when its gated signals beat the ungated
-    rule on the holdout (a higher share of edges that held against the closing line); otherwise
-    the previous champion stays."""
+    rule on the holdout: a higher mean closing-line value without a lower share of edges that held
+    against the close. Otherwise the previous champion stays."""
     from mlflow import MlflowClient
 
-    from edge_assets.modeling.evaluation import PROMOTION_METRIC
     from edge_assets.modeling.registry import promote_if_better
 
     client = MlflowClient(tracking_uri=registry.tracking_uri, registry_uri=registry.tracking_uri)
@@ -161,13 +160,7 @@ def champion_gate(registry: ModelRegistryResource) -> dg.AssetCheckResult:
         )
     newest = max(versions, key=lambda v: int(v.version))
     run_metrics = client.get_run(newest.run_id).data.metrics
-    decision = promote_if_better(
-        client,
-        registry.classifier_name,
-        newest.version,
-        run_metrics.get(f"gated_{PROMOTION_METRIC}", float("nan")),
-        run_metrics.get(f"ungated_{PROMOTION_METRIC}", float("nan")),
-    )
+    decision = promote_if_better(client, registry.classifier_name, newest.version, run_metrics)
     return dg.AssetCheckResult(
         passed=decision.promoted,
         severity=dg.AssetCheckSeverity.WARN,

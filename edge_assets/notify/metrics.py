@@ -39,6 +39,7 @@ SOURCE_TIMESTAMPS = {
     "markets": "fetched_at",
     "resolutions": "fetched_at",
     "order_books_hourly_snapshots": "snapshot_ts",
+    "order_book_rechecks": "snapshot_ts",
     "oddsapi_live": "snapshot_ts",
     "oddsapi_historical_hourly": "snapshot_ts",
     "oddsapi_scores": "fetched_at",

@@ -7,8 +7,10 @@ import dagster as dg
 import pandas as pd
 
 from edge_assets.defs.common import HOURLY_PARTITIONS, SINGLE_RUN_BACKFILL, partition_hours, table_metadata
+from edge_assets.defs.features.store import latest_feature_hour
 from edge_assets.features import HISTORY_HOURS, OUTPUT_COLUMNS, build_features
 from edge_assets.storage.db import Warehouse
+from edge_assets.storage.lake import Lake
 
 GROUP = "features"
 POLYMARKET_QUOTES_SQL = """
@@ -66,10 +68,16 @@ def features(
     group_name=GROUP,
     kinds={"python", "sql"},
     metadata=table_metadata("features_latest", "replace_all"),
-    ins={"features": dg.AssetIn(partition_mapping=dg.LastPartitionMapping())},
+    deps=["features"],
     automation_condition=dg.AutomationCondition.eager(),
 )
-def features_latest(features: pd.DataFrame) -> dg.Output[pd.DataFrame]:
-    """The newest feature row of every token quoted in the latest hour, queryable in SQL."""
+def features_latest(lake: Lake) -> dg.Output[pd.DataFrame]:
+    """The newest feature row of every token quoted in the latest hour the feature store holds,
+    queryable in SQL. (The latest hour written, not the partitions' last key: the hour in progress
+    has no features until its quotes are in.)"""
+    latest = latest_feature_hour(lake)
+    if latest is None:
+        return dg.Output(pd.DataFrame(columns=OUTPUT_COLUMNS), metadata={"tokens": 0, "hour": "none yet"})
+    hour, features = latest
     frame = features.sort_values("quote_ts").drop_duplicates("pm_token_id", keep="last")[OUTPUT_COLUMNS]
-    return dg.Output(frame, metadata={"tokens": len(frame)})
+    return dg.Output(frame, metadata={"tokens": len(frame), "hour": hour.isoformat()})

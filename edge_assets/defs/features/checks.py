@@ -5,8 +5,7 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 import pandas as pd
 
-from edge_assets.defs.common import HOURLY_KEY_FORMAT
-from edge_assets.defs.features.store import FEATURE_STORE_PREFIX, read_feature_store
+from edge_assets.defs.features.store import latest_feature_hour, read_feature_store
 from edge_assets.defs.quality import schema_check, table_checks
 from edge_assets.features import FEATURE_COLUMNS
 from edge_assets.quality.rules import population_stability_index
@@ -32,12 +31,11 @@ def feature_drift(lake: Lake) -> dg.AssetCheckResult:
 
     Recent pregame rows are compared feature by feature with the latest training set."""
     training_keys = lake.list_keys(TRAINING_SET_PREFIX)
-    recent_keys = lake.list_keys(FEATURE_STORE_PREFIX)
-    if not training_keys or not recent_keys:
+    latest = latest_feature_hour(lake)
+    if not training_keys or latest is None:
         return dg.AssetCheckResult(passed=True, metadata={"note": "no training set or features yet"})
     training = lake.read_frame(training_keys[-1])
-    latest = datetime.strptime(recent_keys[-1].removeprefix(FEATURE_STORE_PREFIX), HOURLY_KEY_FORMAT)
-    recent = read_feature_store(lake, (latest - DRIFT_WINDOW).replace(tzinfo=UTC), datetime.now(UTC))
+    recent = read_feature_store(lake, latest[0] - DRIFT_WINDOW, datetime.now(UTC))
     recent = recent[recent["hours_to_start"] > 0]  # the gate scores pregame rows, as it was trained on
     scores = {
         column: population_stability_index(training[column], recent[column])

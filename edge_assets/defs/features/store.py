@@ -1,6 +1,6 @@
 """Reading the feature store: the `features` asset's hourly parquet files in the lake."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pandas as pd
 
@@ -9,6 +9,17 @@ from edge_assets.features import OUTPUT_COLUMNS
 from edge_assets.storage.lake import Lake
 
 FEATURE_STORE_PREFIX = "assets/features/"
+
+
+def latest_feature_hour(lake: Lake) -> tuple[datetime, pd.DataFrame] | None:
+    """The newest hour the feature store holds, and its rows; None while it is empty.
+
+    Keys sort in time order, since HOURLY_KEY_FORMAT runs from year to minute."""
+    keys = lake.list_keys(FEATURE_STORE_PREFIX)
+    if not keys:
+        return None
+    hour = datetime.strptime(keys[-1].removeprefix(FEATURE_STORE_PREFIX), HOURLY_KEY_FORMAT)
+    return hour.replace(tzinfo=UTC), lake.read_frame(keys[-1])
 
 
 def read_feature_store(lake: Lake, start: datetime, end: datetime) -> pd.DataFrame:

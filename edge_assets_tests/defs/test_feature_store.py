@@ -27,8 +27,8 @@ def test_features_latest_takes_the_newest_stored_hour_even_when_the_current_one_
     lake = Lake(url=str(tmp_path / "lake"))
     now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     older, newest = now - timedelta(hours=3), now - timedelta(hours=2)
-    lake.write_frame(FEATURE_STORE_PREFIX + older.strftime(HOURLY_KEY_FORMAT), feature_rows(older, ["a", "b"]))
-    lake.write_frame(FEATURE_STORE_PREFIX + newest.strftime(HOURLY_KEY_FORMAT), feature_rows(newest, ["a"]))
+    for hour, tokens in [(older, ["a", "b"]), (newest, ["a"])]:
+        lake.write_frame(FEATURE_STORE_PREFIX + hour.strftime(HOURLY_KEY_FORMAT), feature_rows(hour, tokens))
     warehouse = Warehouse(url=f"sqlite:///{tmp_path / 'edge.db'}")
     resources = {"lake": lake, "warehouse": warehouse, "io_manager": WarehouseIOManager(warehouse=warehouse)}
 

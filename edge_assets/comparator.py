@@ -43,8 +43,10 @@ class SignalRule:
 
     The consensus is an estimate: with seven books its standard error is still most of a point,
     enough to fake a 3% edge on a longshot. So EV must clear `min_ev` at the consensus's lower
-    confidence bound, fair - fair_prob_z * dispersion / sqrt(n_books), from at least `min_books`,
-    for a `stake` (USDC) walked through the book. The suggested stake is `kelly_fraction` Kelly of
+    confidence bound, fair - fair_prob_z * se, from at least `min_books`, for a `stake` (USDC)
+    walked through the book. The standard error se = dispersion / sqrt(n_books), but never below
+    `min_fair_prob_se`: books copy each other and share a de-vig model's bias, so their agreeing
+    closely does not make the consensus exact. The suggested stake is `kelly_fraction` Kelly of
     `bankroll`, capped at `kelly_cap` of it and at `stake`.
     """
 
@@ -52,6 +54,7 @@ class SignalRule:
     min_size: float = 50.0
     pregame_only: bool = True
     fair_prob_z: float = 2.0
+    min_fair_prob_se: float = 0.005
     min_books: int = 3
     # A gap this wide between venues is a wrong mapping, not an edge (see mapping's guard).
     max_price_gap: float = 0.35
@@ -209,8 +212,8 @@ def _provenance(row, devig_method: str | None) -> str:
 
 
 def _fair_prob_lcb(priced: pd.DataFrame, rule: SignalRule) -> pd.Series:
-    bound = priced["fair_prob"] - rule.fair_prob_z * priced["dispersion"] / np.sqrt(priced["n_books"])
-    return bound.clip(lower=0.0)
+    standard_error = np.maximum(priced["dispersion"] / np.sqrt(priced["n_books"]), rule.min_fair_prob_se)
+    return (priced["fair_prob"] - rule.fair_prob_z * standard_error).clip(lower=0.0)
 
 
 def _passes_rule(

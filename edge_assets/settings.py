@@ -13,6 +13,7 @@ class EdgeSettings(dg.ConfigurableResource):
     min_size: float = 50.0
     pregame_only: bool = True
     fair_prob_z: float = 2.0
+    min_fair_prob_se: float = 0.005
     min_books: int = 3
     start_tolerance_hours: float = 3.0
     max_price_gap: float = 0.35
@@ -35,6 +36,7 @@ class EdgeSettings(dg.ConfigurableResource):
             min_size=self.min_size,
             pregame_only=self.pregame_only,
             fair_prob_z=self.fair_prob_z,
+            min_fair_prob_se=self.min_fair_prob_se,
             min_books=self.min_books,
             max_price_gap=self.max_price_gap,
             stake=self.stake_usdc,

@@ -68,10 +68,12 @@ def venue_cost_model(
     recheck a minute later): the chance the depth a signal saw is still there when it is acted on.
     """
     pooled = fill_probability(levels_history.assign(venue=venue), by="venue", max_gap=horizon)
-    if pooled.empty:  # no history yet: assume nothing fills rather than everything
+    if pooled.empty:
         pooled = pd.DataFrame(
             [{"venue": venue, "fill_prob": 0.0, "observations": 0, "median_depth_usdc": None}]
         )
+    # No pair observed yet: assume nothing fills rather than everything.
+    pooled["fill_prob"] = pooled["fill_prob"].fillna(0.0)
     stamps = levels_history["snapshot_ts"]
     frame = pooled.assign(
         min_depth_usdc=cutoff.min_depth_usdc,

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import http.server
 import json
-import math
 import threading
 
 import pandas as pd
 import pytest
 
 from edge_assets.demo import DemoOptions, run_demo
+from edge_assets.modeling.evaluation import gate_verdict
 from edge_assets.storage.db import Warehouse
 
 DAYS = 2
@@ -145,8 +145,8 @@ def test_realistic_world_trains_registers_and_gates_by_the_champion_verdict(tmp_
     newest = max(client.search_model_versions("name = 'edge_classifier'"), key=lambda v: int(v.version))
     metrics = client.get_run(newest.run_id).data.metrics
     assert {"auc", "brier", "log_loss", "gated_precision", "ungated_precision", "ungated_roi"} <= set(metrics)
-    gated, ungated = metrics["gated_precision"], metrics["ungated_precision"]
-    beats = math.isfinite(gated) and (not math.isfinite(ungated) or gated > ungated)
+    beats, reason = gate_verdict(metrics)
+    assert newest.tags["gate_verdict"] == reason
     try:
         champion = str(client.get_model_version_by_alias("edge_classifier", "champion").version)
     except MlflowException:  # no champion alias

@@ -8,12 +8,7 @@ import dagster as dg
 import pandas as pd
 
 from edge_assets.defs.common import HOURLY_KEY_FORMAT
-from edge_assets.defs.polymarket.assets import (
-    RECHECK_LEVELS,
-    order_book_rechecks,
-    order_book_snapshots,
-    polymarket_markets,
-)
+from edge_assets.defs.polymarket.assets import RECHECK_LEVELS, order_books, polymarket_markets
 from edge_assets.defs.pricing.assets import cost_models
 from edge_assets.settings import EdgeSettings
 from edge_assets.sources.polymarket import PolymarketClobResource, PolymarketGammaResource
@@ -38,7 +33,7 @@ def test_the_live_recheck_waits_out_the_horizon_and_feeds_the_fill_probability(s
     assert dg.materialize([polymarket_markets], resources=resources).success
     hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     result = dg.materialize(
-        [polymarket_markets.to_source_asset(), order_book_snapshots, order_book_rechecks],
+        [polymarket_markets.to_source_asset(), order_books],
         resources=resources,
         partition_key=hour.strftime(HOURLY_KEY_FORMAT),
     )

@@ -237,6 +237,15 @@ def test_fill_probability_counts_only_pairs_within_the_horizon():
     assert (within["observations"], within["survived"]) == (1, 1)
 
 
+def test_a_cost_model_without_any_observed_pair_assumes_nothing_fills():
+    from edge_assets.pricing.costs import venue_cost_model
+
+    # Only hourly books, no recheck within the horizon: no observation at all.
+    frame = history({0: [("ask", 0.52, 100)], 1: [("ask", 0.52, 100)]})
+    model = venue_cost_model("polymarket", frame, LiquidityCutoff(), T0, horizon=pd.Timedelta(minutes=5))
+    assert (model.iloc[0]["fill_prob"], model.iloc[0]["observations"]) == (0.0, 0)
+
+
 def test_liquidity_cutoff():
     frame = history(
         {0: [("ask", 0.5, 200)], 1: [("ask", 0.5, 200)], 2: [("ask", 0.5, 200)], 3: [("ask", 0.5, 1)]}

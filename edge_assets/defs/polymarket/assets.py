@@ -1,7 +1,6 @@
 """Polymarket: Gamma markets (polled), their resolutions, and hourly CLOB order-book snapshots."""
 
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import dagster as dg
@@ -87,125 +86,109 @@ def polymarket_resolutions(polymarket_markets: pd.DataFrame) -> dg.Output[pd.Dat
     return dg.Output(frame, metadata={"rows": len(frame), "markets": frame["market_id"].nunique()})
 
 
-@dg.asset(
+BOOK_KEY = ["snapshot_ts", "token_id", "side", "level"]
+
+
+@dg.multi_asset(
     group_name=GROUP,
-    kinds={"python", "sql"},
     pool="polymarket",
     partitions_def=HOURLY_PARTITIONS,
     backfill_policy=SINGLE_RUN_BACKFILL,
-    metadata=table_metadata(
-        "order_books_hourly_snapshots",
-        "replace_partition",
-        partition_column="snapshot_ts",
-        primary_key=["snapshot_ts", "token_id", "side", "level"],
-    ),
+    outs={
+        "order_book_snapshots": dg.AssetOut(
+            kinds={"python", "sql"},
+            description="The CLOB order book of every open Polymarket token at the start of each hour: "
+            "one row per price level, level 0 the best, whatever order the API sent.",
+            metadata=table_metadata(
+                "order_books_hourly_snapshots",
+                "replace_partition",
+                partition_column="snapshot_ts",
+                primary_key=BOOK_KEY,
+            ),
+            freshness_policy=dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=2)),
+        ),
+        "order_book_rechecks": dg.AssetOut(
+            kinds={"python", "sql"},
+            description="Each hour's books taken again `fill_horizon_seconds` later (a minute by default), "
+            f"the first {RECHECK_LEVELS} levels a side: whether the depth quoted at the hour was still "
+            "there when a taker could have acted on it. The cost model's fill probability comes from "
+            "these pairs.",
+            metadata=table_metadata(
+                "order_book_rechecks",
+                "replace_partition",
+                partition_column="snapshot_ts",
+                primary_key=BOOK_KEY,
+            ),
+        ),
+    },
     ins={"polymarket_markets": dg.AssetIn(partition_mapping=dg.AllPartitionMapping())},
-    freshness_policy=dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=2)),
 )
-def order_book_snapshots(
-    context: dg.AssetExecutionContext,
-    clob: PolymarketClobResource,
-    lake: Lake,
-    warehouse: Warehouse,
-    polymarket_markets: pd.DataFrame,
-) -> dg.Output[pd.DataFrame]:
-    """The CLOB order book of every open Polymarket token at the start of each hour.
-
-    One row per price level, level 0 the best, whatever order the API sent. A single run covers a
-    whole backfill range; the simulator serves past books, the real CLOB only the current one.
-    """
-    frame, metadata = _capture_books(context, clob, lake, warehouse, polymarket_markets)
-    return dg.Output(frame, metadata=metadata)
-
-
-@dg.asset(
-    group_name=GROUP,
-    kinds={"python", "sql"},
-    pool="polymarket",
-    partitions_def=HOURLY_PARTITIONS,
-    backfill_policy=SINGLE_RUN_BACKFILL,
-    metadata=table_metadata(
-        "order_book_rechecks",
-        "replace_partition",
-        partition_column="snapshot_ts",
-        primary_key=["snapshot_ts", "token_id", "side", "level"],
-    ),
-    ins={"polymarket_markets": dg.AssetIn(partition_mapping=dg.AllPartitionMapping())},
-    deps=["order_book_snapshots"],
-)
-def order_book_rechecks(
+def order_books(
     context: dg.AssetExecutionContext,
     clob: PolymarketClobResource,
     lake: Lake,
     warehouse: Warehouse,
     settings: EdgeSettings,
     polymarket_markets: pd.DataFrame,
-) -> dg.Output[pd.DataFrame]:
-    """Each hour's order books taken again `fill_horizon_seconds` later (a minute by default), the
-    first RECHECK_LEVELS levels a side: whether the depth quoted at the hour was still there when a
-    taker could have acted on it. The cost model's fill probability comes from these pairs.
+):
+    """Per hour, every open token's book and its recheck a horizon later, in one step so that a
+    failed check on the books never leaves the fill measure without its second half.
 
-    Live, the recheck waits until the horizon has passed since the hour's snapshot was fetched."""
+    A single run covers a whole backfill range; the simulator serves past books, the real CLOB
+    only the current one, so live the recheck waits out the horizon after the hour's fetch."""
     horizon = timedelta(seconds=settings.fill_horizon_seconds)
-
-    def wait_for_horizon(hour: datetime) -> None:
-        fetched = warehouse.read_frame(SNAPSHOT_FETCHED_SQL, {"hour": hour})["fetched_at"].dropna()
-        if len(fetched):
-            due = pd.Timestamp(fetched.iloc[0]).tz_convert(UTC) + horizon
-            time.sleep(max(0.0, (due - pd.Timestamp.now(UTC)).total_seconds()))
-
-    frame, metadata = _capture_books(
-        context, clob, lake, warehouse, polymarket_markets, offset=horizon, before_live=wait_for_horizon
-    )
-    frame = frame[frame["level"] < RECHECK_LEVELS].reset_index(drop=True)
-    return dg.Output(frame, metadata={**metadata, "rows": len(frame), "horizon_s": horizon.total_seconds()})
-
-
-def _capture_books(
-    context: dg.AssetExecutionContext,
-    clob: PolymarketClobResource,
-    lake: Lake,
-    warehouse: Warehouse,
-    polymarket_markets: pd.DataFrame,
-    offset: timedelta = timedelta(0),
-    before_live: Callable[[datetime], None] | None = None,
-) -> tuple[pd.DataFrame, dict]:
-    """Books of the tokens open at each hour of the run, stamped `hour + offset`: raw payloads to
-    the lake, bad books to quarantine, and the parsed levels with their metadata.
-
-    A past hour is fetched as of its stamp (from a server that keeps history); the hour in
-    progress from the live book, after `before_live(hour)` when given."""
-    asset = context.asset_key.to_user_string()
     hours = partition_hours(context)
     label = partition_label(context)
     market_by_token = _market_by_token(polymarket_markets)
-    frames, n_bad, n_books = [], 0, 0
+    captured = {"order_book_snapshots": [], "order_book_rechecks": []}
+    counts = {name: {"books": 0, "quarantined": 0} for name in captured}
+
+    def capture(name: str, tokens: list[str], hour: datetime, stamp: datetime, live: bool) -> datetime:
+        payloads = clob.fetch_books(tokens, at=None if live else stamp)
+        land_raw(lake, "polymarket", name, hour.strftime(HOURLY_KEY_FORMAT), payloads)
+        books = [book for payload in payloads for book in payload.data]
+        fetched_at = max(p.fetched_at for p in payloads)
+        parsed = parse_clob_books(books, stamp, fetched_at, market_by_token)
+        counts[name]["quarantined"] += quarantine(warehouse, "polymarket", name, label, parsed.quarantined)
+        counts[name]["books"] += len(books)
+        captured[name].append(parsed.frame)
+        return fetched_at
+
     for i, hour in enumerate(hours):
         tokens = tokens_open_at(polymarket_markets, hour)
         if not tokens:
             continue
-        stamp = hour + offset
         live = _is_now(hour) and not clob.historical_books
-        if live and before_live is not None:
-            before_live(hour)
-        payloads = clob.fetch_books(tokens, at=None if live else stamp)
-        land_raw(lake, "polymarket", asset, hour.strftime(HOURLY_KEY_FORMAT), payloads)
-        books = [book for payload in payloads for book in payload.data]
-        parsed = parse_clob_books(books, stamp, max(p.fetched_at for p in payloads), market_by_token)
-        n_bad += quarantine(warehouse, "polymarket", asset, label, parsed.quarantined)
-        n_books += len(books)
-        frames.append(parsed.frame)
+        fetched_at = capture("order_book_snapshots", tokens, hour, hour, live)
+        if live:
+            time.sleep(max(0.0, (fetched_at + horizon - datetime.now(UTC)).total_seconds()))
+        capture("order_book_rechecks", tokens, hour, hour + horizon, live)
         if (i + 1) % 24 == 0:
-            context.log.info(f"{asset}: {i + 1}/{len(hours)} hours captured")
-    frame = _concat(frames, parse_clob_books([], hours[0], hours[0], {}).frame)
-    metadata = {
-        "rows": len(frame),
-        "hours": len(hours),
-        "books": n_books,
-        "quarantined": n_bad,
-        "book_lag_at_hour_s": dg.MetadataValue.float(ingest_lag_seconds(frame, "book_ts", "snapshot_ts")),
-    }
-    return frame, metadata
+            context.log.info(f"order books: {i + 1}/{len(hours)} hours captured")
+
+    empty = parse_clob_books([], hours[0], hours[0], {}).frame
+    books = _concat(captured["order_book_snapshots"], empty)
+    rechecks = _concat(captured["order_book_rechecks"], empty)
+    rechecks = rechecks[rechecks["level"] < RECHECK_LEVELS].reset_index(drop=True)
+    yield dg.Output(
+        books,
+        output_name="order_book_snapshots",
+        metadata={
+            "rows": len(books),
+            "hours": len(hours),
+            **counts["order_book_snapshots"],
+            "book_lag_at_hour_s": dg.MetadataValue.float(ingest_lag_seconds(books, "book_ts", "snapshot_ts")),
+        },
+    )
+    yield dg.Output(
+        rechecks,
+        output_name="order_book_rechecks",
+        metadata={
+            "rows": len(rechecks),
+            "horizon_s": horizon.total_seconds(),
+            **counts["order_book_rechecks"],
+        },
+    )
 
 
 def _market_by_token(markets: pd.DataFrame) -> dict[str, str]:

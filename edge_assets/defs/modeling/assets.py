@@ -100,7 +100,7 @@ def edge_models(
     """Walk-forward evaluation (time-ordered folds, events purged across each boundary) of both
     models; the holdout models, their metrics, feature importance and calibration go to MLflow."""
     # Imported when training, not when the code location loads: xgboost, sklearn and mlflow are heavy.
-    from edge_assets.modeling.evaluation import evaluate_walk_forward
+    from edge_assets.modeling.evaluation import evaluate_walk_forward, gate_verdict
     from edge_assets.modeling.registry import log_and_register
     from edge_assets.modeling.training import CLASSIFIER_PARAMS, REGRESSOR_PARAMS, feature_matrix
 
@@ -134,6 +134,7 @@ def edge_models(
             "model_version": classifier_version,
             "rows": len(frame),
             "beats_rule": report.beats_rule,
+            "gate_verdict": gate_verdict(report.holdout)[1],
             **shown,
             "calibration": dg.MetadataValue.md(report.calibration.to_markdown(index=False)),
         },

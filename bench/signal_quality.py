@@ -14,7 +14,8 @@ realistic  precision = share of signals with positive EV after fees against the 
            ROI = mean payout / (VWAP + fee) - 1 over resolved signals at one unit each, with a 95%
            bootstrap interval resampling events (signals of one game are not independent).
            The signals table is model-gated once a champion gates it (model_version set); the
-           ungated rule is then recomputed from the same tables for comparison. The walk-forward
+           ungated rule is then recomputed from the same tables, and both are compared over the
+           hours from the first gated signal on. The walk-forward
            holdout of a model trained on the run's own history is shown beside it.
 """
 
@@ -208,6 +209,11 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=3)
     parser.add_argument("--scenarios", nargs="+", default=["planted", "null", "realistic"])
     parser.add_argument("--home-root", type=Path, default=None, help="keep the demo homes here")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure demo homes already under --home-root instead of rerunning",
+    )
     args = parser.parse_args()
     rule = SignalRule()
     root = args.home_root or Path(tempfile.mkdtemp(prefix="signal_quality_"))
@@ -217,7 +223,8 @@ def main() -> None:
         for seed in args.seeds:
             home = root / f"{scenario}-{seed}"
             run_start = time.monotonic()
-            run_demo_isolated(args.days, seed, scenario, home)
+            if not (args.reuse and (home / "summary.json").exists()):
+                run_demo_isolated(args.days, seed, scenario, home)
             tables = read_tables(home)
             signals = tables["signals"]
             print(
@@ -233,6 +240,10 @@ def main() -> None:
                 world = World(seed, "realistic", args.days + 1)
                 gated = signals["model_version"].notna().any()
                 ungated = ungated_rule_signals(tables, rule) if gated else signals
+                if gated:  # compare over the hours the champion gated, from its first signal on
+                    since = signals.loc[signals["model_version"].notna(), "created_at"].min()
+                    signals = signals[signals["created_at"] >= since]
+                    ungated = ungated[ungated["created_at"] >= since]
                 realistic.append(
                     {
                         "seed": seed,

@@ -27,6 +27,8 @@ class EdgeSettings(dg.ConfigurableResource):
     cost_model_days: int = 7
     # How soon after seeing a book a taker can act on it: the recheck that measures fill probability.
     fill_horizon_seconds: int = 60
+    # Share of each hour's books rechecked: the venue-wide fill probability needs no more.
+    fill_recheck_share: float = 0.25
     training_days: int = 14
 
     def signal_rule(self) -> SignalRule:

@@ -108,10 +108,18 @@ class RecordError(ValueError):
 def build_frame(shape: TableShape, rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     """A frame with exactly `shape`'s columns, in order, each in the dtype its kind implies."""
     rows = list(rows)
+    return frame_from_columns(shape, {name: [row.get(name) for row in rows] for name in shape.columns})
+
+
+def frame_from_columns(shape: TableShape, values_by_column: Mapping[str, Any]) -> pd.DataFrame:
+    """`build_frame` from column-wise values (lists, arrays or DatetimeIndexes of equal length), for
+    parsers that expand per-record fields to many rows without building a dict per row."""
     columns = {}
     for name, kind in shape.columns.items():
-        values = [row.get(name) for row in rows]
-        if kind == TIMESTAMP:
+        values = values_by_column[name]
+        if kind == TIMESTAMP and isinstance(values, pd.DatetimeIndex):  # already instants: no parsing
+            series = pd.Series(values.tz_convert("UTC").as_unit("ns"))
+        elif kind == TIMESTAMP:
             series = pd.Series(pd.to_datetime(values, utc=True), dtype="datetime64[ns, UTC]")
         elif kind == FLOAT:
             series = pd.Series(values, dtype="float64")

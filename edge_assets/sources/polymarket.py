@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from pydantic import Field
 
@@ -24,6 +25,7 @@ from edge_assets.sources.parsing import (
     as_utc,
     build_frame,
     check_not_null,
+    frame_from_columns,
     require,
     utc_instant,
 )
@@ -337,7 +339,10 @@ def parse_clob_books(
     """
     snapshot = utc_instant(snapshot_ts, "snapshot_ts")
     fetched = utc_instant(fetched_at, "fetched_at")
-    rows: list[dict[str, Any]] = []
+    # Per book: token, market, tick size, min order size, book_ts; per level: side, level, price, size.
+    book_fields: list[tuple[str, str, float | None, float | None, datetime | None]] = []
+    level_counts: list[int] = []
+    levels: list[tuple[str, int, float, float]] = []
     quarantined: list[QuarantinedRecord] = []
     seen_tokens: set[str] = set()
     for record in books:
@@ -352,17 +357,15 @@ def parse_clob_books(
             market_id = market_by_token.get(token_id) or as_text(book.get("market"), "market")
             if market_id is None:
                 raise RecordError(f"no market id for token {token_id}")
-            common = {
-                "snapshot_ts": snapshot,
-                "token_id": token_id,
-                "market_id": market_id,
-                "tick_size": as_float(book.get("tick_size"), "tick_size"),
-                "min_order_size": as_float(book.get("min_order_size"), "min_order_size"),
-                "book_ts": _book_ts(book.get("timestamp")),
-                "fetched_at": fetched,
-            }
-            book_rows = [
-                {**common, "side": side, "level": level, "price": price, "size": size}
+            fields = (
+                token_id,
+                market_id,
+                as_float(book.get("tick_size"), "tick_size"),
+                as_float(book.get("min_order_size"), "min_order_size"),
+                _book_ts(book.get("timestamp")),
+            )
+            book_levels = [
+                (side, level, price, size)
                 for side, key in (("bid", "bids"), ("ask", "asks"))
                 for level, (price, size) in enumerate(_levels(book, key))
             ]
@@ -370,5 +373,42 @@ def parse_clob_books(
             quarantined.append(QuarantinedRecord(dict(record), str(error)))
             continue
         seen_tokens.add(token_id)
-        rows.extend(book_rows)
-    return ParseResult(build_frame(ORDER_BOOKS, rows), quarantined)
+        book_fields.append(fields)
+        level_counts.append(len(book_levels))
+        levels.extend(book_levels)
+    return ParseResult(_book_frame(snapshot, fetched, book_fields, level_counts, levels), quarantined)
+
+
+def _book_frame(
+    snapshot: datetime,
+    fetched: datetime,
+    book_fields: list[tuple],
+    level_counts: list[int],
+    levels: list[tuple[str, int, float, float]],
+) -> pd.DataFrame:
+    """ORDER_BOOKS rows: each book's fields repeated over its levels, built column by column."""
+    per_book = list(zip(*book_fields, strict=True)) if book_fields else [()] * 5
+    per_level = list(zip(*levels, strict=True)) if levels else [()] * 4
+    counts = np.asarray(level_counts, dtype=np.intp)
+
+    def repeated(values: tuple) -> np.ndarray:
+        return np.repeat(np.asarray(values, dtype=object), counts)
+
+    total = len(levels)
+    book_ts = pd.DatetimeIndex(pd.to_datetime(list(per_book[4]), utc=True)).repeat(counts)
+    return frame_from_columns(
+        ORDER_BOOKS,
+        {
+            "snapshot_ts": pd.DatetimeIndex([snapshot]).repeat(total),
+            "token_id": repeated(per_book[0]),
+            "market_id": repeated(per_book[1]),
+            "side": list(per_level[0]),
+            "level": list(per_level[1]),
+            "price": list(per_level[2]),
+            "size": list(per_level[3]),
+            "tick_size": repeated(per_book[2]),
+            "min_order_size": repeated(per_book[3]),
+            "book_ts": book_ts,
+            "fetched_at": pd.DatetimeIndex([fetched]).repeat(total),
+        },
+    )

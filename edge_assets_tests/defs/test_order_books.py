@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 import pandas as pd
 
 from edge_assets.defs.common import HOURLY_KEY_FORMAT
-from edge_assets.defs.polymarket.assets import RECHECK_LEVELS, order_books, polymarket_markets
+from edge_assets.defs.polymarket.assets import (
+    RECHECK_LEVELS,
+    order_books,
+    polymarket_markets,
+    recheck_sample,
+)
 from edge_assets.defs.pricing.assets import cost_models
 from edge_assets.settings import EdgeSettings
 from edge_assets.sources.polymarket import PolymarketClobResource, PolymarketGammaResource
@@ -44,12 +50,18 @@ def test_the_live_recheck_waits_out_the_horizon_and_feeds_the_fill_probability(s
     assert len(books) and len(rechecks)
     assert set(rechecks["snapshot_ts"]) == {pd.Timestamp(hour + timedelta(seconds=HORIZON_S))}
     assert rechecks["level"].max() == RECHECK_LEVELS - 1
-    assert set(rechecks["token_id"]) == set(books["token_id"])
+    # a stable quarter of the hour's tokens
+    tokens = sorted(books["token_id"].unique())
+    sample = recheck_sample(tokens, hour, 0.25)
+    assert set(rechecks["token_id"]) == set(sample) and len(sample) == math.ceil(len(tokens) / 4)
+    assert recheck_sample(list(reversed(tokens)), hour, 0.25) == sample
+    assert recheck_sample(tokens, hour + timedelta(hours=1), 0.25) != sample
     waited = rechecks["fetched_at"].min() - books["fetched_at"].max()
     assert waited >= timedelta(seconds=HORIZON_S)
 
     assert dg.materialize([cost_models], resources=resources).success
     model = warehouse.read_frame("SELECT * FROM cost_models").iloc[0]
-    # one observation per token: its hourly best ask against the recheck
-    assert model["observations"] == books[books["side"] == "ask"]["token_id"].nunique()
+    # one observation per rechecked token: its hourly best ask against the recheck
+    asks = books[books["side"] == "ask"]
+    assert model["observations"] == asks[asks["token_id"].isin(sample)]["token_id"].nunique()
     assert 0.5 < model["fill_prob"] <= 1.0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -305,6 +306,29 @@ def _levels(book: Mapping[str, Any], side: str) -> list[tuple[float, float]]:
         return []
     if not isinstance(raw, list):
         raise RecordError(f"{side} is not a list")
+    levels = _plain_levels(raw)
+    if levels is None:
+        levels = _checked_levels(raw, side)
+    return sorted(levels, reverse=side == "bids")
+
+
+def _plain_levels(raw: list) -> list[tuple[float, float]] | None:
+    """The levels when every one is a well-formed CLOB level (numeric strings, price in [0, 1],
+    finite non-negative size), as they almost always are; None sends the side through
+    `_checked_levels`, which names what is wrong. A fast path: books are most of the ingest."""
+    try:
+        texts = [(level["price"], level["size"]) for level in raw]
+        if not all(type(price) is str and type(size) is str for price, size in texts):
+            return None
+        levels = [(float(price), float(size)) for price, size in texts]
+    except (TypeError, KeyError, ValueError):
+        return None
+    if all(0.0 <= price <= 1.0 and 0.0 <= size < math.inf for price, size in levels):
+        return levels
+    return None
+
+
+def _checked_levels(raw: list, side: str) -> list[tuple[float, float]]:
     levels = []
     for level in raw:
         if not isinstance(level, Mapping):
@@ -316,8 +340,7 @@ def _levels(book: Mapping[str, Any], side: str) -> list[tuple[float, float]]:
         if size < 0.0:
             raise RecordError(f"{side} has negative size {size}")
         levels.append((price, size))
-    best_first_bids = side == "bids"
-    return sorted(levels, reverse=best_first_bids)
+    return levels
 
 
 def _book_ts(value: Any) -> pd.Timestamp | None:

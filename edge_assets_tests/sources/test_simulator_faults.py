@@ -25,6 +25,7 @@ from edge_assets.sources import (
 
 API_KEY = "sim-0123456789abcdef"
 SPORT = "basketball_nba"
+PINNED_NOW = datetime(2026, 3, 1, 20, 0, tzinfo=UTC)
 FAST = dict(max_attempts=6, backoff_base_s=0.01, max_backoff_s=0.05, timeout_s=0.5, connect_timeout_s=0.5)
 
 
@@ -99,7 +100,8 @@ def test_quota_floor_stops_before_the_reserve_is_spent(simulator_factory):
 
 
 def test_malformed_records_are_quarantined_and_the_rest_parse(simulator_factory):
-    server = simulator_factory(api_key=API_KEY, rate_malformed=0.2, fault_seed=5)
+    # A pinned instant: at some wall-clock hours few books are open, and none might be damaged.
+    server = simulator_factory(api_key=API_KEY, rate_malformed=0.2, fault_seed=5, now=PINNED_NOW)
     gamma = PolymarketGammaResource(base_url=server.url, **FAST).fetch_markets()
     records = [market for page in gamma for market in page.data]
     markets = parse_gamma_markets(records, gamma[0].fetched_at)

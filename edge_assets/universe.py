@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import math
 from datetime import datetime, timedelta
 
 import pandas as pd
@@ -36,3 +38,14 @@ def tokens_open_at(markets: pd.DataFrame, at: datetime) -> list[str]:
     sports_live = start.notna() & (start - LISTED_BEFORE_START <= at) & (at <= start + TRADES_AFTER_START)
     other_live = start.isna() & ~markets["closed"].astype(bool)
     return market_tokens(markets[sports_live | other_live])["token_id"].tolist()
+
+
+def recheck_sample(tokens: list[str], hour: datetime, share: float) -> list[str]:
+    """A stable share of the hour's tokens (at least one), different from hour to hour.
+
+    The fill probability is pooled over the venue, so a quarter of the tokens a hour already gives
+    thousands of pairs a week; rechecking every book would double the capture for no precision.
+    """
+    count = max(1, math.ceil(share * len(tokens)))
+    stamp = hour.isoformat()
+    return sorted(tokens, key=lambda token: hashlib.sha256(f"{token}|{stamp}".encode()).digest())[:count]

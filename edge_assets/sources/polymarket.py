@@ -410,8 +410,10 @@ def _book_frame(
     levels: list[tuple[str, int, float, float]],
 ) -> pd.DataFrame:
     """ORDER_BOOKS rows: each book's fields repeated over its levels, built column by column."""
-    per_book = list(zip(*book_fields, strict=True)) if book_fields else [()] * 5
-    per_level = list(zip(*levels, strict=True)) if levels else [()] * 4
+    if not levels:
+        return build_frame(ORDER_BOOKS, [])
+    per_book = list(zip(*book_fields, strict=True))
+    per_level = list(zip(*levels, strict=True))
     counts = np.asarray(level_counts, dtype=np.intp)
 
     def repeated(values: tuple) -> np.ndarray:

@@ -18,16 +18,19 @@ def latest_feature_hour(lake: Lake) -> tuple[datetime, pd.DataFrame] | None:
     keys = lake.list_keys(FEATURE_STORE_PREFIX)
     if not keys:
         return None
-    hour = datetime.strptime(keys[-1].removeprefix(FEATURE_STORE_PREFIX), HOURLY_KEY_FORMAT)
-    return hour.replace(tzinfo=UTC), lake.read_frame(keys[-1])
+    return _hour_of(keys[-1]), lake.read_frame(keys[-1])
 
 
 def read_feature_store(lake: Lake, start: datetime, end: datetime) -> pd.DataFrame:
     """Feature rows of the hourly partitions in [start, end)."""
     frames = []
     for key in lake.list_keys(FEATURE_STORE_PREFIX):
-        hour = datetime.strptime(key.removeprefix(FEATURE_STORE_PREFIX), HOURLY_KEY_FORMAT)
-        if start <= hour.replace(tzinfo=start.tzinfo) < end:
+        if start <= _hour_of(key) < end:
             frames.append(lake.read_frame(key))
     frames = [frame for frame in frames if not frame.empty]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=OUTPUT_COLUMNS)
+
+
+def _hour_of(key: str) -> datetime:
+    """The UTC hour a feature-store key holds."""
+    return datetime.strptime(key.removeprefix(FEATURE_STORE_PREFIX), HOURLY_KEY_FORMAT).replace(tzinfo=UTC)

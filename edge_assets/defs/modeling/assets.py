@@ -114,6 +114,7 @@ def edge_models(
             yield dg.MaterializeResult(asset_key=key, metadata={"trained": False, "reason": reason})
         return
     report = evaluate_walk_forward(frame, threshold=registry.gate_threshold)
+    beats_rule, verdict = gate_verdict(report.holdout)
     example = feature_matrix(frame).head(20)
     metrics = {k: v for k, v in report.holdout.items() if isinstance(v, int | float) and math.isfinite(v)}
     params = {"threshold": registry.gate_threshold, "rows": len(frame)}
@@ -133,8 +134,8 @@ def edge_models(
             "trained": True,
             "model_version": classifier_version,
             "rows": len(frame),
-            "beats_rule": report.beats_rule,
-            "gate_verdict": gate_verdict(report.holdout)[1],
+            "beats_rule": beats_rule,
+            "gate_verdict": verdict,
             **shown,
             "calibration": dg.MetadataValue.md(report.calibration.to_markdown(index=False)),
         },

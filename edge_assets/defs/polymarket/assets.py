@@ -1,7 +1,5 @@
 """Polymarket: Gamma markets (polled), their resolutions, and hourly CLOB order-book snapshots."""
 
-import hashlib
-import math
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -30,7 +28,7 @@ from edge_assets.sources.polymarket import (
 )
 from edge_assets.storage.db import Warehouse
 from edge_assets.storage.lake import Lake
-from edge_assets.universe import market_tokens, tokens_open_at
+from edge_assets.universe import market_tokens, recheck_sample, tokens_open_at
 
 GROUP = "polymarket"
 # A taker walks a few levels at most (signals read five), so a recheck keeps only those.
@@ -198,17 +196,6 @@ def order_books(
             **counts["order_book_rechecks"],
         },
     )
-
-
-def recheck_sample(tokens: list[str], hour: datetime, share: float) -> list[str]:
-    """A stable share of the hour's tokens (at least one), different from hour to hour.
-
-    The fill probability is pooled over the venue, so a quarter of the tokens a hour already gives
-    thousands of pairs a week; rechecking every book would double the capture for no precision.
-    """
-    count = max(1, math.ceil(share * len(tokens)))
-    stamp = hour.isoformat()
-    return sorted(tokens, key=lambda token: hashlib.sha256(f"{token}|{stamp}".encode()).digest())[:count]
 
 
 def _market_by_token(markets: pd.DataFrame) -> dict[str, str]:

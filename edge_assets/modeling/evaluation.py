@@ -29,7 +29,11 @@ from edge_assets.modeling.training import (
 )
 
 CALIBRATION_COLUMNS = ["bin_low", "bin_high", "rows", "mean_confidence", "observed_rate"]
+# The gate's threshold when no earlier fold has rule signals to learn it from.
 DEFAULT_THRESHOLD = 0.5
+# The learnt gate keeps at least this share of the rule's signals: a threshold picked to keep a
+# handful of signals would fit the noise of a few closing lines.
+MIN_KEPT_SHARE = 0.6
 
 
 def classification_metrics(valid: pd.Series | np.ndarray, confidence: np.ndarray) -> dict[str, float]:
@@ -76,16 +80,45 @@ def backtest(rows: pd.DataFrame, taken: np.ndarray, prefix: str) -> dict[str, fl
     }
 
 
+def choose_gate_threshold(
+    confidence: np.ndarray, closing_ev: np.ndarray, min_kept_share: float = MIN_KEPT_SHARE
+) -> float | None:
+    """The confidence threshold under which the rule's signals would have had the highest mean
+    closing-line value, among thresholds keeping at least `min_kept_share` of them.
+
+    `confidence` and `closing_ev` are the classifier's out-of-sample confidence and the realised
+    closing EV of the rule's signals. Ties go to the lower threshold (more signals kept); the
+    lowest candidate keeps every signal. None when there are no signals to learn from.
+    """
+    confidence = np.asarray(confidence, dtype=float)
+    closing_ev = np.asarray(closing_ev, dtype=float)
+    if not len(confidence):
+        return None
+    order = np.argsort(-confidence, kind="stable")
+    ranked, value = confidence[order], closing_ev[order]
+    kept = np.arange(1, len(ranked) + 1)
+    mean_clv = np.cumsum(value) / kept
+    # A threshold is a distinct confidence; keeping down to it keeps all its ties too.
+    last_of_tie = np.append(ranked[1:] != ranked[:-1], True)
+    allowed = last_of_tie & (kept >= min_kept_share * len(ranked))
+    candidates = np.flatnonzero(allowed)  # never empty: keeping every signal is always allowed
+    scores = mean_clv[candidates]
+    best = candidates[np.flatnonzero(scores == scores.max())[-1]]
+    return float(ranked[best])
+
+
 @dataclass
 class WalkForwardReport:
     """Walk-forward results and the models trained for the holdout (the last fold).
 
-    The models are those fitted on the holdout's training side, so the holdout metrics describe
-    exactly the models that would be registered.
+    The models are those fitted on the holdout's training side and the threshold is the one
+    learnt before the holdout, so the holdout metrics describe exactly the gate that would be
+    registered.
     """
 
     classifier: XGBClassifier
     regressor: XGBRegressor
+    threshold: float  # the gate's confidence threshold, learnt before the holdout
     folds: pd.DataFrame
     holdout: dict[str, float]
     calibration: pd.DataFrame
@@ -125,15 +158,24 @@ def gate_verdict(holdout: Mapping[str, float]) -> tuple[bool, str]:
 
 def evaluate_walk_forward(
     training_set: pd.DataFrame,
-    threshold: float = DEFAULT_THRESHOLD,
+    default_threshold: float = DEFAULT_THRESHOLD,
     n_folds: int = 3,
     classifier_params: dict | None = None,
     regressor_params: dict | None = None,
+    min_kept_share: float = MIN_KEPT_SHARE,
 ) -> WalkForwardReport:
     """Train and score both models fold by fold (see `walk_forward_splits`); the last fold is the
-    holdout. A fold whose training side holds a single class is skipped; the holdout must not."""
+    holdout. A fold whose training side holds a single class is skipped; the holdout must not.
+
+    Each fold's gate threshold is learnt out of sample (`choose_gate_threshold`) on the confidence
+    the earlier folds' models gave the rule's signals in their own test blocks; a fold with no
+    earlier signals uses `default_threshold`. The holdout's threshold is the one a registered model
+    carries, so the holdout backtest judges exactly the gate that would run.
+    """
     fold_rows = []
     report = None
+    earlier_confidence: list[np.ndarray] = []
+    earlier_clv: list[np.ndarray] = []
     folds = walk_forward_splits(training_set, n_folds)
     for fold in folds:
         train = training_set.iloc[fold.train_index]
@@ -146,9 +188,17 @@ def evaluate_walk_forward(
         confidence = classifier.predict_proba(feature_matrix(test))[:, 1]
         predicted_ev = regressor.predict(feature_matrix(test))
         fired = test["rule_fired"].to_numpy(bool)
+        learnt = choose_gate_threshold(
+            np.concatenate([[], *earlier_confidence]), np.concatenate([[], *earlier_clv]), min_kept_share
+        )
+        threshold = default_threshold if learnt is None else learnt
+        earlier_confidence.append(confidence[fired])
+        earlier_clv.append(test[REGRESSOR_TARGET].to_numpy(float)[fired])
         metrics = {
             **classification_metrics(test[CLASSIFIER_TARGET], confidence),
             "ev_rmse": float(np.sqrt(np.mean((predicted_ev - test[REGRESSOR_TARGET].to_numpy()) ** 2))),
+            "gate_threshold": threshold,
+            "gate_threshold_learnt": float(learnt is not None),
             **backtest(test, fired, "ungated"),
             **backtest(test, fired & (confidence >= threshold), "gated"),
         }
@@ -166,6 +216,7 @@ def evaluate_walk_forward(
             report = WalkForwardReport(
                 classifier=classifier,
                 regressor=regressor,
+                threshold=threshold,
                 folds=pd.DataFrame(fold_rows),
                 holdout={**metrics, "train_rows": float(len(train)), "holdout_rows": float(len(test))},
                 calibration=calibration_table(test[CLASSIFIER_TARGET], confidence),

@@ -16,14 +16,15 @@ from edge_assets.modeling.training import feature_matrix
 class GatedSignals:
     """The signals that survive the gate, and how the gate ran.
 
-    `rule_only` is True when there was no champion, so the rule's candidates pass unchanged.
-    `unscored` counts candidates dropped because no feature row existed for their token and hour.
+    `rule_only` is True when there was no champion, so the rule's candidates pass unchanged (and
+    there is no threshold). `unscored` counts candidates dropped because no feature row existed for
+    their token and hour.
     """
 
     signals: pd.DataFrame
     rule_only: bool
     model_version: str | None
-    threshold: float
+    threshold: float | None
     candidates: int
     unscored: int
 
@@ -32,11 +33,10 @@ def gate_signals(
     candidates: pd.DataFrame,
     features: pd.DataFrame,
     champion: Champion | None,
-    threshold: float,
     time_column: str = "created_at",
 ) -> GatedSignals:
     """Add `model_confidence` (the champion's P(edge valid)) and `model_version` to the rule's
-    candidates and keep those with confidence >= `threshold`.
+    candidates and keep those with confidence >= the champion's threshold.
 
     `candidates` are `find_signals` rows (keyed by pm_token_id and `time_column`); `features` are
     `build_features` rows for the same hours. A candidate without a feature row cannot be vouched
@@ -45,7 +45,7 @@ def gate_signals(
     """
     if champion is None:
         signals = candidates.assign(model_confidence=np.nan, model_version=None)
-        return GatedSignals(signals, True, None, threshold, len(candidates), 0)
+        return GatedSignals(signals, True, None, None, len(candidates), 0)
     rows = features.assign(quote_ts=utc(features["quote_ts"])).drop_duplicates(KEY_COLUMNS)
     rows = rows.set_index(["pm_token_id", "quote_ts"])
     position = rows.index.get_indexer(
@@ -56,5 +56,7 @@ def gate_signals(
     if found.any():
         confidence[found] = champion.model.predict_proba(feature_matrix(rows.iloc[position[found]]))[:, 1]
     signals = candidates.assign(model_confidence=confidence, model_version=champion.version)
-    kept = signals[found & (confidence >= threshold)].reset_index(drop=True)
-    return GatedSignals(kept, False, champion.version, threshold, len(candidates), int((~found).sum()))
+    kept = signals[found & (confidence >= champion.threshold)].reset_index(drop=True)
+    return GatedSignals(
+        kept, False, champion.version, champion.threshold, len(candidates), int((~found).sum())
+    )

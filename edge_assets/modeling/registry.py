@@ -22,9 +22,11 @@ from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 from mlflow.models import infer_signature
 
-from edge_assets.modeling.evaluation import gate_verdict
+from edge_assets.modeling.evaluation import DEFAULT_THRESHOLD, gate_verdict
 
 CHAMPION_ALIAS = "champion"
+# The version tag holding the confidence threshold the classifier gates with.
+GATE_THRESHOLD_TAG = "gate_threshold"
 # The holdout figures a promotion is decided on, kept as tags on every candidate version.
 PROMOTION_FIGURES = ("gated_clv", "ungated_clv", "gated_precision", "ungated_precision")
 EXPERIMENT_NAME = "edge_assets"
@@ -82,6 +84,7 @@ def log_and_register(
     tracking_uri: str,
     model_name: str,
     tables: Mapping[str, pd.DataFrame] | None = None,
+    version_tags: Mapping[str, str] | None = None,
     experiment_name: str = EXPERIMENT_NAME,
     artifact_root: Path | None = None,
 ) -> str:
@@ -89,7 +92,8 @@ def log_and_register(
 
     The run holds `params`, the finite `metrics`, `feature_importance` (and any extra `tables`, e.g.
     the calibration table) as JSON table artifacts, and the model with a signature inferred from
-    `signature_example` (a few rows of the feature matrix) and its predictions. Returns the new
+    `signature_example` (a few rows of the feature matrix) and its predictions; `version_tags`
+    go on the registered version (e.g. the gate threshold it was evaluated with). Returns the new
     registered version number as a string.
     """
     check_tracking_uri(tracking_uri)
@@ -114,7 +118,10 @@ def log_and_register(
             # seconds and a few hundred MB per model.
             pip_requirements=[f"xgboost=={xgboost.__version__}", f"pandas=={pd.__version__}"],
         )
-    return str(info.registered_model_version)
+    version = str(info.registered_model_version)
+    for key, value in (version_tags or {}).items():
+        client.set_model_version_tag(model_name, version, key, value)
+    return version
 
 
 def _json_safe(table: pd.DataFrame) -> pd.DataFrame:
@@ -163,19 +170,23 @@ def _champion_version(client: MlflowClient, model_name: str) -> str | None:
 
 
 class Champion(NamedTuple):
-    """The registered model holding the `champion` alias, and its version."""
+    """The registered model holding the `champion` alias, its version and its gate threshold."""
 
     model: Any
     version: str
+    threshold: float = DEFAULT_THRESHOLD
 
 
 def load_champion(tracking_uri: str, model_name: str) -> Champion | None:
-    """The model holding the `champion` alias and its version, or None when there is none yet."""
+    """The model holding the `champion` alias, its version and the gate threshold it was registered
+    with (`GATE_THRESHOLD_TAG`; DEFAULT_THRESHOLD for a version without one), or None when there
+    is no champion yet."""
     check_tracking_uri(tracking_uri)
     client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
     version = _champion_version(client, model_name)
     if version is None:
         return None
+    tags = client.get_model_version(model_name, version).tags
     with _tracking(tracking_uri):
         model = mlflow.xgboost.load_model(f"models:/{model_name}/{version}")
-    return Champion(model, version)
+    return Champion(model, version, float(tags.get(GATE_THRESHOLD_TAG, DEFAULT_THRESHOLD)))

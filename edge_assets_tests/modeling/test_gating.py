@@ -27,15 +27,15 @@ FEATURES = pd.DataFrame(0.0, index=range(2), columns=FEATURE_COLUMNS).assign(
 
 
 def test_without_a_champion_the_rule_runs_alone():
-    gated = gate_signals(CANDIDATES, FEATURES, None, threshold=0.6)
-    assert gated.rule_only and gated.model_version is None
+    gated = gate_signals(CANDIDATES, FEATURES, None)
+    assert gated.rule_only and gated.model_version is None and gated.threshold is None
     assert list(gated.signals["signal_id"]) == ["a", "b", "c"]
     assert gated.signals["model_version"].isna().all() and gated.signals["model_confidence"].isna().all()
 
 
-def test_the_champion_keeps_confident_candidates_and_stamps_its_version():
-    gated = gate_signals(CANDIDATES, FEATURES, Champion(ConfidenceFromEv(), "4"), threshold=0.6)
-    assert not gated.rule_only and gated.model_version == "4"
+def test_the_champion_keeps_candidates_over_its_own_threshold_and_stamps_its_version():
+    gated = gate_signals(CANDIDATES, FEATURES, Champion(ConfidenceFromEv(), "4", 0.6))
+    assert not gated.rule_only and gated.model_version == "4" and gated.threshold == 0.6
     assert list(gated.signals["signal_id"]) == ["a"]
     assert gated.signals.loc[0, "model_confidence"] == 0.9 and gated.signals.loc[0, "model_version"] == "4"
     # the candidate's own ev_after_costs is kept, not the feature row's

@@ -16,7 +16,7 @@ from edge_assets.modeling import (
     log_and_register,
     promote_if_better,
 )
-from edge_assets.modeling.registry import check_tracking_uri
+from edge_assets.modeling.registry import GATE_THRESHOLD_TAG, check_tracking_uri
 
 FEW_TREES = {**CLASSIFIER_PARAMS, "n_estimators": 20}
 
@@ -36,6 +36,7 @@ def register(report, training_set, tracking_uri):
         tracking_uri,
         "edge_classifier",
         tables={"calibration": report.calibration},
+        version_tags={GATE_THRESHOLD_TAG: repr(report.threshold)},
     )
 
 
@@ -63,8 +64,9 @@ def test_train_log_register_promote_and_load(training_set, tracking_uri, tmp_pat
     decision = promote_if_better(client, "edge_classifier", version, WINS)
     assert decision.promoted and decision.champion_version == "1"
     champion = load_champion(tracking_uri, "edge_classifier")
-    model, loaded_version = champion
+    model, loaded_version, threshold = champion
     assert loaded_version == "1"
+    assert threshold == report.threshold  # the gate runs with the threshold it was judged with
     matrix = feature_matrix(training_set)
     np.testing.assert_allclose(
         model.predict_proba(matrix), report.classifier.predict_proba(matrix), rtol=1e-6

@@ -51,7 +51,7 @@ def test_classifier_refuses_a_single_class(training_set):
 
 
 def test_walk_forward_report_scores_the_holdout_and_compares_gating_with_the_rule(training_set):
-    report = evaluate_walk_forward(training_set, threshold=0.5, n_folds=3)
+    report = evaluate_walk_forward(training_set, n_folds=3)
     holdout = report.holdout
     assert 0.5 < holdout["auc"] <= 1.0  # the edge is learnable from the features
     assert 0 <= holdout["brier"] < 0.25
@@ -70,3 +70,20 @@ def test_calibration_table_bins_confidence():
     assert list(table["rows"]) == [1, 1, 2]
     assert list(table["observed_rate"]) == [0.0, 0.0, 1.0]
     assert table["bin_low"].tolist() == pytest.approx([0.0, 0.1, 0.9])
+
+
+def test_the_gate_threshold_is_learnt_on_earlier_folds_and_beats_the_rule_when_edges_are_learnable(
+    training_set,
+):
+    report = evaluate_walk_forward(training_set, default_threshold=0.5, n_folds=3, min_kept_share=0.5)
+    folds = report.folds.set_index("fold")
+    # fold 1 has no earlier signals to learn from; the holdout learnt from folds 1 and 2 only
+    assert folds.loc[1, "gate_threshold_learnt"] == 0 and folds.loc[1, "gate_threshold"] == 0.5
+    assert folds.loc[3, "gate_threshold_learnt"] == 1
+    assert report.threshold == folds.loc[3, "gate_threshold"] == report.holdout["gate_threshold"]
+    rows = report.holdout_rows
+    kept = rows["rule_fired"] & (rows["model_confidence"] >= report.threshold)
+    assert report.holdout["gated_signals"] == kept.sum()
+    # the conftest world's closing EV leans on gap_drift_1h, which the classifier can see
+    assert report.holdout["gated_signals"] < report.holdout["ungated_signals"]
+    assert report.beats_rule

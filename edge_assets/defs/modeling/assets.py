@@ -98,10 +98,12 @@ def edge_models(
     context: dg.AssetExecutionContext, training_set: pd.DataFrame, registry: ModelRegistryResource
 ):
     """Walk-forward evaluation (time-ordered folds, events purged across each boundary) of both
-    models; the holdout models, their metrics, feature importance and calibration go to MLflow."""
+    models; the holdout models, their metrics, feature importance and calibration go to MLflow.
+    The classifier's gate threshold is learnt on the folds before the holdout (the one that kept
+    the rule's signals with the best closing-line value) and travels with its version."""
     # Imported when training, not when the code location loads: xgboost, sklearn and mlflow are heavy.
     from edge_assets.modeling.evaluation import evaluate_walk_forward, gate_verdict
-    from edge_assets.modeling.registry import log_and_register
+    from edge_assets.modeling.registry import GATE_THRESHOLD_TAG, log_and_register
     from edge_assets.modeling.training import CLASSIFIER_PARAMS, REGRESSOR_PARAMS, feature_matrix
 
     frame = training_set
@@ -113,15 +115,20 @@ def edge_models(
         for key in ("edge_classifier", "ev_regressor"):
             yield dg.MaterializeResult(asset_key=key, metadata={"trained": False, "reason": reason})
         return
-    report = evaluate_walk_forward(frame, threshold=registry.gate_threshold)
+    report = evaluate_walk_forward(
+        frame,
+        default_threshold=registry.default_gate_threshold,
+        min_kept_share=registry.gate_min_kept_share,
+    )
     beats_rule, verdict = gate_verdict(report.holdout)
     example = feature_matrix(frame).head(20)
     metrics = {k: v for k, v in report.holdout.items() if isinstance(v, int | float) and math.isfinite(v)}
-    params = {"threshold": registry.gate_threshold, "rows": len(frame)}
+    params = {"gate_threshold": report.threshold, "gate_min_kept_share": registry.gate_min_kept_share}
     classifier_version = log_and_register(
-        report.classifier, metrics, {**CLASSIFIER_PARAMS, **params}, report.classifier_importance,
-        example, registry.tracking_uri, registry.classifier_name,
+        report.classifier, metrics, {**CLASSIFIER_PARAMS, **params, "rows": len(frame)},
+        report.classifier_importance, example, registry.tracking_uri, registry.classifier_name,
         tables={"calibration": report.calibration, "folds": report.folds},
+        version_tags={GATE_THRESHOLD_TAG: repr(report.threshold)},
     )  # fmt: skip
     regressor_version = log_and_register(
         report.regressor, metrics, {**REGRESSOR_PARAMS, "rows": len(frame)},

@@ -17,7 +17,9 @@ class ModelRegistryResource(dg.ConfigurableResource):
     tracking_uri: str
     classifier_name: str = "edge_classifier"
     regressor_name: str = "ev_regressor"
-    gate_threshold: float = 0.5
+    # The gate threshold is learnt per model out of sample; these bound how it is learnt.
+    default_gate_threshold: float = 0.5  # when no earlier fold had rule signals to learn from
+    gate_min_kept_share: float = 0.6  # the gate keeps at least this share of the rule's signals
     _champions: dict = PrivateAttr(default_factory=dict)
 
     def champion(self) -> Champion | None:

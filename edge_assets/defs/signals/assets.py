@@ -70,7 +70,7 @@ def signals(
 
     champion = registry.champion()
     features = read_feature_store(lake, window.start, window.end) if champion else None
-    gated = gate_signals(candidates, features, champion, registry.gate_threshold)
+    gated = gate_signals(candidates, features, champion)
     frame = gated.signals[SIGNAL_COLUMNS]
     return dg.Output(
         frame,
@@ -86,6 +86,6 @@ def signals(
             "devig_method": settings.devig_method,
             "rule_candidates": len(candidates),
             "model_version": gated.model_version or "none: no champion yet, the rule runs alone",
-            "gate_threshold": gated.threshold,
+            "gate_threshold": "none" if gated.threshold is None else gated.threshold,
         },
     )

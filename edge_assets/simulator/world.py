@@ -46,9 +46,9 @@ SPREAD_BLOCK_MIN = 5  # Polymarket quotes keep their spread for this long
 DEPTH_BLOCK_MIN = 15  # resting sizes are redrawn this often
 REALISTIC_NOISE_PERIODS_MIN = (47, 131, 313)  # Polymarket's mispricing waves in `realistic`
 REALISTIC_NOISE_AMPLITUDE = 0.1  # logit amplitude per wave: a few points of error at 50%
-NEWS_PROBABILITY = 0.6  # share of games (in `realistic`) with one piece of pregame news
+NEWS_PER_GAME = 2.0  # mean pieces of pregame news per game (Poisson) in `realistic`
 NEWS_JUMP_SD = 0.3  # latent jump: about 12 points at 50%
-NEWS_BOOK_DELAY_MIN = (20, 100)  # the sportsbooks price the news this much later than Polymarket
+NEWS_BOOK_DELAY_MIN = (30, 180)  # the sportsbooks price the news this much later than Polymarket
 _BOOK_LAGS = np.array([book.lag_min for book in BOOKMAKERS])
 _BOOK_VIGS = np.array([book.vig for book in BOOKMAKERS])
 _SPREAD_TICKS = (0, 0, 1, 2)  # extra ticks between the truth and the touch, mostly none
@@ -398,16 +398,17 @@ class World:
         return GamePath(probs, winner, final_scores, book_noise, book_probs)
 
     def _news(self, game: Game, latent: np.ndarray, pre: int) -> np.ndarray:
-        """Maybe add one pregame news jump to `latent` (in place); return what the books miss of it."""
+        """Add the game's pregame news jumps to `latent` (in place); return what the books miss of them."""
         rng = generator(self.seed, game.key, 8)
         unseen = np.zeros(len(latent))
-        if rng.random() >= NEWS_PROBABILITY or pre < 120:
+        if pre < 120:
             return unseen
-        at = int(rng.integers(60, pre - 30))
-        jump = rng.normal(0.0, NEWS_JUMP_SD)
-        delay = int(rng.integers(*NEWS_BOOK_DELAY_MIN))
-        latent[at:] += jump
-        unseen[at : min(at + delay, pre)] = jump
+        for _ in range(rng.poisson(NEWS_PER_GAME)):
+            at = int(rng.integers(60, pre - 30))
+            jump = rng.normal(0.0, NEWS_JUMP_SD)
+            delay = int(rng.integers(*NEWS_BOOK_DELAY_MIN))
+            latent[at:] += jump
+            unseen[at : min(at + delay, pre)] += jump
         return unseen
 
     def _plant(self, game: Game, path: GamePath, market: PolymarketMarket, index: int) -> list[PlantedWindow]:

@@ -214,15 +214,14 @@ def test_realistic_news_reaches_polymarket_before_the_sportsbooks():
     world = World(7, "realistic", days=2, now=NOW)
     games = [game for game in world.served_games() if game.start_min < minute_of(NOW.timestamp())]
     stale = [g for g in games if (world.path(g).book_probs != world.path(g).probs).any()]
-    assert 0.4 < len(stale) / len(games) < 0.8
-    game = stale[0]
-    path = world.path(game)
-    behind = (path.book_probs != path.probs).any(axis=0).nonzero()[0]
-    # one late window, before the game, lasting the books' delay
-    assert behind.max() - behind.min() + 1 == len(behind)
-    assert 20 <= len(behind) < 100 and game.open_min + behind.max() < game.start_min
-    # after it the books price the same truth again
-    assert (path.book_probs[:, behind.max() + 1 :] == path.probs[:, behind.max() + 1 :]).all()
+    assert 0.7 < len(stale) / len(games) < 0.97  # about two pieces of news a game, Poisson
+    for game in stale:
+        path = world.path(game)
+        behind = (path.book_probs != path.probs).any(axis=0).nonzero()[0]
+        # late windows of the books' delay, all before the game
+        assert len(behind) >= 30 and game.open_min + behind.max() < game.start_min
+        # after the last one the books price the same truth again
+        assert (path.book_probs[:, behind.max() + 1 :] == path.probs[:, behind.max() + 1 :]).all()
     for scenario in ("planted", "null"):
         other = World(7, scenario, days=2, now=NOW)
         assert all((other.path(g).book_probs == other.path(g).probs).all() for g in other.served_games())

@@ -266,7 +266,8 @@ def main() -> None:
                         "holdout": holdout_figures(tables, rule),
                     }
                 )
-                print(f"          walk-forward holdout: {realistic[-1]['holdout']}")
+                shown = {k: v for k, v in realistic[-1]["holdout"].items() if k != "signals"}
+                print(f"          walk-forward holdout: {shown}")
     print()
     print(
         f"signal quality over seeds {args.seeds}, {args.days}-day worlds ({time.monotonic() - started:.0f} s)"

@@ -31,6 +31,7 @@ from edge_assets.modeling.registry import (
 from edge_assets.modeling.training import (
     CLASSIFIER_PARAMS,
     REGRESSOR_PARAMS,
+    InsufficientTrainingData,
     WalkForwardFold,
     build_training_set,
     feature_importance,
@@ -51,6 +52,7 @@ __all__ = [
     "REGRESSOR_PARAMS",
     "Champion",
     "GatedSignals",
+    "InsufficientTrainingData",
     "PromotionDecision",
     "WalkForwardFold",
     "WalkForwardReport",

@@ -35,6 +35,11 @@ CLASSIFIER_PARAMS = {**COMMON_PARAMS, "objective": "binary:logistic", "eval_metr
 REGRESSOR_PARAMS = {**COMMON_PARAMS, "objective": "reg:squarederror"}
 
 
+class InsufficientTrainingData(ValueError):
+    """The labelled rows cannot support training or a walk-forward holdout (a normal state for a
+    young deployment, not a bug)."""
+
+
 def feature_matrix(frame: pd.DataFrame) -> pd.DataFrame:
     """The model's input: FEATURE_COLUMNS as float64, in that order (NaN stays NaN)."""
     return frame[FEATURE_COLUMNS].astype("float64")
@@ -84,7 +89,9 @@ def walk_forward_splits(training_set: pd.DataFrame, n_folds: int = 3) -> list[Wa
     times = utc(training_set["quote_ts"])
     hours = np.sort(times.unique())
     if len(hours) < n_folds + 1:
-        raise ValueError(f"{len(hours)} distinct hours cannot make {n_folds} walk-forward folds")
+        raise InsufficientTrainingData(
+            f"{len(hours)} distinct hours cannot make {n_folds} walk-forward folds"
+        )
     blocks = np.array_split(hours, n_folds + 1)
     starts = training_set["game_start_ts"]
     folds = []
@@ -110,7 +117,9 @@ def train_edge_classifier(train: pd.DataFrame, params: dict | None = None) -> XG
     """XGBoost classifier of `edge_valid` on FEATURE_COLUMNS; needs both classes in `train`."""
     target = train[CLASSIFIER_TARGET].astype(int)
     if target.nunique() < 2:
-        raise ValueError("the training rows hold a single class of edge_valid; nothing to learn")
+        raise InsufficientTrainingData(
+            "the training rows hold a single class of edge_valid; nothing to learn"
+        )
     model = XGBClassifier(**(params or CLASSIFIER_PARAMS))
     model.fit(feature_matrix(train), target)
     return model
@@ -119,7 +128,7 @@ def train_edge_classifier(train: pd.DataFrame, params: dict | None = None) -> XG
 def train_ev_regressor(train: pd.DataFrame, params: dict | None = None) -> XGBRegressor:
     """XGBoost regressor of `closing_ev` (the edge's size against the close) on FEATURE_COLUMNS."""
     if train.empty:
-        raise ValueError("no training rows")
+        raise InsufficientTrainingData("no training rows")
     model = XGBRegressor(**(params or REGRESSOR_PARAMS))
     model.fit(feature_matrix(train), train[REGRESSOR_TARGET].astype(float))
     return model

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from edge_assets.modeling import (
+    InsufficientTrainingData,
     evaluate_walk_forward,
     feature_matrix,
     train_edge_classifier,
@@ -30,7 +31,7 @@ def test_walk_forward_never_trains_on_future_rows_or_on_events_it_tests(training
 
 
 def test_walk_forward_refuses_more_folds_than_hours(training_set):
-    with pytest.raises(ValueError, match="walk-forward folds"):
+    with pytest.raises(InsufficientTrainingData, match="walk-forward folds"):
         walk_forward_splits(training_set.head(3), n_folds=5)
 
 
@@ -46,8 +47,12 @@ def test_training_is_deterministic(training_set):
 
 
 def test_classifier_refuses_a_single_class(training_set):
-    with pytest.raises(ValueError, match="single class"):
+    with pytest.raises(InsufficientTrainingData, match="single class"):
         train_edge_classifier(training_set.assign(edge_valid=False))
+    # a holdout whose training side holds one class is not enough evidence either
+    late_valid_only = training_set.assign(edge_valid=training_set.index >= len(training_set) // 2)
+    with pytest.raises(InsufficientTrainingData, match="single class"):
+        evaluate_walk_forward(late_valid_only, n_folds=1)
 
 
 def test_walk_forward_report_scores_the_holdout_and_compares_gating_with_the_rule(training_set):

@@ -104,22 +104,33 @@ def edge_models(
     # Imported when training, not when the code location loads: xgboost, sklearn and mlflow are heavy.
     from edge_assets.modeling.evaluation import evaluate_walk_forward, gate_verdict
     from edge_assets.modeling.registry import GATE_THRESHOLD_TAG, log_and_register
-    from edge_assets.modeling.training import CLASSIFIER_PARAMS, REGRESSOR_PARAMS, feature_matrix
+    from edge_assets.modeling.training import (
+        CLASSIFIER_PARAMS,
+        REGRESSOR_PARAMS,
+        InsufficientTrainingData,
+        feature_matrix,
+    )
 
     frame = training_set
+    report, reason = None, None
     if len(frame) < MIN_TRAINING_ROWS or frame["edge_valid"].nunique() < 2:
         reason = (
             f"{len(frame)} labelled rows with {frame['edge_valid'].nunique()} class(es): too few to train"
         )
+    else:
+        try:
+            report = evaluate_walk_forward(
+                frame,
+                default_threshold=registry.default_gate_threshold,
+                min_kept_share=registry.gate_min_kept_share,
+            )
+        except InsufficientTrainingData as exc:  # e.g. the holdout's training side has one class
+            reason = f"no walk-forward holdout possible: {exc}"
+    if report is None:
         context.log.warning(reason)
         for key in ("edge_classifier", "ev_regressor"):
             yield dg.MaterializeResult(asset_key=key, metadata={"trained": False, "reason": reason})
         return
-    report = evaluate_walk_forward(
-        frame,
-        default_threshold=registry.default_gate_threshold,
-        min_kept_share=registry.gate_min_kept_share,
-    )
     beats_rule, verdict = gate_verdict(report.holdout)
     example = feature_matrix(frame).head(20)
     metrics = {k: v for k, v in report.holdout.items() if isinstance(v, int | float) and math.isfinite(v)}

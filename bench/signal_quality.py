@@ -37,6 +37,7 @@ import pandas as pd
 from edge_assets.comparator import SignalRule, find_signals, priced_asks
 from edge_assets.features import HISTORY_HOURS, build_features
 from edge_assets.modeling import (
+    InsufficientTrainingData,
     build_training_set,
     closing_consensus,
     entry_costs,
@@ -190,17 +191,22 @@ def holdout_figures(tables, rule: SignalRule) -> dict:
     training = build_training_set(features, labels, ungated_rule_signals(tables, rule))
     try:
         report = evaluate_walk_forward(training, n_folds=3)
-    except ValueError as exc:  # e.g. one class only in a short run
+    except InsufficientTrainingData as exc:  # e.g. one class only in a short run
         return {"error": str(exc)}
-    rows = report.holdout_rows[report.holdout_rows["rule_fired"]]
-    backtested = rows.assign(gated=rows["model_confidence"] >= report.threshold)[
-        ["event_id", "edge_valid", "closing_ev", "realized_return", "gated"]
+    rows = report.holdout_rows
+    backtested = rows.loc[
+        rows["rule_fired"], ["event_id", "edge_valid", "closing_ev", "realized_return", "gated"]
     ]
     return {
         **{key: report.holdout[key] for key in HOLDOUT_FIGURES},
         "beats_rule": report.beats_rule,
         "signals": backtested,
     }
+
+
+def holdout_summary(holdout: dict) -> dict:
+    """The holdout's figures without its backtested rows."""
+    return {key: value for key, value in holdout.items() if key != "signals"}
 
 
 def bootstrap_mean(values: pd.Series, groups: pd.Series, seed: int = 0) -> tuple[float, float]:
@@ -266,8 +272,7 @@ def main() -> None:
                         "holdout": holdout_figures(tables, rule),
                     }
                 )
-                shown = {k: v for k, v in realistic[-1]["holdout"].items() if k != "signals"}
-                print(f"          walk-forward holdout: {shown}")
+                print(f"          walk-forward holdout: {holdout_summary(realistic[-1]['holdout'])}")
     print()
     print(
         f"signal quality over seeds {args.seeds}, {args.days}-day worlds ({time.monotonic() - started:.0f} s)"
@@ -307,7 +312,7 @@ def _print_realistic(runs: list[dict]) -> None:
             f" [95% CI {low:+.3f}, {high:+.3f}] over {len(resolved)} resolved"
         )
     trained = [run for run in runs if "error" not in run["holdout"]]
-    holdouts = pd.DataFrame([{k: v for k, v in run["holdout"].items() if k != "signals"} for run in trained])
+    holdouts = pd.DataFrame([holdout_summary(run["holdout"]) for run in trained])
     if trained:
         backtested = pd.concat([run["holdout"]["signals"].assign(seed=run["seed"]) for run in trained])
         groups = backtested["seed"].astype(str) + ":" + backtested["event_id"].astype(str)

@@ -2,10 +2,10 @@
 
 from edge_assets.modeling.evaluation import (
     CALIBRATION_COLUMNS,
-    DEFAULT_THRESHOLD,
     WalkForwardReport,
     backtest,
     calibration_table,
+    choose_gate_threshold,
     classification_metrics,
     evaluate_walk_forward,
     gate_verdict,
@@ -47,7 +47,6 @@ __all__ = [
     "CLASSIFIER_PARAMS",
     "CLOSING_COLUMNS",
     "COST_COLUMNS",
-    "DEFAULT_THRESHOLD",
     "LABEL_COLUMNS",
     "REGRESSOR_PARAMS",
     "Champion",
@@ -59,6 +58,7 @@ __all__ = [
     "backtest",
     "build_training_set",
     "calibration_table",
+    "choose_gate_threshold",
     "check_tracking_uri",
     "classification_metrics",
     "closing_consensus",

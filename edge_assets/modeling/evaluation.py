@@ -18,6 +18,7 @@ import pandas as pd
 from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 from xgboost import XGBClassifier, XGBRegressor
 
+from edge_assets.gate_policy import DEFAULT_GATE_THRESHOLD, MIN_KEPT_SHARE, MIN_SIGNALS_TO_LEARN
 from edge_assets.modeling.training import (
     CLASSIFIER_TARGET,
     REGRESSOR_TARGET,
@@ -29,11 +30,6 @@ from edge_assets.modeling.training import (
 )
 
 CALIBRATION_COLUMNS = ["bin_low", "bin_high", "rows", "mean_confidence", "observed_rate"]
-# The gate's threshold when no earlier fold has rule signals to learn it from.
-DEFAULT_THRESHOLD = 0.5
-# The learnt gate keeps at least this share of the rule's signals: a threshold picked to keep a
-# handful of signals would fit the noise of a few closing lines.
-MIN_KEPT_SHARE = 0.6
 
 
 def classification_metrics(valid: pd.Series | np.ndarray, confidence: np.ndarray) -> dict[str, float]:
@@ -81,30 +77,40 @@ def backtest(rows: pd.DataFrame, taken: np.ndarray, prefix: str) -> dict[str, fl
 
 
 def choose_gate_threshold(
-    confidence: np.ndarray, closing_ev: np.ndarray, min_kept_share: float = MIN_KEPT_SHARE
+    confidence: np.ndarray,
+    closing_ev: np.ndarray,
+    min_kept_share: float = MIN_KEPT_SHARE,
+    min_signals: int = MIN_SIGNALS_TO_LEARN,
 ) -> float | None:
     """The confidence threshold under which the rule's signals would have had the highest mean
     closing-line value, among thresholds keeping at least `min_kept_share` of them.
 
     `confidence` and `closing_ev` are the classifier's out-of-sample confidence and the realised
-    closing EV of the rule's signals. Ties go to the lower threshold (more signals kept); the
-    lowest candidate keeps every signal. None when there are no signals to learn from.
+    closing EV of the rule's signals (pairs with a missing value are left out). The threshold lies
+    halfway between the lowest kept and the highest dropped confidence, so new signals are cut
+    where the evidence put the cut; 0.0 when keeping every signal did best. Equal means go to the
+    threshold keeping more. None with fewer than `min_signals` signals to learn from.
     """
+    if not 0 < min_kept_share <= 1:
+        raise ValueError(f"min_kept_share must be in (0, 1], got {min_kept_share}")
     confidence = np.asarray(confidence, dtype=float)
     closing_ev = np.asarray(closing_ev, dtype=float)
-    if not len(confidence):
+    usable = np.isfinite(confidence) & np.isfinite(closing_ev)
+    confidence, closing_ev = confidence[usable], closing_ev[usable]
+    if len(confidence) < max(min_signals, 1):
         return None
     order = np.argsort(-confidence, kind="stable")
     ranked, value = confidence[order], closing_ev[order]
     kept = np.arange(1, len(ranked) + 1)
     mean_clv = np.cumsum(value) / kept
-    # A threshold is a distinct confidence; keeping down to it keeps all its ties too.
+    # A cut falls between distinct confidences: ties are kept or dropped together.
     last_of_tie = np.append(ranked[1:] != ranked[:-1], True)
-    allowed = last_of_tie & (kept >= min_kept_share * len(ranked))
-    candidates = np.flatnonzero(allowed)  # never empty: keeping every signal is always allowed
-    scores = mean_clv[candidates]
-    best = candidates[np.flatnonzero(scores == scores.max())[-1]]
-    return float(ranked[best])
+    allowed = np.flatnonzero(last_of_tie & (kept >= min_kept_share * len(ranked)))
+    scores = mean_clv[allowed]  # never empty: keeping every signal is always allowed
+    best = allowed[np.flatnonzero(np.isclose(scores, scores.max(), rtol=0.0, atol=1e-12))[-1]]
+    if best == len(ranked) - 1:
+        return 0.0
+    return float((ranked[best] + ranked[best + 1]) / 2)
 
 
 @dataclass
@@ -158,24 +164,26 @@ def gate_verdict(holdout: Mapping[str, float]) -> tuple[bool, str]:
 
 def evaluate_walk_forward(
     training_set: pd.DataFrame,
-    default_threshold: float = DEFAULT_THRESHOLD,
+    default_threshold: float = DEFAULT_GATE_THRESHOLD,
     n_folds: int = 3,
     classifier_params: dict | None = None,
     regressor_params: dict | None = None,
     min_kept_share: float = MIN_KEPT_SHARE,
 ) -> WalkForwardReport:
     """Train and score both models fold by fold (see `walk_forward_splits`); the last fold is the
-    holdout. A fold whose training side holds a single class is skipped; the holdout must not.
+    holdout. A fold whose training side holds a single class is skipped; for the holdout that
+    raises InsufficientTrainingData.
 
     Each fold's gate threshold is learnt out of sample (`choose_gate_threshold`) on the confidence
-    the earlier folds' models gave the rule's signals in their own test blocks; a fold with no
-    earlier signals uses `default_threshold`. The holdout's threshold is the one a registered model
-    carries, so the holdout backtest judges exactly the gate that would run.
+    the earlier folds' models gave the rule's signals in their own test blocks, purged like a
+    training side: only signals whose game started before the fold begins (their closing line was
+    known) and of events the fold does not test. With too few such signals the fold uses
+    `default_threshold`. The holdout's threshold is the one a registered model carries, so the
+    holdout backtest judges exactly the gate that would run.
     """
     fold_rows = []
     report = None
-    earlier_confidence: list[np.ndarray] = []
-    earlier_clv: list[np.ndarray] = []
+    earlier: list[pd.DataFrame] = []  # the rule's signals of earlier test blocks, scored out of sample
     folds = walk_forward_splits(training_set, n_folds)
     for fold in folds:
         train = training_set.iloc[fold.train_index]
@@ -188,19 +196,22 @@ def evaluate_walk_forward(
         confidence = classifier.predict_proba(feature_matrix(test))[:, 1]
         predicted_ev = regressor.predict(feature_matrix(test))
         fired = test["rule_fired"].to_numpy(bool)
-        learnt = choose_gate_threshold(
-            np.concatenate([[], *earlier_confidence]), np.concatenate([[], *earlier_clv]), min_kept_share
-        )
+        known = _known_before(earlier, fold.test_start, test["event_id"])
+        learnt = choose_gate_threshold(known["confidence"], known[REGRESSOR_TARGET], min_kept_share)
         threshold = default_threshold if learnt is None else learnt
-        earlier_confidence.append(confidence[fired])
-        earlier_clv.append(test[REGRESSOR_TARGET].to_numpy(float)[fired])
+        gated = fired & (confidence >= threshold)
+        earlier.append(
+            test.loc[fired, ["event_id", "game_start_ts", REGRESSOR_TARGET]].assign(
+                confidence=confidence[fired]
+            )
+        )
         metrics = {
             **classification_metrics(test[CLASSIFIER_TARGET], confidence),
             "ev_rmse": float(np.sqrt(np.mean((predicted_ev - test[REGRESSOR_TARGET].to_numpy()) ** 2))),
             "gate_threshold": threshold,
             "gate_threshold_learnt": float(learnt is not None),
             **backtest(test, fired, "ungated"),
-            **backtest(test, fired & (confidence >= threshold), "gated"),
+            **backtest(test, gated, "gated"),
         }
         fold_rows.append(
             {
@@ -209,6 +220,7 @@ def evaluate_walk_forward(
                 "test_end": fold.test_end,
                 "train_rows": len(train),
                 "test_rows": len(test),
+                "threshold_signals": len(known),
                 **metrics,
             }
         )
@@ -223,7 +235,18 @@ def evaluate_walk_forward(
                 classifier_importance=feature_importance(classifier),
                 regressor_importance=feature_importance(regressor),
                 holdout_rows=test.assign(
-                    model_confidence=confidence, predicted_ev=predicted_ev, rule_fired=fired
+                    model_confidence=confidence, predicted_ev=predicted_ev, rule_fired=fired, gated=gated
                 ),
             )
     return report
+
+
+def _known_before(
+    earlier: list[pd.DataFrame], test_start: pd.Timestamp, test_events: pd.Series
+) -> pd.DataFrame:
+    """The earlier scored signals a fold starting at `test_start` may learn from: their game began
+    before it, and their event is not among the fold's."""
+    if not earlier:
+        return pd.DataFrame(columns=["event_id", "game_start_ts", REGRESSOR_TARGET, "confidence"])
+    pool = pd.concat(earlier, ignore_index=True)
+    return pool[(pool["game_start_ts"] < test_start) & ~pool["event_id"].isin(test_events)]

@@ -22,7 +22,7 @@ from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 from mlflow.models import infer_signature
 
-from edge_assets.modeling.evaluation import DEFAULT_THRESHOLD, gate_verdict
+from edge_assets.modeling.evaluation import gate_verdict
 
 CHAMPION_ALIAS = "champion"
 # The version tag holding the confidence threshold the classifier gates with.
@@ -174,12 +174,12 @@ class Champion(NamedTuple):
 
     model: Any
     version: str
-    threshold: float = DEFAULT_THRESHOLD
+    threshold: float
 
 
-def load_champion(tracking_uri: str, model_name: str) -> Champion | None:
+def load_champion(tracking_uri: str, model_name: str, default_threshold: float) -> Champion | None:
     """The model holding the `champion` alias, its version and the gate threshold it was registered
-    with (`GATE_THRESHOLD_TAG`; DEFAULT_THRESHOLD for a version without one), or None when there
+    with (`GATE_THRESHOLD_TAG`; `default_threshold` for a version without one), or None when there
     is no champion yet."""
     check_tracking_uri(tracking_uri)
     client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
@@ -189,4 +189,4 @@ def load_champion(tracking_uri: str, model_name: str) -> Champion | None:
     tags = client.get_model_version(model_name, version).tags
     with _tracking(tracking_uri):
         model = mlflow.xgboost.load_model(f"models:/{model_name}/{version}")
-    return Champion(model, version, float(tags.get(GATE_THRESHOLD_TAG, DEFAULT_THRESHOLD)))
+    return Champion(model, version, float(tags.get(GATE_THRESHOLD_TAG, default_threshold)))

@@ -47,7 +47,7 @@ WINS = {"gated_clv": 0.08, "ungated_clv": 0.05, "gated_precision": 0.95, "ungate
 def test_train_log_register_promote_and_load(training_set, tracking_uri, tmp_path):
     report = evaluate_walk_forward(training_set, n_folds=2, classifier_params=FEW_TREES)
     client = MlflowClient(tracking_uri, tracking_uri)
-    assert load_champion(tracking_uri, "edge_classifier") is None
+    assert load_champion(tracking_uri, "edge_classifier", 0.5) is None
 
     version = register(report, training_set, tracking_uri)
     assert version == "1"
@@ -63,7 +63,7 @@ def test_train_log_register_promote_and_load(training_set, tracking_uri, tmp_pat
 
     decision = promote_if_better(client, "edge_classifier", version, WINS)
     assert decision.promoted and decision.champion_version == "1"
-    champion = load_champion(tracking_uri, "edge_classifier")
+    champion = load_champion(tracking_uri, "edge_classifier", 0.5)
     model, loaded_version, threshold = champion
     assert loaded_version == "1"
     assert threshold == report.threshold  # the gate runs with the threshold it was judged with
@@ -83,7 +83,7 @@ def test_a_losing_model_leaves_the_previous_champion(training_set, tracking_uri)
     decision = promote_if_better(client, "edge_classifier", second, worse_clv)
     assert not decision.promoted and decision.champion_version == first
     assert "closing-line value" in decision.reason
-    assert load_champion(tracking_uri, "edge_classifier").version == first
+    assert load_champion(tracking_uri, "edge_classifier", 0.5).version == first
     tags = client.get_model_version("edge_classifier", second).tags
     assert (tags["gated_clv"], tags["ungated_clv"]) == ("0.04", "0.05")
     assert tags["gate_verdict"] == decision.reason
@@ -107,4 +107,4 @@ def test_the_plain_file_store_is_refused(tmp_path):
     with pytest.raises(ValueError, match="sqlite"):
         check_tracking_uri(str(tmp_path / "mlruns"))
     with pytest.raises(ValueError, match="sqlite"):
-        load_champion(f"file://{tmp_path}/mlruns", "edge_classifier")
+        load_champion(f"file://{tmp_path}/mlruns", "edge_classifier", 0.5)

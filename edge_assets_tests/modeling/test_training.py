@@ -87,8 +87,22 @@ def test_the_gate_threshold_is_learnt_on_earlier_folds_and_beats_the_rule_when_e
     assert folds.loc[3, "gate_threshold_learnt"] == 1
     assert report.threshold == folds.loc[3, "gate_threshold"] == report.holdout["gate_threshold"]
     rows = report.holdout_rows
-    kept = rows["rule_fired"] & (rows["model_confidence"] >= report.threshold)
-    assert report.holdout["gated_signals"] == kept.sum()
+    assert (rows["gated"] == (rows["rule_fired"] & (rows["model_confidence"] >= report.threshold))).all()
+    assert report.holdout["gated_signals"] == rows["gated"].sum()
     # the conftest world's closing EV leans on gap_drift_1h, which the classifier can see
     assert report.holdout["gated_signals"] < report.holdout["ungated_signals"]
     assert report.beats_rule
+
+
+def test_the_threshold_learns_only_from_closing_lines_known_before_the_holdout(training_set):
+    """Earlier folds' signals whose game starts inside the holdout (their label was not known yet)
+    or whose event the holdout tests are purged, exactly as from a training side."""
+    report = evaluate_walk_forward(training_set, n_folds=3, min_kept_share=0.5)
+    folds = walk_forward_splits(training_set, n_folds=3)
+    holdout = folds[-1]
+    earlier = training_set.iloc[np.concatenate([folds[0].test_index, folds[1].test_index])]
+    earlier = earlier[earlier["rule_fired"]]
+    holdout_events = training_set.iloc[holdout.test_index]["event_id"]
+    known = (earlier["game_start_ts"] < holdout.test_start) & ~earlier["event_id"].isin(holdout_events)
+    assert 0 < known.sum() < len(earlier)  # the conftest world has signals on both sides
+    assert report.folds.set_index("fold").loc[3, "threshold_signals"] == known.sum()

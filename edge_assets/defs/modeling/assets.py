@@ -134,9 +134,10 @@ def edge_models(
     beats_rule, verdict = gate_verdict(report.holdout)
     example = feature_matrix(frame).head(20)
     metrics = {k: v for k, v in report.holdout.items() if isinstance(v, int | float) and math.isfinite(v)}
-    params = {"gate_threshold": report.threshold, "gate_min_kept_share": registry.gate_min_kept_share}
+    # The threshold itself is a holdout metric and the version's tag.
+    params = {"gate_min_kept_share": registry.gate_min_kept_share, "rows": len(frame)}
     classifier_version = log_and_register(
-        report.classifier, metrics, {**CLASSIFIER_PARAMS, **params, "rows": len(frame)},
+        report.classifier, metrics, {**CLASSIFIER_PARAMS, **params},
         report.classifier_importance, example, registry.tracking_uri, registry.classifier_name,
         tables={"calibration": report.calibration, "folds": report.folds},
         version_tags={GATE_THRESHOLD_TAG: repr(report.threshold)},

@@ -110,7 +110,9 @@ def choose_gate_threshold(
     best = allowed[np.flatnonzero(np.isclose(scores, scores.max(), rtol=0.0, atol=1e-12))[-1]]
     if best == len(ranked) - 1:
         return 0.0
-    return float((ranked[best] + ranked[best + 1]) / 2)
+    lowest_kept, highest_dropped = ranked[best], ranked[best + 1]
+    halfway = (lowest_kept + highest_dropped) / 2
+    return float(halfway if halfway > highest_dropped else lowest_kept)  # adjacent floats: no halfway
 
 
 @dataclass

@@ -62,3 +62,10 @@ def test_the_threshold_keeps_the_floor_and_the_best_allowed_mean(pairs, share):
         if (confidence >= cut).sum() >= share * len(confidence)
     )
     assert closing_ev[kept].mean() == pytest.approx(best, abs=1e-9)
+
+
+def test_adjacent_confidences_still_cut_between_them():
+    low = 0.5
+    high = np.nextafter(low, 1.0)
+    threshold = choose([high, low], [0.1, -0.1], 0.5)
+    assert low < threshold <= high

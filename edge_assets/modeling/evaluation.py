@@ -22,6 +22,7 @@ from edge_assets.gate_policy import DEFAULT_GATE_THRESHOLD, MIN_KEPT_SHARE, MIN_
 from edge_assets.modeling.training import (
     CLASSIFIER_TARGET,
     REGRESSOR_TARGET,
+    InsufficientTrainingData,
     feature_importance,
     feature_matrix,
     train_edge_classifier,
@@ -30,6 +31,8 @@ from edge_assets.modeling.training import (
 )
 
 CALIBRATION_COLUMNS = ["bin_low", "bin_high", "rows", "mean_confidence", "observed_rate"]
+# Fewer labelled rows than this make a walk-forward holdout meaningless.
+MIN_TRAINING_ROWS = 200
 
 
 def classification_metrics(valid: pd.Series | np.ndarray, confidence: np.ndarray) -> dict[str, float]:
@@ -173,8 +176,9 @@ def evaluate_walk_forward(
     min_kept_share: float = MIN_KEPT_SHARE,
 ) -> WalkForwardReport:
     """Train and score both models fold by fold (see `walk_forward_splits`); the last fold is the
-    holdout. A fold whose training side holds a single class is skipped; for the holdout that
-    raises InsufficientTrainingData.
+    holdout. A fold whose training side holds a single class is skipped. InsufficientTrainingData
+    when there is no evidence to judge: fewer than MIN_TRAINING_ROWS rows, a single class, or a
+    holdout whose training side holds a single class.
 
     Each fold's gate threshold is learnt out of sample (`choose_gate_threshold`) on the confidence
     the earlier folds' models gave the rule's signals in their own test blocks, purged like a
@@ -183,6 +187,11 @@ def evaluate_walk_forward(
     `default_threshold`. The holdout's threshold is the one a registered model carries, so the
     holdout backtest judges exactly the gate that would run.
     """
+    classes = training_set[CLASSIFIER_TARGET].nunique()
+    if len(training_set) < MIN_TRAINING_ROWS or classes < 2:
+        raise InsufficientTrainingData(
+            f"{len(training_set)} labelled rows with {classes} class(es): too few to train"
+        )
     fold_rows = []
     report = None
     earlier: list[pd.DataFrame] = []  # the rule's signals of earlier test blocks, scored out of sample

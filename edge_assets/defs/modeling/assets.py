@@ -16,8 +16,6 @@ from edge_assets.storage.lake import Lake
 GROUP = "modeling"
 DAILY_PARTITIONS = dg.DailyPartitionsDefinition(start_date="2025-01-01")
 CHAMPION_CHECK = "beats_ungated_rule"
-# Fewer labelled rows than this make a walk-forward holdout meaningless.
-MIN_TRAINING_ROWS = 200
 CONSENSUS_SQL = "SELECT * FROM consensus WHERE quote_ts >= :start AND quote_ts < :end"
 ASK_LEVELS_SQL = """
 SELECT snapshot_ts, token_id, market_id, side, level, price, size FROM order_books_hourly_snapshots
@@ -112,21 +110,14 @@ def edge_models(
     )
 
     frame = training_set
-    report, reason = None, None
-    if len(frame) < MIN_TRAINING_ROWS or frame["edge_valid"].nunique() < 2:
-        reason = (
-            f"{len(frame)} labelled rows with {frame['edge_valid'].nunique()} class(es): too few to train"
+    try:
+        report = evaluate_walk_forward(
+            frame,
+            default_threshold=registry.default_gate_threshold,
+            min_kept_share=registry.gate_min_kept_share,
         )
-    else:
-        try:
-            report = evaluate_walk_forward(
-                frame,
-                default_threshold=registry.default_gate_threshold,
-                min_kept_share=registry.gate_min_kept_share,
-            )
-        except InsufficientTrainingData as exc:  # e.g. the holdout's training side has one class
-            reason = f"no walk-forward holdout possible: {exc}"
-    if report is None:
+    except InsufficientTrainingData as exc:  # a young deployment: too little history for a holdout
+        reason = str(exc)
         context.log.warning(reason)
         for key in ("edge_classifier", "ev_regressor"):
             yield dg.MaterializeResult(asset_key=key, metadata={"trained": False, "reason": reason})

@@ -312,7 +312,6 @@ def _print_realistic(runs: list[dict]) -> None:
             f" [95% CI {low:+.3f}, {high:+.3f}] over {len(resolved)} resolved"
         )
     trained = [run for run in runs if "error" not in run["holdout"]]
-    holdouts = pd.DataFrame([holdout_summary(run["holdout"]) for run in trained])
     if trained:
         backtested = pd.concat([run["holdout"]["signals"].assign(seed=run["seed"]) for run in trained])
         groups = backtested["seed"].astype(str) + ":" + backtested["event_id"].astype(str)
@@ -328,7 +327,7 @@ def _print_realistic(runs: list[dict]) -> None:
                 f" ROI {chosen['realized_return'].mean():+.3f} [95% CI {roi_low:+.3f}, {roi_high:+.3f}]"
                 f" over {chosen['realized_return'].notna().sum()} resolved"
             )
-    if not holdouts.empty:
+        holdouts = pd.DataFrame([holdout_summary(run["holdout"]) for run in trained])
         sums = holdouts[["ungated_signals", "gated_signals"]].sum()
         mean = holdouts.mean(numeric_only=True)
         print(

@@ -113,23 +113,25 @@ def stale_check(source_column: str, as_of_column: str) -> TableCheck:
     return TableCheck(STALE_CHECK, description, evaluate, blocking=True)
 
 
-def completeness_check(hour_column: str, group_columns: list[str]) -> TableCheck:
-    """Every hour of the recent window holds every sport and bookmaker seen in that window."""
+def completeness_check(hour_column: str, listings: dict[str, list[str]]) -> TableCheck:
+    """No hour lacks what was listed before and after it: `listings` maps a reported column (a sport,
+    a bookmaker) to the columns naming one listing of it (an event, an event's bookmaker)."""
 
     def evaluate(frame: pd.DataFrame) -> dg.AssetCheckResult:
-        holes = {column: missing_per_hour(frame, hour_column, column) for column in group_columns}
+        holes = {
+            column: missing_per_hour(frame, hour_column, entity, column) for column, entity in listings.items()
+        }
         metadata = {f"hours_missing_{column}": len(found) for column, found in holes.items()}
-        examples = pd.concat(
-            [found.assign(kind=column) for column, found in holes.items() if len(found)], ignore_index=True
-        ) if any(len(found) for found in holes.values()) else None  # fmt: skip
-        if examples is not None:
+        found = [found.assign(kind=column) for column, found in holes.items() if len(found)]
+        if found:
+            examples = pd.concat(found, ignore_index=True)
             examples["missing"] = examples["missing"].map(", ".join)
             metadata["holes"] = dg.MetadataValue.md(examples.tail(MAX_FAILURE_ROWS).to_markdown(index=False))
-        return dg.AssetCheckResult(
-            passed=examples is None, severity=dg.AssetCheckSeverity.WARN, metadata=metadata
-        )
+        return dg.AssetCheckResult(passed=not found, severity=dg.AssetCheckSeverity.WARN, metadata=metadata)
 
-    description = f"Every hour has each {' and each '.join(group_columns)} seen in the recent window."
+    description = (
+        f"No hour lacks a {' or a '.join(listings)} that was listed in the hours before and after it."
+    )
     return TableCheck(COMPLETENESS_CHECK, description, evaluate)
 
 

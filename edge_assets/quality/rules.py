@@ -13,16 +13,30 @@ def stale_rows(frame: pd.DataFrame, source_column: str, as_of_column: str, max_a
     return (frame[as_of_column] - frame[source_column]) > pd.Timedelta(max_age)
 
 
-def missing_per_hour(frame: pd.DataFrame, hour_column: str, group_column: str) -> pd.DataFrame:
-    """(hour, missing) for each hour lacking some group seen elsewhere in the frame's window.
+def missing_per_hour(
+    frame: pd.DataFrame, hour_column: str, entity_columns: list[str], report_column: str
+) -> pd.DataFrame:
+    """(hour, missing) for each hour lacking an entity listed both before and after it.
 
-    A sport or bookmaker present in the window but absent from one of its hours is a hole in the
-    data, not a quiet market; one absent from the whole window is not judged here.
+    An entity (an event, or one bookmaker's quotes of an event) is expected in every hour between its
+    first and last appearance in the window: absent in between is a hole in the data. Before it was
+    listed or after it ended is a quiet market, so what is judged depends on what was listed, not on
+    the time of day. `missing` names the holes' `report_column` values (a sport, a bookmaker).
     """
-    expected = set(frame[group_column].dropna().unique())
-    present = frame.groupby(hour_column)[group_column].agg(lambda s: set(s.dropna()))
-    holes = [(hour, sorted(expected - seen)) for hour, seen in present.items() if expected - seen]
-    return pd.DataFrame(holes, columns=[hour_column, "missing"])
+    keys = list(dict.fromkeys([*entity_columns, report_column]))  # the report may name the entity
+    seen = frame[[hour_column, *keys]].dropna().drop_duplicates()
+    if seen.empty:
+        return pd.DataFrame(columns=[hour_column, "missing"])
+    spans = seen.groupby(keys, sort=False)[hour_column].agg(["min", "max"]).reset_index()
+    hours_spanned = ((spans["max"] - spans["min"]) // pd.Timedelta(hours=1)).astype(int) + 1
+    expected = spans.loc[spans.index.repeat(hours_spanned), keys]
+    offsets = pd.to_timedelta(expected.groupby(level=0).cumcount().to_numpy(), "h")
+    expected[hour_column] = pd.DatetimeIndex(spans["min"].repeat(hours_spanned)) + offsets
+    present = seen[[hour_column, *keys]].assign(_present=True)
+    holes = expected.merge(present, on=[hour_column, *keys], how="left")
+    holes = holes[holes["_present"].isna()]
+    missing = holes.groupby(hour_column)[report_column].agg(lambda s: sorted(set(s)))
+    return missing.rename("missing").reset_index()
 
 
 def volume_ratio(frame: pd.DataFrame, hour_column: str) -> tuple[pd.Timestamp | None, float | None]:

@@ -12,7 +12,9 @@ CHECKS = [
         [
             schema_check("oddsapi_historical_hourly"),
             stale_check("book_update_ts", "partition_ts"),
-            completeness_check("partition_ts", ["sport_key", "bookmaker"]),
+            completeness_check(
+                "partition_ts", {"sport_key": ["event_id"], "bookmaker": ["event_id", "bookmaker"]}
+            ),
         ],
         recent_column="partition_ts",
     ),

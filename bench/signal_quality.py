@@ -34,7 +34,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from edge_assets.comparator import SignalRule, find_signals, priced_asks
 from edge_assets.features import HISTORY_HOURS, build_features
 from edge_assets.modeling import (
     InsufficientTrainingData,
@@ -45,6 +44,7 @@ from edge_assets.modeling import (
     label_edges,
 )
 from edge_assets.pricing import ev_after_costs, fee_per_share, walk_book
+from edge_assets.signals.comparator import SignalRule, find_signals, priced_asks
 from edge_assets.simulator import World
 from edge_assets.storage.db import Warehouse
 

@@ -21,11 +21,11 @@ from edge_assets.defs.predictit import assets as predictit_assets
 from edge_assets.defs.predictit import checks as predictit_checks
 from edge_assets.defs.pricing import assets as pricing_assets
 from edge_assets.defs.pricing import checks as pricing_checks
+from edge_assets.defs.settings import EdgeSettings
 from edge_assets.defs.signals import assets as signals_assets
 from edge_assets.defs.signals import checks as signals_checks
 from edge_assets.environment import Environment
 from edge_assets.notify.resource import AlertingResource
-from edge_assets.settings import EdgeSettings
 from edge_assets.sources.oddsapi import OddsApiResource
 from edge_assets.sources.polymarket import PolymarketClobResource, PolymarketGammaResource
 from edge_assets.sources.predictit import PredictItResource

@@ -119,7 +119,8 @@ def completeness_check(hour_column: str, listings: dict[str, list[str]]) -> Tabl
 
     def evaluate(frame: pd.DataFrame) -> dg.AssetCheckResult:
         holes = {
-            column: missing_per_hour(frame, hour_column, entity, column) for column, entity in listings.items()
+            column: missing_per_hour(frame, hour_column, entity, column)
+            for column, entity in listings.items()
         }
         metadata = {f"hours_missing_{column}": len(found) for column, found in holes.items()}
         found = [found.assign(kind=column) for column, found in holes.items() if len(found)]

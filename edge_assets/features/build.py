@@ -17,9 +17,9 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from edge_assets.comparator import NOT_PREFIX
 from edge_assets.environment import DEFAULT_SPORTS
 from edge_assets.pricing import ev_after_costs, fee_per_share
+from edge_assets.signals.comparator import NOT_PREFIX
 
 KEY_COLUMNS = ["quote_ts", "pm_token_id"]
 CONTEXT_COLUMNS = ["pm_market_id", "event_id", "outcome", "sport_key", "game_start_ts", "ask_size"]

@@ -18,7 +18,6 @@ import pandas as pd
 from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 from xgboost import XGBClassifier, XGBRegressor
 
-from edge_assets.gate_policy import DEFAULT_GATE_THRESHOLD, MIN_KEPT_SHARE, MIN_SIGNALS_TO_LEARN
 from edge_assets.modeling.training import (
     CLASSIFIER_TARGET,
     REGRESSOR_TARGET,
@@ -29,6 +28,7 @@ from edge_assets.modeling.training import (
     train_ev_regressor,
     walk_forward_splits,
 )
+from edge_assets.signals.gate_policy import DEFAULT_GATE_THRESHOLD, MIN_KEPT_SHARE, MIN_SIGNALS_TO_LEARN
 
 CALIBRATION_COLUMNS = ["bin_low", "bin_high", "rows", "mean_confidence", "observed_rate"]
 # Fewer labelled rows than this make a walk-forward holdout meaningless.

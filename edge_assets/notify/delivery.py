@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from edge_assets.alerts import FAILED, LOGGED, PENDING, SENT, SIGNAL_ALERT
+from edge_assets.notify.alerts import FAILED, LOGGED, PENDING, SENT, SIGNAL_ALERT
 from edge_assets.notify.formatting import plain_text
 from edge_assets.notify.sinks import AlertSink, SinkError
 from edge_assets.storage.db import Warehouse

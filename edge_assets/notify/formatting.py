@@ -15,7 +15,7 @@ from urllib.parse import quote, urlencode
 
 import pandas as pd
 
-from edge_assets.alerts import (
+from edge_assets.notify.alerts import (
     CHECK_FAILURE_ALERT,
     FRESHNESS_ALERT,
     QUOTA_LOW_ALERT,

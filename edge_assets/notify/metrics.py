@@ -24,9 +24,9 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from edge_assets.alerts import DELIVERY_STATUSES
 from edge_assets.environment import Environment
 from edge_assets.mapping import MAPPED
+from edge_assets.notify.alerts import DELIVERY_STATUSES
 from edge_assets.sources.http import redact
 from edge_assets.storage.db import Warehouse
 

@@ -9,7 +9,7 @@ import dagster as dg
 import pandas as pd
 from dagster_slack import SlackResource
 
-from edge_assets.alerts import with_initial_delivery_status
+from edge_assets.notify.alerts import with_initial_delivery_status
 from edge_assets.notify.delivery import DeliveryReport, alert_log_lines, deliver_pending
 from edge_assets.notify.sinks import AlertSink, GenericWebhookSink, SlackBotSink, SlackWebhookSink
 from edge_assets.storage.db import Warehouse

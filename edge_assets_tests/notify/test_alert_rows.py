@@ -1,11 +1,11 @@
-"""The alert constructors of edge_assets.alerts that the delivery work added (pure)."""
+"""The alert constructors of edge_assets.notify.alerts that the delivery work added (pure)."""
 
 import json
 from datetime import timedelta
 
 import pandas as pd
 
-from edge_assets.alerts import (
+from edge_assets.notify.alerts import (
     ALERT_COLUMNS,
     LOGGED,
     PENDING,

@@ -7,18 +7,18 @@ from datetime import timedelta
 import pandas as pd
 import pytest
 
-from edge_assets.alerts import (
-    alerts_frame,
-    check_failure_alert,
-    signal_alerts,
-    with_initial_delivery_status,
-)
 from edge_assets.notify import (
     GenericWebhookSink,
     SlackWebhookSink,
     alert_log_lines,
     deliver_pending,
     recent_signal_alerts,
+)
+from edge_assets.notify.alerts import (
+    alerts_frame,
+    check_failure_alert,
+    signal_alerts,
+    with_initial_delivery_status,
 )
 from edge_assets.storage.db import Warehouse
 from edge_assets_tests.fixtures.postgres import free_port

@@ -8,8 +8,8 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from edge_assets.alerts import alerts_frame, run_failure_alert, with_initial_delivery_status
 from edge_assets.notify import add_metrics_arguments, collect, serve_metrics
+from edge_assets.notify.alerts import alerts_frame, run_failure_alert, with_initial_delivery_status
 from edge_assets.storage.db import Warehouse
 from edge_assets_tests.notify.conftest import NOW, signals_frame
 

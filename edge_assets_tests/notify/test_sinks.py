@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from dagster_slack import SlackResource
 
-from edge_assets.alerts import alerts_frame, check_failure_alert, signal_alerts
 from edge_assets.notify import GenericWebhookSink, RetryPolicy, SinkError, SlackBotSink, SlackWebhookSink
+from edge_assets.notify.alerts import alerts_frame, check_failure_alert, signal_alerts
 from edge_assets_tests.fixtures.postgres import free_port
 from edge_assets_tests.notify.conftest import (
     FAST_RETRY,

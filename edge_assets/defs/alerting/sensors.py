@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 
-from edge_assets.alerts import (
+from edge_assets.notify.alerts import (
     alerts_frame,
     check_failure_alert,
     freshness_alert,

@@ -5,11 +5,11 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 import pandas as pd
 
-from edge_assets.alerts import mapping_alerts
 from edge_assets.defs.common import table_metadata
+from edge_assets.defs.settings import EdgeSettings
 from edge_assets.mapping import MAPPED, flag_suspect, load_team_aliases, map_markets
+from edge_assets.notify.alerts import mapping_alerts
 from edge_assets.notify.resource import AlertingResource
-from edge_assets.settings import EdgeSettings
 from edge_assets.storage.db import Warehouse
 
 GROUP = "mapping"

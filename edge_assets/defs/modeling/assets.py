@@ -9,7 +9,7 @@ import pandas as pd
 
 from edge_assets.defs.features.store import read_feature_store
 from edge_assets.defs.modeling.resources import ModelRegistryResource
-from edge_assets.settings import EdgeSettings
+from edge_assets.defs.settings import EdgeSettings
 from edge_assets.storage.db import Warehouse
 from edge_assets.storage.lake import Lake
 

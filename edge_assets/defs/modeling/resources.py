@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import dagster as dg
 from pydantic import Field, PrivateAttr
 
-from edge_assets.gate_policy import DEFAULT_GATE_THRESHOLD, MIN_KEPT_SHARE
+from edge_assets.signals.gate_policy import DEFAULT_GATE_THRESHOLD, MIN_KEPT_SHARE
 
 if TYPE_CHECKING:  # mlflow and xgboost load only when a champion is asked for
     from edge_assets.modeling.registry import Champion
@@ -19,7 +19,7 @@ class ModelRegistryResource(dg.ConfigurableResource):
     tracking_uri: str
     classifier_name: str = "edge_classifier"
     regressor_name: str = "ev_regressor"
-    # The gate threshold is learnt per model out of sample (see edge_assets.gate_policy); these
+    # The gate threshold is learnt per model out of sample (see edge_assets.signals.gate_policy); these
     # bound how: the fallback with too few earlier signals, and the share of signals kept.
     default_gate_threshold: float = DEFAULT_GATE_THRESHOLD
     gate_min_kept_share: float = Field(default=MIN_KEPT_SHARE, gt=0.0, le=1.0)

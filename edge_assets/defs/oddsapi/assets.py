@@ -5,7 +5,6 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 import pandas as pd
 
-from edge_assets.alerts import alerts_frame, quota_low_alert
 from edge_assets.defs.common import (
     HOURLY_KEY_FORMAT,
     HOURLY_PARTITIONS,
@@ -18,8 +17,9 @@ from edge_assets.defs.common import (
     quarantine,
     table_metadata,
 )
+from edge_assets.defs.settings import EdgeSettings
+from edge_assets.notify.alerts import alerts_frame, quota_low_alert
 from edge_assets.notify.resource import AlertingResource
-from edge_assets.settings import EdgeSettings
 from edge_assets.sources.oddsapi import (
     OddsApiResource,
     parse_historical_snapshots,

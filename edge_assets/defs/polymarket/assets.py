@@ -18,7 +18,7 @@ from edge_assets.defs.common import (
     quarantine,
     table_metadata,
 )
-from edge_assets.settings import EdgeSettings
+from edge_assets.defs.settings import EdgeSettings
 from edge_assets.sources.polymarket import (
     PolymarketClobResource,
     PolymarketGammaResource,
@@ -26,9 +26,9 @@ from edge_assets.sources.polymarket import (
     parse_gamma_markets,
     parse_resolutions,
 )
+from edge_assets.sources.universe import market_tokens, recheck_sample, tokens_open_at
 from edge_assets.storage.db import Warehouse
 from edge_assets.storage.lake import Lake
-from edge_assets.universe import market_tokens, recheck_sample, tokens_open_at
 
 GROUP = "polymarket"
 # A taker walks a few levels at most (signals read five), so a recheck keeps only those.

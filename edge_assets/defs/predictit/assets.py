@@ -5,8 +5,8 @@ from datetime import timedelta
 import dagster as dg
 import pandas as pd
 
-from edge_assets.changes import changed_rows
 from edge_assets.defs.common import UNPARTITIONED, ingest_lag_seconds, land_raw, quarantine, table_metadata
+from edge_assets.sources.changes import changed_rows
 from edge_assets.sources.predictit import PredictItResource, parse_predictit
 from edge_assets.storage.db import Warehouse
 from edge_assets.storage.lake import Lake

@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 import pandas as pd
 
-from edge_assets.canonical import canonical_quotes, polymarket_quotes, predictit_quotes, sportsbook_quotes
 from edge_assets.defs.common import HOURLY_PARTITIONS, SINGLE_RUN_BACKFILL, partition_hours, table_metadata
+from edge_assets.defs.settings import EdgeSettings
 from edge_assets.pricing import (
     SHARP_BOOK_WEIGHTS,
     LiquidityCutoff,
@@ -14,9 +14,14 @@ from edge_assets.pricing import (
     fee_table,
     venue_cost_model,
 )
-from edge_assets.settings import EdgeSettings
+from edge_assets.pricing.canonical import (
+    canonical_quotes,
+    polymarket_quotes,
+    predictit_quotes,
+    sportsbook_quotes,
+)
+from edge_assets.sources.universe import market_tokens
 from edge_assets.storage.db import Warehouse
-from edge_assets.universe import market_tokens
 
 GROUP = "pricing"
 # Only the columns a quote needs: a month of odds with team names in every row is a lot of memory.

@@ -5,11 +5,11 @@ from datetime import UTC, datetime
 import dagster as dg
 import pandas as pd
 
-from edge_assets.comparator import SIGNAL_COLUMNS, find_signals, priced_asks
 from edge_assets.defs.common import HOURLY_PARTITIONS, SINGLE_RUN_BACKFILL, table_metadata
 from edge_assets.defs.features.store import read_feature_store
 from edge_assets.defs.modeling.resources import ModelRegistryResource
-from edge_assets.settings import EdgeSettings
+from edge_assets.defs.settings import EdgeSettings
+from edge_assets.signals.comparator import SIGNAL_COLUMNS, find_signals, priced_asks
 from edge_assets.storage.db import Warehouse
 from edge_assets.storage.lake import Lake
 

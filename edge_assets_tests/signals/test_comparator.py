@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 import pytest
 
-from edge_assets.comparator import SignalRule, find_signals, priced_asks
+from edge_assets.signals.comparator import SignalRule, find_signals, priced_asks
 
 HOUR = pd.Timestamp("2026-11-20 12:00", tz="UTC")
 

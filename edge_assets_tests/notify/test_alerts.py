@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
-from edge_assets.alerts import ALERT_COLUMNS, mapping_alerts
+from edge_assets.notify.alerts import ALERT_COLUMNS, mapping_alerts
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from edge_assets.comparator import SignalRule
+from edge_assets.signals.comparator import SignalRule
 
 
 class EdgeSettings(dg.ConfigurableResource):

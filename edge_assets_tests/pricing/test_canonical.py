@@ -3,8 +3,13 @@ from datetime import timedelta
 
 import pandas as pd
 
-from edge_assets.canonical import QUOTE_COLUMNS, polymarket_quotes, predictit_quotes, sportsbook_quotes
-from edge_assets.universe import market_tokens, tokens_open_at
+from edge_assets.pricing.canonical import (
+    QUOTE_COLUMNS,
+    polymarket_quotes,
+    predictit_quotes,
+    sportsbook_quotes,
+)
+from edge_assets.sources.universe import market_tokens, tokens_open_at
 
 H = pd.Timestamp("2026-11-20 12:00", tz="UTC")
 

@@ -29,22 +29,28 @@ def _listing(rows: list[tuple]) -> pd.DataFrame:
 
 
 def test_a_bookmaker_absent_between_two_hours_that_list_it_is_a_hole():
-    frame = _listing([(H0, "e1", "pinnacle", "nfl"), (H0, "e1", "fanduel", "nfl"), (H1, "e1", "fanduel", "nfl"),
-                      (H2, "e1", "pinnacle", "nfl"), (H2, "e1", "fanduel", "nfl")])  # fmt: skip
+    frame = _listing(
+        [(hour, "e1", "fanduel", "nfl") for hour in (H0, H1, H2)]
+        + [(hour, "e1", "pinnacle", "nfl") for hour in (H0, H2)]
+    )
     holes = missing_per_hour(frame, "partition_ts", ["event_id", "bookmaker"], "bookmaker")
     assert holes.to_dict("records") == [{"partition_ts": H1, "missing": ["pinnacle"]}]
 
 
 def test_a_whole_hour_missing_inside_an_events_listing_names_its_sport():
-    frame = _listing([(H0, "e1", "fanduel", "nfl"), (H2, "e1", "fanduel", "nfl"), (H1, "e2", "fanduel", "nba")])
+    frame = _listing(
+        [(H0, "e1", "fanduel", "nfl"), (H2, "e1", "fanduel", "nfl"), (H1, "e2", "fanduel", "nba")]
+    )
     holes = missing_per_hour(frame, "partition_ts", ["event_id"], "sport_key")
     assert holes.to_dict("records") == [{"partition_ts": H1, "missing": ["nfl"]}]
 
 
 def test_a_league_with_no_games_in_some_hours_is_a_quiet_market_not_a_hole():
     # nfl is listed only in the first hour and nba only in the last: neither has a hole.
-    frame = _listing([(H0, "e1", "fanduel", "nfl"), (H1, "e2", "fanduel", "nba"), (H2, "e2", "fanduel", "nba"),
-                      (H2, "e3", "pinnacle", "nba")])  # fmt: skip
+    frame = _listing(
+        [(H0, "e1", "fanduel", "nfl"), (H1, "e2", "fanduel", "nba"), (H2, "e2", "fanduel", "nba")]
+        + [(H2, "e3", "pinnacle", "nba")]
+    )
     assert missing_per_hour(frame, "partition_ts", ["event_id"], "sport_key").empty
     assert missing_per_hour(frame, "partition_ts", ["event_id", "bookmaker"], "bookmaker").empty
 

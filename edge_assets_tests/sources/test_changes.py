@@ -2,7 +2,7 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from edge_assets.changes import changed_rows
+from edge_assets.sources.changes import changed_rows
 
 KEY, COMPARE = ["data_id"], ["yes", "no"]
 prices = st.one_of(st.none(), st.sampled_from([0.01, 0.35, 0.5, 0.99]))

@@ -1,0 +1,1 @@
+"""The comparator (pure): the signal rule, priced asks against the consensus, and the gate's policy."""

@@ -72,13 +72,13 @@ def build_resources(env: Environment) -> dict:
         "oddsapi": OddsApiResource(
             base_url=env.venue_urls["oddsapi"],
             api_key=env.odds_api_key(),
-            quota_floor=env.odds_api_quota_floor,
+            **env.fields_of("oddsapi"),
         ),
         "predictit": PredictItResource(base_url=env.venue_urls["predictit"]),
-        "settings": EdgeSettings(sports=list(env.sports), min_ev=env.min_ev, min_size=env.min_size),
+        "settings": EdgeSettings(**env.fields_of("settings")),
         "alerting": AlertingResource(
             dagster_ui_url=env.dagster_ui_url,
-            signal_max_age_hours=env.signal_alert_max_age_hours,
+            **env.fields_of("alerting"),
             **env.alert_settings(),
         ),
     }

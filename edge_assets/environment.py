@@ -9,20 +9,15 @@ them at run time and never shows their values.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 
 DEFAULT_HOME = ".edge/demo"
 DEFAULT_SIMULATOR_URL = "http://127.0.0.1:8765"
-DEFAULT_SPORTS = (
-    "americanfootball_nfl",
-    "basketball_nba",
-    "icehockey_nhl",
-    "baseball_mlb",
-    "soccer_epl",
-)
 PRODUCTION_URLS = {
     "gamma": "https://gamma-api.polymarket.com",
     "clob": "https://clob.polymarket.com",
@@ -41,6 +36,34 @@ ALERT_SECRET_VARS = {
 SIMULATOR_API_KEY = "simulator-key"
 
 
+def _names(value: str) -> list[str]:
+    return [name.strip() for name in value.split(",") if name.strip()]
+
+
+# Resource fields an environment variable may set: variable -> (resource key, field, parser).
+# A variable that is not set passes nothing on, so the resource's own default holds.
+RESOURCE_VARS = {
+    "EDGE_SPORTS": ("settings", "sports", _names),
+    "EDGE_MIN_EV": ("settings", "min_ev", float),
+    "EDGE_MIN_SIZE": ("settings", "min_size", float),
+    "EDGE_ODDS_API_QUOTA_FLOOR": ("oddsapi", "quota_floor", int),
+    "EDGE_SIGNAL_ALERT_MAX_AGE_HOURS": ("alerting", "signal_max_age_hours", float),
+}
+
+
+def _resource_fields(env: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+    """The resource fields set by the variables of `RESOURCE_VARS` that are set."""
+    fields: dict[str, dict[str, Any]] = {}
+    for variable, (resource, field_name, parse) in RESOURCE_VARS.items():
+        if env.get(variable):
+            try:
+                value = parse(env[variable])
+            except ValueError:
+                raise ValueError(f"{variable}={env[variable]!r} is not a valid {field_name}") from None
+            fields.setdefault(resource, {})[field_name] = value
+    return fields
+
+
 @dataclass(frozen=True)
 class Environment:
     """Where the venues, the database and the lake are, as read from the environment."""
@@ -53,14 +76,11 @@ class Environment:
     venue_urls: dict[str, str]
     odds_api_key_from_env: bool
     historical_books: bool
-    sports: tuple[str, ...] = field(default=DEFAULT_SPORTS)
-    odds_api_quota_floor: int = 100
-    min_ev: float = 0.03
-    min_size: float = 50.0
+    # Resource fields the environment sets: resource key -> {field: value}.
+    resource_fields: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Names of the alerting variables that are set; their values stay in the environment.
     alert_secrets_set: frozenset[str] = frozenset()
     dagster_ui_url: str | None = None
-    signal_alert_max_age_hours: float = 2.0
     mlflow_tracking_uri: str = ""
 
     @classmethod
@@ -79,9 +99,6 @@ class Environment:
             venue: env.get(f"EDGE_{venue.upper()}_URL", default).rstrip("/")
             for venue, default in defaults.items()
         }
-        sports = tuple(
-            s.strip() for s in env.get("EDGE_SPORTS", ",".join(DEFAULT_SPORTS)).split(",") if s.strip()
-        )
         return cls(
             name=name,
             home=home,
@@ -92,15 +109,15 @@ class Environment:
             odds_api_key_from_env=name == "production" or ODDS_API_KEY_VAR in env,
             # Only the simulator serves past order books; the real CLOB is live-only.
             historical_books=name == "local",
-            sports=sports,
-            odds_api_quota_floor=int(env.get("EDGE_ODDS_API_QUOTA_FLOOR", "100")),
-            min_ev=float(env.get("EDGE_MIN_EV", "0.03")),
-            min_size=float(env.get("EDGE_MIN_SIZE", "50")),
+            resource_fields=_resource_fields(env),
             alert_secrets_set=frozenset(name for name in ALERT_SECRET_VARS.values() if env.get(name)),
             dagster_ui_url=env.get("EDGE_DAGSTER_UI_URL") or None,
-            signal_alert_max_age_hours=float(env.get("EDGE_SIGNAL_ALERT_MAX_AGE_HOURS", "2")),
             mlflow_tracking_uri=env.get("EDGE_MLFLOW_TRACKING_URI", f"sqlite:///{home / 'mlflow.db'}"),
         )
+
+    def fields_of(self, resource: str) -> dict[str, Any]:
+        """The fields of `resource` that the environment sets."""
+        return dict(self.resource_fields.get(resource, {}))
 
     def odds_api_key(self) -> str | dg.EnvVar:
         return dg.EnvVar(ODDS_API_KEY_VAR) if self.odds_api_key_from_env else SIMULATOR_API_KEY

@@ -1,29 +1,43 @@
-"""Tunable parameters of the pipeline, as a resource so each deployment can set its own."""
+"""Tunable parameters of the pipeline, as a resource so each deployment can set its own.
+
+The signal rule's defaults are `SignalRule`'s own: the resource's rule fields default to them, so
+a rule default is written once, in the comparator.
+"""
 
 import dagster as dg
 
+from edge_assets.mapping.markets import DEFAULT_START_TOLERANCE
 from edge_assets.signals.comparator import SignalRule
+
+DEFAULT_SPORTS = [
+    "americanfootball_nfl",
+    "basketball_nba",
+    "icehockey_nhl",
+    "baseball_mlb",
+    "soccer_epl",
+]
+_RULE = SignalRule()
 
 
 class EdgeSettings(dg.ConfigurableResource):
     """What to ingest and when an edge is worth a signal."""
 
-    sports: list[str]
-    min_ev: float = 0.03
-    min_size: float = 50.0
-    pregame_only: bool = True
-    fair_prob_z: float = 2.0
-    min_fair_prob_se: float = 0.005
-    min_books: int = 3
-    start_tolerance_hours: float = 3.0
-    max_price_gap: float = 0.35
+    sports: list[str] = DEFAULT_SPORTS
+    min_ev: float = _RULE.min_ev
+    min_size: float = _RULE.min_size
+    pregame_only: bool = _RULE.pregame_only
+    fair_prob_z: float = _RULE.fair_prob_z
+    min_fair_prob_se: float = _RULE.min_fair_prob_se
+    min_books: int = _RULE.min_books
+    max_price_gap: float = _RULE.max_price_gap
+    stake_usdc: float = _RULE.stake
+    bankroll_usdc: float = _RULE.bankroll
+    kelly_fraction: float = _RULE.kelly_fraction
+    kelly_cap: float = _RULE.kelly_cap
+    start_tolerance_hours: float = DEFAULT_START_TOLERANCE.total_seconds() / 3600
     devig_method: str = "shin"
     quote_max_age_minutes: float = 30.0
     outlier_z: float = 3.5
-    stake_usdc: float = 100.0
-    bankroll_usdc: float = 10_000.0
-    kelly_fraction: float = 0.25
-    kelly_cap: float = 0.05
     cost_model_days: int = 7
     # How soon after seeing a book a taker can act on it: the recheck that measures fill probability.
     fill_horizon_seconds: int = 60

@@ -17,18 +17,18 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from edge_assets.environment import DEFAULT_SPORTS
-from edge_assets.pricing import ev_after_costs, fee_per_share
-from edge_assets.signals.comparator import NOT_PREFIX
+from edge_assets.mapping.markets import priced_outcomes
+from edge_assets.pricing import ev_after_costs, frame_fee_per_share
 
 KEY_COLUMNS = ["quote_ts", "pm_token_id"]
 CONTEXT_COLUMNS = ["pm_market_id", "event_id", "outcome", "sport_key", "game_start_ts", "ask_size"]
 LOOKBACK_HOURS = (1, 6, 24)
 HISTORY_HOURS = max(LOOKBACK_HOURS)
 DEPTH_CENTS = (1, 5)
-# Leagues the product ingests by default, coded by position; any other league is missing (NaN),
-# which XGBoost routes down its learned default branch.
-LEAGUE_CODES = {sport: float(code) for code, sport in enumerate(DEFAULT_SPORTS)}
+# The leagues a model tells apart, coded by position (append only: a trained model knows these
+# codes); any other league is missing (NaN), which XGBoost routes down its learned default branch.
+LEAGUES = ("americanfootball_nfl", "basketball_nba", "icehockey_nhl", "baseball_mlb", "soccer_epl")
+LEAGUE_CODES = {sport: float(code) for code, sport in enumerate(LEAGUES)}
 # A z-score or decay ratio needs a few past hours to mean anything.
 MIN_HISTORY_HOURS = 6
 _PRICE_SLACK = 1e-9  # float slack when testing "within n cents of the best price"
@@ -73,12 +73,7 @@ def mapped_tokens(mappings: pd.DataFrame) -> pd.DataFrame:
         mappings["status"] == "mapped",
         ["pm_token_id", "pm_market_id", "event_id", "sportsbook_outcome", "sport_key"],
     ].copy()
-    mapped["complement"] = mapped["sportsbook_outcome"].str.startswith(NOT_PREFIX)
-    mapped["consensus_outcome"] = np.where(
-        mapped["complement"],
-        mapped["sportsbook_outcome"].str.slice(len(NOT_PREFIX)),
-        mapped["sportsbook_outcome"],
-    )
+    mapped["complement"], mapped["consensus_outcome"] = priced_outcomes(mapped["sportsbook_outcome"])
     return mapped
 
 
@@ -248,15 +243,9 @@ def _with_market_terms(rows: pd.DataFrame, tokens: pd.DataFrame, markets: pd.Dat
     rows["league_code"] = rows["sport_key"].map(LEAGUE_CODES).astype(float)
 
     # The pricing functions refuse NaN, so they see only the rows that have what they need.
-    rows["fee"] = np.nan
+    rows["fee"] = frame_fee_per_share(rows, "ask")
     rows["ev_after_costs"] = np.nan
-    has_ask = rows["ask"].notna()
-    rows.loc[has_ask, "fee"] = fee_per_share(
-        rows.loc[has_ask, "ask"].to_numpy(float),
-        rows.loc[has_ask, "fee_rate"].fillna(0.0).to_numpy(float),
-        rows.loc[has_ask, "fee_exponent"].fillna(1.0).to_numpy(float),
-    )
-    priced = has_ask & rows["fair_prob"].notna()
+    priced = rows["ask"].notna() & rows["fair_prob"].notna()
     rows.loc[priced, "ev_after_costs"] = ev_after_costs(
         rows.loc[priced, "fair_prob"].to_numpy(float),
         rows.loc[priced, "ask"].to_numpy(float),

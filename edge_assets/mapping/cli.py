@@ -17,7 +17,7 @@ import pandas as pd
 
 from edge_assets.mapping.aliases import load_team_aliases
 from edge_assets.mapping.guard import DEFAULT_MAX_GAP, flag_suspect
-from edge_assets.mapping.markets import map_markets
+from edge_assets.mapping.markets import DEFAULT_START_TOLERANCE, map_markets
 from edge_assets.pricing.consensus import consensus_fair_prob
 from edge_assets.sources.oddsapi import parse_odds_events
 from edge_assets.sources.polymarket import parse_gamma_markets
@@ -49,7 +49,10 @@ def add_match_arguments(parser: argparse.ArgumentParser) -> None:
         help="price format of the Odds API file; auto reads all-integer prices of 100 or more as American",
     )
     parser.add_argument(
-        "--tolerance-hours", type=float, default=3.0, help="largest start-time difference for a match"
+        "--tolerance-hours",
+        type=float,
+        default=DEFAULT_START_TOLERANCE.total_seconds() / 3600,
+        help="largest start-time difference for a match",
     )
     parser.add_argument(
         "--max-gap",
@@ -99,7 +102,7 @@ def match_frame(
     gamma_records: list[Any],
     odds_events: list[Any],
     odds_format: str = "auto",
-    start_tolerance: timedelta = timedelta(hours=3),
+    start_tolerance: timedelta = DEFAULT_START_TOLERANCE,
     max_gap: float = DEFAULT_MAX_GAP,
     now: datetime | None = None,
 ) -> pd.DataFrame:

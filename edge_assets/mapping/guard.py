@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from edge_assets.mapping.markets import MAPPED, NOT_PREFIX, SUSPECT
+from edge_assets.mapping.markets import MAPPED, SUSPECT, priced_outcomes
 
 DEFAULT_MAX_GAP = 0.35
 
@@ -43,15 +43,14 @@ def flag_suspect(
     mapped = result[result["status"] == MAPPED]
     if mapped.empty:
         return result
-    outcome = mapped["sportsbook_outcome"]
-    complement = outcome.str.startswith(NOT_PREFIX)
+    complement, outcome = priced_outcomes(mapped["sportsbook_outcome"])
     lookup = pd.DataFrame(
         {
             "row": mapped.index,
             "pm_token_id": mapped["pm_token_id"].to_numpy(),
             "event_id": mapped["event_id"].to_numpy(),
-            "outcome": np.where(complement, outcome.str.slice(len(NOT_PREFIX)), outcome),
-            "complement": complement.to_numpy(),
+            "outcome": outcome,
+            "complement": complement,
         }
     )
     prices = pm_prices.drop_duplicates("pm_token_id", keep="last")[["pm_token_id", "pm_price"]]

@@ -44,8 +44,17 @@ MAPPING_COLUMNS = [
 ]
 MAPPED, AMBIGUOUS, UNMAPPED, SUSPECT = "mapped", "ambiguous", "unmapped", "suspect"
 DRAW_OUTCOME = "Draw"
-# "not <outcome>" is priced downstream as 1 - p(outcome) (see `comparator.NOT_PREFIX`).
+# A mapped "No" token of a three-way market points at "not <outcome>", priced as 1 - p(outcome).
 NOT_PREFIX = "not "
+# How far a Polymarket game start may lie from a sportsbook event's commence time for one game.
+DEFAULT_START_TOLERANCE = timedelta(hours=3)
+
+
+def priced_outcomes(sportsbook_outcomes: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(complement, consensus outcome) per mapped sportsbook outcome: "not X" is priced as 1 - p(X)."""
+    complement = sportsbook_outcomes.str.startswith(NOT_PREFIX).to_numpy(bool)
+    outcomes = np.where(complement, sportsbook_outcomes.str.slice(len(NOT_PREFIX)), sportsbook_outcomes)
+    return complement, outcomes
 # Two games of the same teams in the window (a doubleheader): the nearer one is taken only when the
 # other starts at least this much further from the market's game start.
 CLEARLY_NEARER = timedelta(hours=1)
@@ -345,7 +354,7 @@ def map_markets(
     markets: pd.DataFrame,
     events: pd.DataFrame,
     aliases: pd.DataFrame,
-    start_tolerance: timedelta = timedelta(hours=3),
+    start_tolerance: timedelta = DEFAULT_START_TOLERANCE,
     mapped_at: datetime | None = None,
 ) -> pd.DataFrame:
     """One `market_mappings` row per Polymarket token of `markets`.

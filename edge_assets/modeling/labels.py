@@ -9,11 +9,10 @@ result does. An edge is valid when buying at the effective price had positive EV
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from edge_assets.features import mapped_tokens, token_consensus, utc
-from edge_assets.pricing import fee_per_share, vwap_for_stake
+from edge_assets.pricing import frame_fee_per_share, vwap_for_stake
 
 COST_COLUMNS = ["quote_ts", "pm_token_id", "vwap", "fee", "effective_price", "shares", "filled"]
 CLOSING_COLUMNS = ["pm_token_id", "closing_ts", "closing_fair_prob", "game_start_ts"]
@@ -61,13 +60,7 @@ def entry_costs(book_levels: pd.DataFrame, markets: pd.DataFrame, stake_usdc: fl
     fills = fills.merge(market_of_token, on="token_id", how="left").merge(
         schedules, on="market_id", how="left"
     )
-    fills["fee"] = np.nan
-    bought = fills["vwap"].notna()
-    fills.loc[bought, "fee"] = fee_per_share(
-        fills.loc[bought, "vwap"].to_numpy(float),
-        fills.loc[bought, "fee_rate"].fillna(0.0).to_numpy(float),
-        fills.loc[bought, "fee_exponent"].fillna(1.0).to_numpy(float),
-    )
+    fills["fee"] = frame_fee_per_share(fills, "vwap")
     fills["effective_price"] = fills["vwap"] + fills["fee"]
     fills = fills.rename(columns={"snapshot_ts": "quote_ts", "token_id": "pm_token_id"})
     return fills[COST_COLUMNS]

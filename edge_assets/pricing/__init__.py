@@ -30,7 +30,7 @@ from edge_assets.pricing.devig import (
     devig_shin,
 )
 from edge_assets.pricing.ev import ev_after_costs
-from edge_assets.pricing.fees import fee_per_share, polymarket_taker_fee
+from edge_assets.pricing.fees import fee_per_share, frame_fee_per_share, polymarket_taker_fee
 from edge_assets.pricing.odds import (
     american_to_decimal,
     decimal_to_american,
@@ -64,6 +64,7 @@ __all__ = [
     "ev_after_costs",
     "fee_table",
     "fee_per_share",
+    "frame_fee_per_share",
     "fill_probability",
     "fractional_to_decimal",
     "implied_probability",

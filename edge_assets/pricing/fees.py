@@ -50,6 +50,23 @@ def fee_per_share(price: Any, rate: Any, exponent: Any = 1.0) -> Any:
     return like_input(rates * (prices * (1.0 - prices)) ** exponents, price)
 
 
+def frame_fee_per_share(frame: pd.DataFrame, price_column: str) -> np.ndarray:
+    """Taker fee per share at each row's `price_column`, by the row's market schedule.
+
+    `fee_rate` and `fee_exponent` are the market's schedule columns; a market without one pays no
+    fee. Rows without a price get NaN.
+    """
+    prices = frame[price_column].to_numpy(float)
+    priced = ~np.isnan(prices)
+    fees = np.full(len(frame), np.nan)
+    fees[priced] = fee_per_share(
+        prices[priced],
+        frame["fee_rate"].fillna(0.0).to_numpy(float)[priced],
+        frame["fee_exponent"].fillna(1.0).to_numpy(float)[priced],
+    )
+    return fees
+
+
 def polymarket_taker_fee(price: Any, shares: Any, fee_schedule: Any) -> Any:
     """Fee in USDC a taker pays to trade `shares` at `price`, floored to 5 decimals like the venue.
 

@@ -10,7 +10,8 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from edge_assets.pricing import capped_kelly_stake, ev_after_costs, fee_per_share, vwap_for_stake
+from edge_assets.mapping.markets import priced_outcomes
+from edge_assets.pricing import capped_kelly_stake, ev_after_costs, frame_fee_per_share, vwap_for_stake
 
 SIGNAL_COLUMNS = [
     "signal_id",
@@ -33,8 +34,6 @@ SIGNAL_COLUMNS = [
     "model_confidence",
     "provenance",
 ]
-# Mapped "No" tokens of three-way markets point at "not <outcome>": priced as 1 - p(outcome).
-NOT_PREFIX = "not "
 
 
 @dataclass(frozen=True)
@@ -79,12 +78,7 @@ def priced_asks(
     frame = asks[["quote_ts", "pm_token_id", "outcome", "pm_price", "size_available"]].merge(
         mapped, on="pm_token_id", how="inner"
     )
-    frame["complement"] = frame["sportsbook_outcome"].str.startswith(NOT_PREFIX)
-    frame["consensus_outcome"] = np.where(
-        frame["complement"],
-        frame["sportsbook_outcome"].str.slice(len(NOT_PREFIX)),
-        frame["sportsbook_outcome"],
-    )
+    frame["complement"], frame["consensus_outcome"] = priced_outcomes(frame["sportsbook_outcome"])
     consensus_columns = ["quote_ts", "event_id", "outcome", "fair_prob", "n_books", "dispersion"]
     frame = frame.merge(
         consensus[consensus_columns].rename(columns={"outcome": "consensus_outcome"}),
@@ -96,11 +90,7 @@ def priced_asks(
         columns={"market_id": "pm_market_id"}
     )
     frame = frame.merge(fees, on="pm_market_id", how="left")
-    frame["fee"] = fee_per_share(
-        frame["pm_price"].to_numpy(float),
-        frame["fee_rate"].fillna(0.0).to_numpy(float),
-        frame["fee_exponent"].fillna(1.0).to_numpy(float),
-    )
+    frame["fee"] = frame_fee_per_share(frame, "pm_price")
     frame["ev_after_costs"] = ev_after_costs(
         frame["fair_prob"].to_numpy(float), frame["pm_price"].to_numpy(float), frame["fee"].to_numpy(float)
     )
@@ -133,11 +123,7 @@ def find_signals(
         fills[["quote_ts", "pm_token_id", "vwap", "filled"]], on=["quote_ts", "pm_token_id"]
     )
     hits = hits[hits["filled"].astype(bool)]
-    hits["fee"] = fee_per_share(
-        hits["vwap"].to_numpy(float),
-        hits["fee_rate"].fillna(0.0).to_numpy(float),
-        hits["fee_exponent"].fillna(1.0).to_numpy(float),
-    )
+    hits["fee"] = frame_fee_per_share(hits, "vwap")
     hits = hits[_passes_rule(hits, hits["vwap"], hits["fee"], rule, fill_prob)]
     effective_odds = 1.0 / (hits["vwap"] + hits["fee"])
     stake = capped_kelly_stake(

@@ -75,3 +75,23 @@ def test_checkout_dagster_yaml_gives_a_local_instance_without_any_variable(tmp_p
     with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
         assert instance.get_runs() == []
         assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
+
+
+def test_settings_take_the_signal_rules_defaults_and_only_what_the_environment_sets(tmp_path):
+    from edge_assets.defs.settings import EdgeSettings
+    from edge_assets.signals.comparator import SignalRule
+
+    assert EdgeSettings().signal_rule() == SignalRule()
+    env = Environment.from_env(
+        {"EDGE_HOME": str(tmp_path), "EDGE_MIN_EV": "0.05", "EDGE_SPORTS": "soccer_epl,"}
+    )
+    assert env.fields_of("settings") == {"min_ev": 0.05, "sports": ["soccer_epl"]}
+    assert env.fields_of("alerting") == {}
+    resources = build_definitions(env).resources
+    assert resources["settings"].signal_rule() == SignalRule(min_ev=0.05)
+    assert resources["settings"].sports == ["soccer_epl"]
+
+
+def test_an_environment_variable_that_does_not_parse_names_itself():
+    with pytest.raises(ValueError, match="EDGE_MIN_SIZE='lots' is not a valid min_size"):
+        Environment.from_env({"EDGE_MIN_SIZE": "lots"})

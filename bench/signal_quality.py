@@ -35,14 +35,9 @@ import numpy as np
 import pandas as pd
 
 from edge_assets.features import HISTORY_HOURS, build_features
-from edge_assets.modeling import (
-    InsufficientTrainingData,
-    build_training_set,
-    closing_consensus,
-    entry_costs,
-    evaluate_walk_forward,
-    label_edges,
-)
+from edge_assets.modeling.evaluation import evaluate_walk_forward
+from edge_assets.modeling.labels import closing_consensus, entry_costs, label_edges
+from edge_assets.modeling.training import InsufficientTrainingData, build_training_set
 from edge_assets.pricing import ev_after_costs, fee_per_share, walk_book
 from edge_assets.signals.comparator import SignalRule, find_signals, priced_asks
 from edge_assets.simulator import World

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from edge_assets.modeling import choose_gate_threshold
+from edge_assets.modeling.evaluation import choose_gate_threshold
 
 
 def choose(confidence, closing_ev, share):

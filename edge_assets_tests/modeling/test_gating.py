@@ -4,7 +4,8 @@ import numpy as np
 import pandas as pd
 
 from edge_assets.features import FEATURE_COLUMNS
-from edge_assets.modeling import Champion, gate_signals
+from edge_assets.modeling.gating import gate_signals
+from edge_assets.modeling.registry import Champion
 
 T0 = pd.Timestamp("2026-11-20 12:00", tz="UTC")
 

@@ -4,7 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from edge_assets.modeling import build_training_set, closing_consensus, entry_costs, label_edges
+from edge_assets.modeling.labels import closing_consensus, entry_costs, label_edges
+from edge_assets.modeling.training import build_training_set
 
 T0 = pd.Timestamp("2026-11-20 00:00", tz="UTC")
 H = pd.Timedelta(hours=1)

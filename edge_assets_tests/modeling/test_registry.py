@@ -7,16 +7,15 @@ import numpy as np
 import pytest
 from mlflow import MlflowClient
 
-from edge_assets.modeling import (
-    CLASSIFIER_PARAMS,
-    evaluate_walk_forward,
-    feature_matrix,
-    gate_verdict,
+from edge_assets.modeling.evaluation import evaluate_walk_forward, gate_verdict
+from edge_assets.modeling.registry import (
+    GATE_THRESHOLD_TAG,
+    check_tracking_uri,
     load_champion,
     log_and_register,
     promote_if_better,
 )
-from edge_assets.modeling.registry import GATE_THRESHOLD_TAG, check_tracking_uri
+from edge_assets.modeling.training import CLASSIFIER_PARAMS, feature_matrix
 
 FEW_TREES = {**CLASSIFIER_PARAMS, "n_estimators": 20}
 

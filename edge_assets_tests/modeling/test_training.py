@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from edge_assets.modeling import (
+from edge_assets.modeling.evaluation import evaluate_walk_forward
+from edge_assets.modeling.training import (
     InsufficientTrainingData,
-    evaluate_walk_forward,
     feature_matrix,
     train_edge_classifier,
     train_ev_regressor,
@@ -69,7 +69,7 @@ def test_walk_forward_report_scores_the_holdout_and_compares_gating_with_the_rul
 
 
 def test_calibration_table_bins_confidence():
-    from edge_assets.modeling import calibration_table
+    from edge_assets.modeling.evaluation import calibration_table
 
     table = calibration_table(pd.Series([0, 1, 1, 0]), np.array([0.05, 0.95, 0.91, 0.15]), bins=10)
     assert list(table["rows"]) == [1, 1, 2]

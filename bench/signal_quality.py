@@ -47,10 +47,10 @@ TABLES = (
     "cost_models",
     "quotes",
     "consensus",
-    "order_books_hourly_snapshots",
+    "order_book_snapshots",
     "market_mappings",
-    "markets",
-    "resolutions",
+    "polymarket_markets",
+    "polymarket_resolutions",
     "signals",
 )
 BOOTSTRAP_SAMPLES = 2000
@@ -88,8 +88,8 @@ def venue_fill_prob(tables: dict[str, pd.DataFrame]) -> float:
 
 def ungated_rule_signals(tables: dict[str, pd.DataFrame], rule: SignalRule) -> pd.DataFrame:
     """The comparator's rule alone over every hour of the run, with the run's fill probability."""
-    books = tables["order_books_hourly_snapshots"]
-    priced = priced_asks(tables["quotes"], tables["consensus"], tables["market_mappings"], tables["markets"])
+    books = tables["order_book_snapshots"]
+    priced = priced_asks(tables["quotes"], tables["consensus"], tables["market_mappings"], tables["polymarket_markets"])
     return find_signals(
         priced, books[books["side"] == "ask"], rule, datetime.now(UTC), fill_prob=venue_fill_prob(tables)
     )
@@ -166,7 +166,7 @@ def truth_and_returns(signals: pd.DataFrame, tables, world: World) -> pd.DataFra
         world.true_prob(token, ts.to_pydatetime())
         for token, ts in zip(signals["pm_token_id"], signals["created_at"], strict=True)
     ]
-    payouts = tables["resolutions"].set_index("token_id")["payout"]
+    payouts = tables["polymarket_resolutions"].set_index("token_id")["payout"]
     return signals.assign(
         true_ev=np.asarray(truth, dtype=float) / cost - 1.0,
         realized_return=signals["pm_token_id"].map(payouts) / cost - 1.0,
@@ -177,12 +177,12 @@ def holdout_figures(tables, rule: SignalRule) -> dict:
     """Train on the run's own history and return the walk-forward holdout's gated/ungated figures."""
     hours = pd.DatetimeIndex(sorted(tables["quotes"]["quote_ts"].unique()))[HISTORY_HOURS:]
     features = build_features(
-        tables["quotes"], tables["consensus"], tables["order_books_hourly_snapshots"],
-        tables["market_mappings"], tables["markets"], hours,
+        tables["quotes"], tables["consensus"], tables["order_book_snapshots"],
+        tables["market_mappings"], tables["polymarket_markets"], hours,
     )  # fmt: skip
-    closing = closing_consensus(tables["consensus"], tables["market_mappings"], tables["markets"])
-    costs = entry_costs(tables["order_books_hourly_snapshots"], tables["markets"], rule.stake)
-    labels = label_edges(features[["quote_ts", "pm_token_id"]], closing, tables["resolutions"], costs)
+    closing = closing_consensus(tables["consensus"], tables["market_mappings"], tables["polymarket_markets"])
+    costs = entry_costs(tables["order_book_snapshots"], tables["polymarket_markets"], rule.stake)
+    labels = label_edges(features[["quote_ts", "pm_token_id"]], closing, tables["polymarket_resolutions"], costs)
     training = build_training_set(features, labels, ungated_rule_signals(tables, rule))
     try:
         report = evaluate_walk_forward(training, n_folds=3)

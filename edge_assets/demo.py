@@ -284,8 +284,8 @@ def _summarize(env, tally: RunTally, options: DemoOptions, started: float) -> di
     counts = warehouse.read_frame(
         """
         SELECT
-          (SELECT COUNT(DISTINCT event_id) FROM oddsapi_historical_hourly) AS events,
-          (SELECT COUNT(*) FROM markets) AS markets,
+          (SELECT COUNT(DISTINCT event_id) FROM oddsapi_historical_odds) AS events,
+          (SELECT COUNT(*) FROM polymarket_markets) AS markets,
           (SELECT COUNT(*) FROM quotes) AS quotes,
           (SELECT COUNT(*) FROM consensus) AS consensus_rows,
           (SELECT COUNT(*) FROM signals) AS signals,

@@ -134,7 +134,7 @@ def build_features(
 ) -> pd.DataFrame:
     """One row per mapped Polymarket token with a quote at one of `hours`, with OUTPUT_COLUMNS.
 
-    `quotes` (canonical), `consensus` and `book_levels` (order_books_hourly_snapshots, level
+    `quotes` (canonical), `consensus` and `book_levels` (order_book_snapshots, level
     format) must reach HISTORY_HOURS before the first of `hours` for the lookback features to be
     complete; rows are emitted for `hours` only. `mappings` and `markets` are the market_mappings
     and markets tables (a market's game start and fee schedule are known in advance, so using

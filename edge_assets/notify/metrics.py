@@ -27,7 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from edge_assets.environment import Environment
 from edge_assets.mapping import MAPPED
 from edge_assets.notify.alerts import DELIVERY_STATUSES
-from edge_assets.sources.http import redact
+from edge_assets.notify.logs import redact
 from edge_assets.storage.db import Warehouse
 
 logger = logging.getLogger(__name__)
@@ -36,14 +36,14 @@ DEFAULT_METRICS_PORT = 9108
 # The instant each source table's rows describe: observation time where the venue gives one,
 # else the time edge_assets fetched the row.
 SOURCE_TIMESTAMPS = {
-    "markets": "fetched_at",
-    "resolutions": "fetched_at",
-    "order_books_hourly_snapshots": "snapshot_ts",
+    "polymarket_markets": "fetched_at",
+    "polymarket_resolutions": "fetched_at",
+    "order_book_snapshots": "snapshot_ts",
     "order_book_rechecks": "snapshot_ts",
-    "oddsapi_live": "snapshot_ts",
-    "oddsapi_historical_hourly": "snapshot_ts",
+    "oddsapi_live_odds": "snapshot_ts",
+    "oddsapi_historical_odds": "snapshot_ts",
     "oddsapi_scores": "fetched_at",
-    "market_data": "fetched_at",
+    "predictit_market_data": "fetched_at",
 }
 # Bookkeeping of the migrations runner, not data.
 _NOT_DATA_TABLES = {"schema_migrations"}

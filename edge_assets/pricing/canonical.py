@@ -30,7 +30,7 @@ PREDICTIT_MAX_AGE = pd.Timedelta(hours=24)
 
 
 def sportsbook_quotes(odds: pd.DataFrame) -> pd.DataFrame:
-    """Quotes from `oddsapi_historical_hourly` rows: one `back` price per book and outcome."""
+    """Quotes from `oddsapi_historical_odds` rows: one `back` price per book and outcome."""
     frame = pd.DataFrame(
         {
             "quote_ts": odds["partition_ts"],

@@ -48,7 +48,7 @@ def table_schemas(now: datetime | None = None) -> dict[str, pa.DataFrameSchema]:
     """Schema per table name, judged as of `now` (default: the wall clock)."""
     now = now or datetime.now(UTC)
     return {
-        "markets": pa.DataFrameSchema(
+        "polymarket_markets": pa.DataFrameSchema(
             {
                 "market_id": _text(),
                 "question": _text(),
@@ -63,9 +63,9 @@ def table_schemas(now: datetime | None = None) -> dict[str, pa.DataFrameSchema]:
                 "fetched_at": _past(now),
             },
             unique=["market_id"],
-            name="markets",
+            name="polymarket_markets",
         ),
-        "resolutions": pa.DataFrameSchema(
+        "polymarket_resolutions": pa.DataFrameSchema(
             {
                 "token_id": _text(),
                 "market_id": _text(),
@@ -73,15 +73,15 @@ def table_schemas(now: datetime | None = None) -> dict[str, pa.DataFrameSchema]:
                 "fetched_at": _past(now),
             },
             unique=["token_id"],
-            name="resolutions",
+            name="polymarket_resolutions",
         ),
-        "order_books_hourly_snapshots": _book_schema("order_books_hourly_snapshots", now),
+        "order_book_snapshots": _book_schema("order_book_snapshots", now),
         "order_book_rechecks": _book_schema("order_book_rechecks", now),
-        "oddsapi_live": _odds_schema(
-            "oddsapi_live", now, ["snapshot_ts", "event_id", "bookmaker", "outcome"]
+        "oddsapi_live_odds": _odds_schema(
+            "oddsapi_live_odds", now, ["snapshot_ts", "event_id", "bookmaker", "outcome"]
         ),
-        "oddsapi_historical_hourly": _odds_schema(
-            "oddsapi_historical_hourly", now, ["partition_ts", "event_id", "bookmaker", "outcome"]
+        "oddsapi_historical_odds": _odds_schema(
+            "oddsapi_historical_odds", now, ["partition_ts", "event_id", "bookmaker", "outcome"]
         ),
         "oddsapi_scores": pa.DataFrameSchema(
             {
@@ -97,7 +97,7 @@ def table_schemas(now: datetime | None = None) -> dict[str, pa.DataFrameSchema]:
             unique=["event_id"],
             name="oddsapi_scores",
         ),
-        "market_data": pa.DataFrameSchema(
+        "predictit_market_data": pa.DataFrameSchema(
             {
                 "data_id": _text(),
                 "timestamp": _past(now),
@@ -111,7 +111,7 @@ def table_schemas(now: datetime | None = None) -> dict[str, pa.DataFrameSchema]:
                 "fetched_at": _past(now),
             },
             unique=["data_id", "timestamp"],
-            name="market_data",
+            name="predictit_market_data",
         ),
         "team_aliases": pa.DataFrameSchema(
             {"league": _text(), "alias": _text(), "team": _text(), "source": _text()},

@@ -241,7 +241,7 @@ def _event_rows(
 def parse_odds_events(
     events: list[dict], snapshot_ts: datetime, fetched_at: datetime, odds_format: OddsFormat
 ) -> ParseResult:
-    """Rows of `oddsapi_live` from a `/sports/{sport}/odds` response, prices as decimal odds."""
+    """Rows of `oddsapi_live_odds` from a `/sports/{sport}/odds` response, prices as decimal odds."""
     base = {
         "snapshot_ts": utc_instant(snapshot_ts, "snapshot_ts"),
         "fetched_at": utc_instant(fetched_at, "fetched_at"),
@@ -252,7 +252,7 @@ def parse_odds_events(
 def parse_historical_odds(
     wrapper: dict, partition_ts: datetime, fetched_at: datetime, odds_format: OddsFormat
 ) -> ParseResult:
-    """Rows of `oddsapi_historical_hourly` from a historical odds response.
+    """Rows of `oddsapi_historical_odds` from a historical odds response.
 
     The response wraps the events as `{"timestamp", "previous_timestamp", "next_timestamp",
     "data"}`; `snapshot_ts` is that `timestamp`, the snapshot actually served for `partition_ts`.

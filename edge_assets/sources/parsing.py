@@ -36,7 +36,7 @@ def _shape(name: str, columns: str, not_null: str) -> TableShape:
 
 
 MARKETS = _shape(
-    "markets",
+    "polymarket_markets",
     "market_id:text condition_id:text question:text slug:text event_id:text event_title:text"
     " sports_market_type:text game_start_ts:timestamp end_ts:timestamp active:bool closed:bool"
     " neg_risk:bool outcomes:text clob_token_ids:text outcome_prices:text best_bid:float best_ask:float"
@@ -45,12 +45,12 @@ MARKETS = _shape(
     "market_id question active closed neg_risk outcomes clob_token_ids fetched_at",
 )
 RESOLUTIONS = _shape(
-    "resolutions",
+    "polymarket_resolutions",
     "token_id:text market_id:text outcome:text payout:float resolved_at:timestamp fetched_at:timestamp",
     "token_id market_id outcome payout fetched_at",
 )
 ORDER_BOOKS = _shape(
-    "order_books_hourly_snapshots",
+    "order_book_snapshots",
     "snapshot_ts:timestamp token_id:text market_id:text side:text level:int price:float size:float"
     " tick_size:float min_order_size:float book_ts:timestamp fetched_at:timestamp",
     "snapshot_ts token_id market_id side level price size fetched_at",
@@ -62,9 +62,9 @@ _ODDS_COLUMNS = (
 _ODDS_NOT_NULL = (
     "snapshot_ts event_id sport_key commence_ts home_team away_team bookmaker outcome decimal_odds fetched_at"
 )
-ODDS_LIVE = _shape("oddsapi_live", _ODDS_COLUMNS, _ODDS_NOT_NULL)
+ODDS_LIVE = _shape("oddsapi_live_odds", _ODDS_COLUMNS, _ODDS_NOT_NULL)
 ODDS_HISTORICAL = _shape(
-    "oddsapi_historical_hourly", "partition_ts:timestamp " + _ODDS_COLUMNS, "partition_ts " + _ODDS_NOT_NULL
+    "oddsapi_historical_odds", "partition_ts:timestamp " + _ODDS_COLUMNS, "partition_ts " + _ODDS_NOT_NULL
 )
 ODDS_SCORES = _shape(
     "oddsapi_scores",
@@ -73,7 +73,7 @@ ODDS_SCORES = _shape(
     "event_id sport_key commence_ts completed home_team away_team fetched_at",
 )
 MARKET_DATA = _shape(
-    "market_data",
+    "predictit_market_data",
     "data_id:text timestamp:timestamp market_id:text market_name:text contract_name:text status:text"
     " date_end_ts:timestamp last_trade_price:float best_buy_yes_cost:float best_buy_no_cost:float"
     " best_sell_yes_cost:float best_sell_no_cost:float last_close_price:float fetched_at:timestamp",

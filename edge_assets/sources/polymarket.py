@@ -355,7 +355,7 @@ def parse_clob_books(
     fetched_at: datetime,
     market_by_token: Mapping[str, str],
 ) -> ParseResult:
-    """Rows of `order_books_hourly_snapshots`: one per price level, level 0 the best price.
+    """Rows of `order_book_snapshots`: one per price level, level 0 the best price.
 
     `market_by_token` maps token ids to Gamma market ids; a token missing from it falls back
     to the book's own `market` field (the condition id). A token seen twice keeps its first book.

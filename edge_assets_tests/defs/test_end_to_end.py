@@ -78,7 +78,7 @@ def test_null_world_gives_no_signals(null_demo):
 
 # Per table: its hour column and the columns a rerun must reproduce (fetch times naturally differ).
 RERUN_TABLES = {
-    "oddsapi_historical_hourly": ("partition_ts", "event_id, bookmaker, outcome, decimal_odds"),
+    "oddsapi_historical_odds": ("partition_ts", "event_id, bookmaker, outcome, decimal_odds"),
     "quotes": ("quote_ts", "venue, bookmaker, market_key, outcome, side, decimal_odds, implied_prob"),
     "consensus": ("quote_ts", "event_id, outcome, fair_prob, n_books, dispersion"),
 }

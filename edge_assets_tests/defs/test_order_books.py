@@ -41,13 +41,13 @@ def test_the_live_recheck_waits_out_the_horizon_and_feeds_the_fill_probability(s
     )
     assert result.success
 
-    books = warehouse.read_frame("SELECT * FROM order_books_hourly_snapshots")
+    books = warehouse.read_frame("SELECT * FROM order_book_snapshots")
     rechecks = warehouse.read_frame("SELECT * FROM order_book_rechecks")
     assert len(books) and len(rechecks)
     assert set(rechecks["snapshot_ts"]) == {pd.Timestamp(hour + timedelta(seconds=HORIZON_S))}
     assert rechecks["level"].max() == RECHECK_LEVELS - 1
     # a stable quarter of the tokens open at the hour (a token whose book was empty has no rows)
-    tokens = tokens_open_at(warehouse.read_table("markets"), hour)
+    tokens = tokens_open_at(warehouse.read_table("polymarket_markets"), hour)
     sample = recheck_sample(tokens, hour, 0.25)
     assert len(sample) == math.ceil(len(tokens) / 4)
     assert set(rechecks["token_id"]) == set(sample) & set(books["token_id"])

@@ -22,7 +22,7 @@ def warehouse(request, tmp_path):
     else:
         warehouse = Warehouse(url=request.getfixturevalue("postgres_url"))
     warehouse.upsert(
-        "markets",
+        "polymarket_markets",
         pd.DataFrame(
             {
                 "market_id": ["m1", "m2"],
@@ -38,7 +38,7 @@ def warehouse(request, tmp_path):
         ["market_id"],
     )
     warehouse.upsert(
-        "oddsapi_live",
+        "oddsapi_live_odds",
         pd.DataFrame(
             {
                 "snapshot_ts": [NOW - timedelta(minutes=30)],
@@ -86,11 +86,11 @@ def warehouse(request, tmp_path):
 
 def test_collect_reads_the_figures(warehouse):
     figures = collect(warehouse, NOW, quota_remaining=420)
-    assert figures["table_rows"]["markets"] == 2 and figures["table_rows"]["quotes"] == 0
+    assert figures["table_rows"]["polymarket_markets"] == 2 and figures["table_rows"]["quotes"] == 0
     assert "schema_migrations" not in figures["table_rows"]
-    assert figures["freshness_lag_seconds"]["markets"] == 120.0
-    assert figures["freshness_lag_seconds"]["oddsapi_live"] == 1800.0
-    assert figures["freshness_lag_seconds"]["market_data"] is None
+    assert figures["freshness_lag_seconds"]["polymarket_markets"] == 120.0
+    assert figures["freshness_lag_seconds"]["oddsapi_live_odds"] == 1800.0
+    assert figures["freshness_lag_seconds"]["predictit_market_data"] is None
     assert figures["oddsapi_quota_remaining"] == 420
     assert figures["signals_last_24h"] == 2
     assert figures["mapping_coverage"] == 0.75  # the non-sports token does not count
@@ -122,9 +122,9 @@ def test_serve_metrics_exposes_the_figures_in_prometheus_format(warehouse):
     assert samples[("edge_mapping_coverage_ratio", ())] == 0.75
     assert samples[("edge_alerts", (("status", "pending"),))] == 2
     assert samples[("edge_alerts", (("status", "failed"),))] == 0
-    assert ("edge_source_freshness_lag_seconds", (("table", "market_data"),)) not in samples
+    assert ("edge_source_freshness_lag_seconds", (("table", "predictit_market_data"),)) not in samples
     # The lag is measured from the wall clock at scrape time, long after NOW.
-    assert samples[("edge_source_freshness_lag_seconds", (("table", "markets"),))] > 120
+    assert samples[("edge_source_freshness_lag_seconds", (("table", "polymarket_markets"),))] > 120
     assert ("edge_signals_last_24h", ()) in samples
 
 

@@ -35,21 +35,21 @@ def parse_fixture(name: str) -> tuple[str, ParseResult]:
     """Parse one shared fixture the way its asset will; returns the target table and result."""
     data = load(name)
     if name.startswith("polymarket_gamma_markets_"):
-        return "markets", parse_gamma_markets(data, FETCHED_AT)
+        return "polymarket_markets", parse_gamma_markets(data, FETCHED_AT)
     if name == "polymarket_gamma_market_resolved.json":
-        return "markets", parse_gamma_markets([data], FETCHED_AT)
+        return "polymarket_markets", parse_gamma_markets([data], FETCHED_AT)
     if name == "polymarket_gamma_event_negrisk.json":
-        return "markets", parse_gamma_events([data], FETCHED_AT)
+        return "polymarket_markets", parse_gamma_events([data], FETCHED_AT)
     if name == "polymarket_clob_books.json":
-        return "order_books_hourly_snapshots", parse_clob_books(
+        return "order_book_snapshots", parse_clob_books(
             list(data.values()), SNAPSHOT_TS, FETCHED_AT, {}
         )
     if name == "polymarket_clob_book_single.json":
-        return "order_books_hourly_snapshots", parse_clob_books([data], SNAPSHOT_TS, FETCHED_AT, {})
+        return "order_book_snapshots", parse_clob_books([data], SNAPSHOT_TS, FETCHED_AT, {})
     if name == "oddsapi_odds.json":
-        return "oddsapi_live", parse_odds_events(data, SNAPSHOT_TS, FETCHED_AT, "american")
+        return "oddsapi_live_odds", parse_odds_events(data, SNAPSHOT_TS, FETCHED_AT, "american")
     if name == "predictit_marketdata_all.json":
-        return "market_data", parse_predictit(data, FETCHED_AT)
+        return "predictit_market_data", parse_predictit(data, FETCHED_AT)
     raise AssertionError(f"no parser registered for fixture {name}")
 
 
@@ -137,7 +137,7 @@ def test_resolutions_one_row_per_token_with_winner_paid_one():
     raw = load("polymarket_gamma_markets_closed.json") + [load("polymarket_gamma_market_resolved.json")]
     markets = parse_gamma_markets(raw, FETCHED_AT).frame
     resolutions = parse_resolutions(markets, raw)
-    assert list(resolutions.columns) == list(TABLE_SHAPES["resolutions"].columns)
+    assert list(resolutions.columns) == list(TABLE_SHAPES["polymarket_resolutions"].columns)
     assert len(resolutions) == 2 * len(markets)
     assert resolutions.groupby("market_id").payout.sum().eq(1.0).all()
     vitality = resolutions.set_index("outcome").loc[["Vitality", "Spirit"]]

@@ -20,10 +20,12 @@ COLUMN = re.compile(r"^\s+([a-z_]+)\s+(" + "|".join(SQL_KINDS) + r")\b(.*)$")
 
 
 def sql_tables() -> dict[str, tuple[dict[str, str], set[str]]]:
-    """{table: (column kinds in order, NOT NULL columns incl. primary keys)} from CREATE TABLEs."""
+    """{table: (column kinds in order, NOT NULL columns incl. primary keys)} from CREATE TABLEs,
+    under the names later migrations rename them to."""
     tables = {}
     for path in sorted((REPO_ROOT / "sql" / "migrations").glob("*.sql")):
-        for name, body in re.findall(r"CREATE TABLE (\w+) \((.*?)\n\);", path.read_text(), re.S):
+        sql = path.read_text()
+        for name, body in re.findall(r"CREATE TABLE (\w+) \((.*?)\n\);", sql, re.S):
             columns, not_null = {}, set()
             for line in body.splitlines():
                 if match := COLUMN.match(line):
@@ -34,6 +36,8 @@ def sql_tables() -> dict[str, tuple[dict[str, str], set[str]]]:
                 elif key := re.match(r"\s+PRIMARY KEY \((.*)\)", line):
                     not_null.update(part.strip() for part in key.group(1).split(","))
             tables[name] = (columns, not_null)
+        for old, new in re.findall(r"ALTER TABLE (\w+) RENAME TO (\w+)", sql):
+            tables[new] = tables.pop(old)
     return tables
 
 

@@ -23,9 +23,14 @@ UPGRADERS = 4
 
 
 def schema_tables() -> set[str]:
-    """Every table that the repository's migration files create."""
-    sql = "\n".join(path.read_text() for path in MIGRATIONS_DIR.glob("*.sql"))
-    return set(re.findall(r"CREATE TABLE (\w+)", sql))
+    """Every table that the repository's migration files leave: created, then renamed, in order."""
+    tables: set[str] = set()
+    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
+        sql = path.read_text()
+        tables |= set(re.findall(r"CREATE TABLE (\w+)", sql))
+        for old, new in re.findall(r"ALTER TABLE (\w+) RENAME TO (\w+)", sql):
+            tables = (tables - {old}) | {new}
+    return tables
 
 
 def upgrade_in_fresh_engine(url: str) -> list[str]:

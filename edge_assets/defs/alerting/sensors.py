@@ -24,14 +24,14 @@ from edge_assets.storage.db import Warehouse
 INTERVAL_S = 60
 # The longest a source may go unrefreshed: table -> (its asset, the lag its freshness policy allows).
 MAX_SOURCE_LAG = {
-    "markets": ("polymarket_markets", timedelta(minutes=15)),
-    "oddsapi_live": ("oddsapi_live_odds", timedelta(minutes=15)),
-    "market_data": ("predictit_market_data", timedelta(minutes=15)),
-    "order_books_hourly_snapshots": ("order_book_snapshots", timedelta(hours=2)),
-    "oddsapi_historical_hourly": ("oddsapi_historical_odds", timedelta(hours=2)),
+    "polymarket_markets": ("polymarket_markets", timedelta(minutes=15)),
+    "oddsapi_live_odds": ("oddsapi_live_odds", timedelta(minutes=15)),
+    "predictit_market_data": ("predictit_market_data", timedelta(minutes=15)),
+    "order_book_snapshots": ("order_book_snapshots", timedelta(hours=2)),
+    "oddsapi_historical_odds": ("oddsapi_historical_odds", timedelta(hours=2)),
 }
 NEW_SIGNALS_SQL = """
-SELECT s.*, m.question FROM signals AS s LEFT JOIN markets AS m ON m.market_id = s.pm_market_id
+SELECT s.*, m.question FROM signals AS s LEFT JOIN polymarket_markets AS m ON m.market_id = s.pm_market_id
 WHERE s.created_at >= :since
 """
 

@@ -19,7 +19,7 @@ SELECT * FROM quotes WHERE venue = 'polymarket' AND quote_ts >= :start AND quote
 CONSENSUS_SQL = "SELECT * FROM consensus WHERE quote_ts >= :start AND quote_ts < :end"
 # Depth within 5 cents needs at most the 6 best levels at a one-cent tick.
 NEAR_BOOK_SQL = """
-SELECT snapshot_ts, token_id, market_id, side, level, price, size FROM order_books_hourly_snapshots
+SELECT snapshot_ts, token_id, market_id, side, level, price, size FROM order_book_snapshots
 WHERE level < 6 AND snapshot_ts >= :start AND snapshot_ts < :end
 """
 

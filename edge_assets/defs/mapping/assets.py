@@ -14,9 +14,9 @@ from edge_assets.storage.db import Warehouse
 
 GROUP = "mapping"
 SPORTSBOOK_EVENTS_SQL = """
-SELECT DISTINCT event_id, sport_key, commence_ts, home_team, away_team FROM oddsapi_historical_hourly
+SELECT DISTINCT event_id, sport_key, commence_ts, home_team, away_team FROM oddsapi_historical_odds
 UNION
-SELECT DISTINCT event_id, sport_key, commence_ts, home_team, away_team FROM oddsapi_live
+SELECT DISTINCT event_id, sport_key, commence_ts, home_team, away_team FROM oddsapi_live_odds
 """
 # The latest hour's prices on both sides, for the sanity guard.
 LATEST_PM_PRICES_SQL = """

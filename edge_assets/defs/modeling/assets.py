@@ -18,7 +18,7 @@ DAILY_PARTITIONS = dg.DailyPartitionsDefinition(start_date="2025-01-01")
 CHAMPION_CHECK = "beats_ungated_rule"
 CONSENSUS_SQL = "SELECT * FROM consensus WHERE quote_ts >= :start AND quote_ts < :end"
 ASK_LEVELS_SQL = """
-SELECT snapshot_ts, token_id, market_id, side, level, price, size FROM order_books_hourly_snapshots
+SELECT snapshot_ts, token_id, market_id, side, level, price, size FROM order_book_snapshots
 WHERE side = 'ask' AND snapshot_ts >= :start AND snapshot_ts < :end
 """
 RULE_SIGNALS_SQL = (

@@ -53,7 +53,7 @@ def _quota_metadata(oddsapi: OddsApiResource, warehouse: Warehouse, alerting: Al
     kinds={"python", "sql"},
     pool="oddsapi",
     metadata=table_metadata(
-        "oddsapi_live", "insert_missing", primary_key=["snapshot_ts", "event_id", "bookmaker", "outcome"]
+        "oddsapi_live_odds", "insert_missing", primary_key=["snapshot_ts", "event_id", "bookmaker", "outcome"]
     ),
     freshness_policy=dg.FreshnessPolicy.time_window(fail_window=timedelta(minutes=15)),
 )
@@ -98,7 +98,7 @@ def oddsapi_live_odds(
     partitions_def=HOURLY_PARTITIONS,
     backfill_policy=SINGLE_RUN_BACKFILL,
     metadata=table_metadata(
-        "oddsapi_historical_hourly",
+        "oddsapi_historical_odds",
         "replace_partition",
         partition_column="partition_ts",
         primary_key=["partition_ts", "event_id", "bookmaker", "outcome"],

@@ -4,13 +4,13 @@ from edge_assets.defs.quality import completeness_check, schema_check, stale_che
 
 CHECKS = [
     table_checks(
-        "oddsapi_live_odds", "oddsapi_live", [schema_check("oddsapi_live")], recent_column="snapshot_ts"
+        "oddsapi_live_odds", "oddsapi_live_odds", [schema_check("oddsapi_live_odds")], recent_column="snapshot_ts"
     ),
     table_checks(
         "oddsapi_historical_odds",
-        "oddsapi_historical_hourly",
+        "oddsapi_historical_odds",
         [
-            schema_check("oddsapi_historical_hourly"),
+            schema_check("oddsapi_historical_odds"),
             stale_check("book_update_ts", "partition_ts"),
             completeness_check(
                 "partition_ts", {"sport_key": ["event_id"], "bookmaker": ["event_id", "bookmaker"]}

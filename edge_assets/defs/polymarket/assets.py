@@ -34,7 +34,7 @@ GROUP = "polymarket"
 # A taker walks a few levels at most (signals read five), so a recheck keeps only those.
 RECHECK_LEVELS = 5
 SNAPSHOT_FETCHED_SQL = (
-    "SELECT MAX(fetched_at) AS fetched_at FROM order_books_hourly_snapshots WHERE snapshot_ts = :hour"
+    "SELECT MAX(fetched_at) AS fetched_at FROM order_book_snapshots WHERE snapshot_ts = :hour"
 )
 
 
@@ -42,7 +42,7 @@ SNAPSHOT_FETCHED_SQL = (
     group_name=GROUP,
     kinds={"python", "sql"},
     pool="polymarket",
-    metadata=table_metadata("markets", "upsert", primary_key=["market_id"]),
+    metadata=table_metadata("polymarket_markets", "upsert", primary_key=["market_id"]),
     freshness_policy=dg.FreshnessPolicy.time_window(fail_window=timedelta(minutes=15)),
 )
 def polymarket_markets(
@@ -77,7 +77,7 @@ def polymarket_markets(
 @dg.asset(
     group_name=GROUP,
     kinds={"python", "sql"},
-    metadata=table_metadata("resolutions", "upsert", primary_key=["token_id"]),
+    metadata=table_metadata("polymarket_resolutions", "upsert", primary_key=["token_id"]),
     automation_condition=dg.AutomationCondition.eager(),
 )
 def polymarket_resolutions(polymarket_markets: pd.DataFrame) -> dg.Output[pd.DataFrame]:
@@ -100,7 +100,7 @@ BOOK_KEY = ["snapshot_ts", "token_id", "side", "level"]
             description="The CLOB order book of every open Polymarket token at the start of each hour: "
             "one row per price level, level 0 the best, whatever order the API sent.",
             metadata=table_metadata(
-                "order_books_hourly_snapshots",
+                "order_book_snapshots",
                 "replace_partition",
                 partition_column="snapshot_ts",
                 primary_key=BOOK_KEY,

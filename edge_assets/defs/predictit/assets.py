@@ -23,8 +23,8 @@ QUOTE_COLUMNS = [
 LATEST_QUOTES_SQL = """
 SELECT m.data_id, m.status, m.last_trade_price, m.best_buy_yes_cost, m.best_buy_no_cost,
        m.best_sell_yes_cost, m.best_sell_no_cost
-FROM market_data AS m
-JOIN (SELECT data_id, MAX(timestamp) AS latest FROM market_data GROUP BY data_id) AS l
+FROM predictit_market_data AS m
+JOIN (SELECT data_id, MAX(timestamp) AS latest FROM predictit_market_data GROUP BY data_id) AS l
   ON m.data_id = l.data_id AND m.timestamp = l.latest
 """
 
@@ -33,7 +33,7 @@ JOIN (SELECT data_id, MAX(timestamp) AS latest FROM market_data GROUP BY data_id
     group_name=GROUP,
     kinds={"python", "sql"},
     pool="predictit",
-    metadata=table_metadata("market_data", "insert_missing", primary_key=["data_id", "timestamp"]),
+    metadata=table_metadata("predictit_market_data", "insert_missing", primary_key=["data_id", "timestamp"]),
     freshness_policy=dg.FreshnessPolicy.time_window(fail_window=timedelta(minutes=15)),
 )
 def predictit_market_data(

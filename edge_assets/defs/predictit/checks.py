@@ -4,6 +4,6 @@ from edge_assets.defs.quality import schema_check, table_checks
 
 CHECKS = [
     table_checks(
-        "predictit_market_data", "market_data", [schema_check("market_data")], recent_column="fetched_at"
+        "predictit_market_data", "predictit_market_data", [schema_check("predictit_market_data")], recent_column="fetched_at"
     )
 ]

@@ -27,7 +27,7 @@ GROUP = "pricing"
 # Only the columns a quote needs: a month of odds with team names in every row is a lot of memory.
 SPORTSBOOK_PRICES_SQL = """
 SELECT partition_ts, event_id, bookmaker, outcome, decimal_odds, book_update_ts
-FROM oddsapi_historical_hourly WHERE partition_ts >= :start AND partition_ts < :end
+FROM oddsapi_historical_odds WHERE partition_ts >= :start AND partition_ts < :end
 """
 BOOK_QUOTES_SQL = """
 SELECT quote_ts, event_id, bookmaker, outcome, decimal_odds, source_ts FROM quotes
@@ -35,7 +35,7 @@ WHERE venue = 'oddsapi' AND side = 'back' AND quote_ts >= :start AND quote_ts < 
 """
 BEST_LEVELS_SQL = """
 SELECT snapshot_ts, token_id, side, level, price, size, book_ts
-FROM order_books_hourly_snapshots
+FROM order_book_snapshots
 WHERE level = 0 AND snapshot_ts >= :start AND snapshot_ts < :end
 """
 # Polled sources change every minute; the hourly pricing chain follows its hourly inputs only.
@@ -156,7 +156,7 @@ def fee_tables(polymarket_markets: pd.DataFrame) -> dg.Output[pd.DataFrame]:
 
 # The hour's best asks and, a horizon later, what the recheck found at those prices or better.
 BOOK_HISTORY_SQL = """
-SELECT snapshot_ts, token_id, side, level, price, size FROM order_books_hourly_snapshots
+SELECT snapshot_ts, token_id, side, level, price, size FROM order_book_snapshots
 WHERE side = 'ask' AND level = 0 AND snapshot_ts >= :start
 UNION ALL
 SELECT snapshot_ts, token_id, side, level, price, size FROM order_book_rechecks

@@ -18,7 +18,7 @@ GROUP = "signals"
 # than five levels is too big for the book, and counts as not filled.
 ASK_LEVELS_SQL = """
 SELECT b.snapshot_ts, b.token_id, b.side, b.level, b.price, b.size
-FROM order_books_hourly_snapshots AS b
+FROM order_book_snapshots AS b
 JOIN market_mappings AS m ON m.pm_token_id = b.token_id AND m.status = 'mapped'
 WHERE b.side = 'ask' AND b.level < 5 AND b.snapshot_ts >= :start AND b.snapshot_ts < :end
 """

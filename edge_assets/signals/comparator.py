@@ -35,6 +35,15 @@ SIGNAL_COLUMNS = [
     "provenance",
 ]
 
+# Why an ask is no signal: the rule's conditions by name, in the order `rejection_reasons` tries them.
+PRICE_GAP_TOO_WIDE = "price_gap_too_wide"
+NOT_PREGAME = "not_pregame"
+TOO_FEW_BOOKS = "too_few_books"
+SIZE_BELOW_MIN_SIZE = "size_below_min_size"
+EV_BELOW_MIN_EV = "ev_below_min_ev"
+# Not a condition on a price: the book's asks run out before the stake is spent.
+BOOK_CANNOT_FILL_STAKE = "book_cannot_fill_stake"
+
 
 @dataclass(frozen=True)
 class SignalRule:
@@ -116,14 +125,8 @@ def find_signals(
     candidates = priced[_passes_rule(priced, priced["pm_price"], priced["fee"], rule, 1.0)]
     if candidates.empty:
         return pd.DataFrame(columns=SIGNAL_COLUMNS)
-    fills = vwap_for_stake(_levels_of(ask_levels, candidates), rule.stake).rename(
-        columns={"snapshot_ts": "quote_ts", "token_id": "pm_token_id"}
-    )
-    hits = candidates.merge(
-        fills[["quote_ts", "pm_token_id", "vwap", "filled"]], on=["quote_ts", "pm_token_id"]
-    )
-    hits = hits[hits["filled"].astype(bool)]
-    hits["fee"] = frame_fee_per_share(hits, "vwap")
+    walked = _walk_the_book(candidates, ask_levels, rule)
+    hits = walked[walked["filled"]]
     hits = hits[_passes_rule(hits, hits["vwap"], hits["fee"], rule, fill_prob)]
     effective_odds = 1.0 / (hits["vwap"] + hits["fee"])
     stake = capped_kelly_stake(
@@ -166,6 +169,26 @@ def find_signals(
     return signals[SIGNAL_COLUMNS].reset_index(drop=True)
 
 
+def rejection_reasons(
+    priced: pd.DataFrame, ask_levels: pd.DataFrame, rule: SignalRule, fill_prob: float = 1.0
+) -> pd.Series:
+    """Why each priced ask (a `priced_asks` row; its index must be unique) is not a signal.
+
+    The first condition of the rule it fails, by the names above, judged as `find_signals` judges
+    it: at the best ask first, then, for the stake, at the VWAP of walking the book scaled by
+    `fill_prob` (where the book may also be too thin). None for an ask `find_signals` keeps.
+    """
+    reasons = _first_failed(_rule_conditions(priced, priced["pm_price"], priced["fee"], rule, 1.0))
+    candidates = priced[reasons.isna()]
+    if candidates.empty:
+        return reasons
+    walked = _walk_the_book(candidates, ask_levels, rule)
+    reasons[walked.index[~walked["filled"]]] = BOOK_CANNOT_FILL_STAKE
+    hits = walked[walked["filled"]]
+    reasons[hits.index] = _first_failed(_rule_conditions(hits, hits["vwap"], hits["fee"], rule, fill_prob))
+    return reasons
+
+
 def _provenance(row, devig_method: str | None) -> str:
     """Where a signal came from, enough to find every input row again (JSON)."""
     as_of = row.quote_ts.isoformat()
@@ -202,22 +225,60 @@ def _fair_prob_lcb(priced: pd.DataFrame, rule: SignalRule) -> pd.Series:
     return (priced["fair_prob"] - rule.fair_prob_z * standard_error).clip(lower=0.0)
 
 
-def _passes_rule(
+def _rule_conditions(
     priced: pd.DataFrame, price: pd.Series, fee: pd.Series, rule: SignalRule, fill_prob: float
-) -> pd.Series:
-    """The rule's tests on rows priced at `price` plus `fee` per share."""
+) -> dict[str, pd.Series]:
+    """The rule's tests on rows priced at `price` plus `fee` per share, each True where a row
+    passes it, keyed by the reason a row failing it is rejected."""
     ev_at_lcb = ev_after_costs(
         _fair_prob_lcb(priced, rule).to_numpy(float), price.to_numpy(float), fee.to_numpy(float), fill_prob
     )
-    keep = (
-        ((priced["pm_price"] - priced["fair_prob"]).abs() <= rule.max_price_gap)
-        & (ev_at_lcb >= rule.min_ev)
-        & (priced["n_books"] >= rule.min_books)
-        & (priced["size_available"] >= rule.min_size)
-    )
+    conditions = {
+        # A gap this wide is a wrong mapping, so it is named before anything judged from the price.
+        PRICE_GAP_TOO_WIDE: (priced["pm_price"] - priced["fair_prob"]).abs() <= rule.max_price_gap,
+    }
     if rule.pregame_only:
-        keep &= priced["game_start_ts"].notna() & (priced["game_start_ts"] > priced["quote_ts"])
+        conditions[NOT_PREGAME] = priced["game_start_ts"].notna() & (
+            priced["game_start_ts"] > priced["quote_ts"]
+        )
+    conditions[TOO_FEW_BOOKS] = priced["n_books"] >= rule.min_books
+    conditions[SIZE_BELOW_MIN_SIZE] = priced["size_available"] >= rule.min_size
+    conditions[EV_BELOW_MIN_EV] = pd.Series(ev_at_lcb >= rule.min_ev, index=priced.index)
+    return conditions
+
+
+def _passes_rule(
+    priced: pd.DataFrame, price: pd.Series, fee: pd.Series, rule: SignalRule, fill_prob: float
+) -> pd.Series:
+    """Rows priced at `price` plus `fee` per share that pass every test of the rule."""
+    keep = pd.Series(True, index=priced.index)
+    for passed in _rule_conditions(priced, price, fee, rule, fill_prob).values():
+        keep &= passed
     return keep
+
+
+def _first_failed(conditions: dict[str, pd.Series]) -> pd.Series:
+    """Per row, the name of the first condition it fails (None when it passes them all)."""
+    index = next(iter(conditions.values())).index
+    reasons = pd.Series([None] * len(index), index=index, dtype=object)
+    for reason, passed in conditions.items():
+        reasons[~passed & reasons.isna()] = reason
+    return reasons
+
+
+def _walk_the_book(candidates: pd.DataFrame, ask_levels: pd.DataFrame, rule: SignalRule) -> pd.DataFrame:
+    """`candidates` (index kept) with the VWAP of `rule.stake` walked through their ask levels,
+    whether the book `filled` the stake (False without levels), and the taker fee at the VWAP."""
+    fills = vwap_for_stake(_levels_of(ask_levels, candidates), rule.stake).rename(
+        columns={"snapshot_ts": "quote_ts", "token_id": "pm_token_id"}
+    )
+    walked = candidates.merge(
+        fills[["quote_ts", "pm_token_id", "vwap", "filled"]], on=["quote_ts", "pm_token_id"], how="left"
+    )
+    walked.index = candidates.index  # a left merge on unique book keys keeps the rows in order
+    walked["filled"] = walked["filled"].eq(True)
+    walked["fee"] = frame_fee_per_share(walked, "vwap")
+    return walked
 
 
 def _levels_of(ask_levels: pd.DataFrame, candidates: pd.DataFrame) -> pd.DataFrame:

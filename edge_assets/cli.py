@@ -199,6 +199,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from edge_assets.notify.logs import configure_logging
+
+    configure_logging()
     args = build_parser().parse_args(argv)
     return args.handler(args)
 

@@ -24,7 +24,7 @@ from dagster_slack import SlackResource
 from slack_sdk.errors import SlackApiError
 
 from edge_assets.notify.formatting import slack_message, webhook_document
-from edge_assets.sources.http import redact, redact_from_logs
+from edge_assets.notify.logs import redact, redact_from_logs
 
 logger = logging.getLogger(__name__)
 

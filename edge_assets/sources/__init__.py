@@ -4,7 +4,8 @@ Resources fetch and return `Payload`s, untouched apart from secret redaction; pa
 payload's data into a frame shaped like one SQL table, quarantining records they cannot read.
 """
 
-from edge_assets.sources.http import Payload, RetryEvent, VenueClient, VenueHTTPError, redact
+from edge_assets.notify.logs import redact
+from edge_assets.sources.http import Payload, RetryEvent, VenueClient, VenueHTTPError
 from edge_assets.sources.oddsapi import (
     OddsApiResource,
     Quota,

@@ -1,81 +1,38 @@
 """A small, careful HTTP client shared by every venue.
 
 `VenueClient` wraps a `requests.Session` with connect/read timeouts and bounded retries
-(exponential backoff with full jitter) on 429, 5xx, timeouts, connection errors and
-undecodable bodies; any other 4xx fails at once. API keys travel as query parameters, so
+(tenacity: exponential backoff with full jitter, a 429's Retry-After winning) on 429, 5xx,
+timeouts, connection errors and undecodable bodies; any other 4xx fails at once. Tenacity
+rather than urllib3's `Retry` on the session's adapter, because urllib3 retries before the body
+is read and so cannot retry a truncated JSON body. API keys travel as query parameters, so
 every URL, body excerpt, header, log line and exception leaving this module goes through
 `redact` first, and transport exceptions are never chained (their messages embed the URL).
 """
 
 from __future__ import annotations
 
-import email.utils
+import dataclasses
+import functools
 import json
-import logging
-import random
-import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote, quote_plus
 
 import requests
+import tenacity
+from urllib3.exceptions import InvalidHeader
+from urllib3.util.retry import Retry
 
-logger = logging.getLogger(__name__)
+from edge_assets.notify.logs import get_logger, redact, redact_from_logs
 
-REDACTED = "***"
+logger = get_logger(__name__)
+
 BODY_EXCERPT_CHARS = 300
 USER_AGENT = "edge_assets/0.1 (+https://github.com/edge-assets)"
-
-
-def redact(text: str, secrets: Iterable[str | None]) -> str:
-    """Return `text` with every secret, raw or URL-encoded, replaced by `***`.
-
-    Encoded forms cover query strings (`quote_plus`), paths (`quote`) and fully escaped
-    values; matching ignores case because percent-escapes may be written `%2f` or `%2F`.
-    A match must stand alone (not inside a longer word), so a short key such as a test's
-    "k" cannot mangle `sport_key` in a response body while `apiKey=k` is still caught.
-    """
-    forms = {
-        form
-        for secret in secrets
-        if secret
-        for form in (secret, quote(secret), quote(secret, safe=""), quote_plus(secret))
-    }
-    if not forms:
-        return text
-    # Longest first, so a raw secret inside an encoded form cannot leave a tail behind.
-    alternatives = "|".join(re.escape(form) for form in sorted(forms, key=len, reverse=True))
-    return re.sub(rf"(?<![\w-])(?:{alternatives})(?![\w-])", REDACTED, text, flags=re.IGNORECASE)
-
-
-class _SecretRedactingFilter(logging.Filter):
-    """Redacts known secrets from third-party log lines (urllib3's DEBUG lines print each
-    request's full path, query string included)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.secrets: set[str] = set()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.secrets:
-            record.msg = redact(record.getMessage(), self.secrets)
-            record.args = None
-        return True
-
-
-_LOG_REDACTION = _SecretRedactingFilter()
-
-
-def redact_from_logs(secrets: Iterable[str | None], *logger_names: str) -> None:
-    """From now on, write `secrets` as *** in the records of the named third-party loggers."""
-    _LOG_REDACTION.secrets.update(secret for secret in secrets if secret)
-    for name in logger_names:
-        target = logging.getLogger(name)
-        if _LOG_REDACTION not in target.filters:
-            target.addFilter(_LOG_REDACTION)
+# Only its header parser is used: delta seconds or an HTTP date, never negative.
+_RETRY_AFTER = Retry()
 
 
 @dataclass(frozen=True)
@@ -130,29 +87,30 @@ class _Failure:
     retry_after_s: float | None = None
 
 
-def _retry_after_seconds(value: str | None, now: datetime) -> float | None:
-    """Parse a Retry-After header, given either as delta seconds or as an HTTP date."""
+def _retry_after_seconds(value: str | None) -> float | None:
+    """A Retry-After header in seconds; None when absent or unreadable (then backoff applies)."""
     if not value:
         return None
-    value = value.strip()
     try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        return _RETRY_AFTER.parse_retry_after(value)
+    except InvalidHeader:
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - now).total_seconds())
+
+
+def _is_failure(outcome: Payload | _Failure) -> bool:
+    return isinstance(outcome, _Failure)
+
+
+def _last_failure(state: tenacity.RetryCallState) -> _Failure:
+    """Retries spent: hand the last failure back as a value, to be raised without a chain."""
+    return state.outcome.result()
 
 
 class VenueClient:
     """JSON-over-HTTP client for one venue base URL, with retries and secret redaction.
 
     `secrets` are redacted from everything this client emits; pass the API key here as
-    well as in the request params. `sleep` and `rng` exist so tests can observe waits.
+    well as in the request params. `sleep` exists so tests can observe waits.
     """
 
     def __init__(
@@ -169,22 +127,19 @@ class VenueClient:
         on_retry: Callable[[RetryEvent], None] | None = None,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
-        rng: random.Random | None = None,
     ) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
         self.base_url = base_url.rstrip("/")
         self.timeout = (connect_timeout_s, read_timeout_s)
         self.max_attempts = max_attempts
-        self.backoff_base_s = backoff_base_s
-        self.max_backoff_s = max_backoff_s
         self.max_retry_after_s = max_retry_after_s
         self.secrets = tuple(s for s in secrets if s)
         self.on_retry = on_retry
         self.session = session or requests.Session()
         self.session.headers.setdefault("User-Agent", USER_AGENT)
         self._sleep = sleep
-        self._rng = rng or random.Random()
+        self._backoff = tenacity.wait_random_exponential(multiplier=backoff_base_s, max=max_backoff_s)
         redact_from_logs(self.secrets, "urllib3.connectionpool")
 
     def redact(self, text: str) -> str:
@@ -196,7 +151,10 @@ class VenueClient:
         return self.request("GET", path, params=params)
 
     def post(self, path: str, json_body: Any, params: Mapping[str, Any] | None = None) -> Payload:
-        """POST a JSON body to `path` and decode the JSON response."""
+        """POST a JSON body to `path` and decode the JSON response.
+
+        Retried like a GET: every venue POST (the CLOB's `/books`) is a read.
+        """
         return self.request("POST", path, params=params, json_body=json_body)
 
     def request(
@@ -214,36 +172,51 @@ class VenueClient:
         """
         url = f"{self.base_url}/{path.lstrip('/')}"
         shown_url = self.redact(requests.Request(method, url, params=params).prepare().url or url)
-        for attempt in range(1, self.max_attempts + 1):
-            outcome = self._attempt(method, url, params, json_body, attempt)
-            if isinstance(outcome, Payload):
-                return outcome
-            if attempt == self.max_attempts:
-                break
-            delay = self._backoff_delay(attempt, outcome.retry_after_s)
-            logger.warning(
-                "Retrying %s %s in %.2fs (attempt %d/%d failed: %s)",
-                method,
-                shown_url,
-                delay,
-                attempt,
-                self.max_attempts,
-                outcome.reason,
-            )
-            if self.on_retry is not None:
-                self.on_retry(
-                    RetryEvent(shown_url, attempt, self.max_attempts, delay, outcome.reason, outcome.status)
-                )
-            self._sleep(delay)
-        raise VenueHTTPError(
-            f"{method} failed after {self.max_attempts} attempts: {outcome.reason}",
-            status=outcome.status,
-            url=shown_url,
-            body_excerpt=outcome.body_excerpt,
+        retrying = tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(self.max_attempts),
+            wait=self._wait,
+            retry=tenacity.retry_if_result(_is_failure),
+            before_sleep=functools.partial(self._report_retry, method, shown_url),
+            retry_error_callback=_last_failure,
+            sleep=self._sleep,
         )
+        outcome = retrying(self._attempt, method, url, params, json_body)
+        if isinstance(outcome, _Failure):
+            raise VenueHTTPError(
+                f"{method} failed after {self.max_attempts} attempts: {outcome.reason}",
+                status=outcome.status,
+                url=shown_url,
+                body_excerpt=outcome.body_excerpt,
+            )
+        return dataclasses.replace(outcome, attempts=retrying.statistics["attempt_number"])
+
+    def _wait(self, state: tenacity.RetryCallState) -> float:
+        """The server's Retry-After (capped by `max_retry_after_s`) if it sent one, else full
+        jitter: uniform under a doubling ceiling, which spreads retries from many workers."""
+        retry_after_s = state.outcome.result().retry_after_s
+        if retry_after_s is not None:
+            return min(retry_after_s, self.max_retry_after_s)
+        return self._backoff(state)
+
+    def _report_retry(self, method: str, shown_url: str, state: tenacity.RetryCallState) -> None:
+        failure: _Failure = state.outcome.result()
+        attempt, delay_s = state.attempt_number, state.upcoming_sleep
+        event = RetryEvent(shown_url, attempt, self.max_attempts, delay_s, failure.reason, failure.status)
+        logger.warning(
+            "retrying request",
+            method=method,
+            url=event.url,
+            attempt=event.attempt,
+            max_attempts=event.max_attempts,
+            delay_s=round(event.delay_s, 3),
+            reason=event.reason,
+            status=event.status,
+        )
+        if self.on_retry is not None:
+            self.on_retry(event)
 
     def _attempt(
-        self, method: str, url: str, params: Mapping[str, Any] | None, json_body: Any, attempt: int
+        self, method: str, url: str, params: Mapping[str, Any] | None, json_body: Any
     ) -> Payload | _Failure:
         """One HTTP exchange: a Payload, a retryable `_Failure`, or a raised non-retryable error."""
         try:
@@ -262,7 +235,7 @@ class VenueClient:
         status = response.status_code
         fetched_at = datetime.now(UTC)
         if status == 429:
-            retry_after = _retry_after_seconds(response.headers.get("Retry-After"), fetched_at)
+            retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
             return _Failure("429 Too Many Requests", status, excerpt, retry_after)
         if status >= 500:
             return _Failure(f"server error {status}", status, excerpt)
@@ -279,19 +252,7 @@ class VenueClient:
             # A truncated or garbled body is usually transient (proxy hiccup, partial write).
             return _Failure("response body is not valid JSON", status, excerpt)
         headers = {name: self.redact(value) for name, value in response.headers.items()}
-        return Payload(shown_url, status, fetched_at, data, text, headers, attempt)
-
-    def _backoff_delay(self, attempt: int, retry_after_s: float | None) -> float:
-        """Seconds to wait before the next attempt.
-
-        The server's Retry-After wins (capped by `max_retry_after_s`); otherwise full
-        jitter: uniform between 0 and the exponential ceiling, which spreads retries
-        from many workers instead of synchronising them.
-        """
-        if retry_after_s is not None:
-            return min(retry_after_s, self.max_retry_after_s)
-        ceiling = min(self.max_backoff_s, self.backoff_base_s * 2 ** (attempt - 1))
-        return self._rng.uniform(0.0, ceiling)
+        return Payload(shown_url, status, fetched_at, data, text, headers, attempts=1)
 
     def close(self) -> None:
         """Close the underlying session's connections."""

@@ -3,22 +3,35 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+CONSTRAINTS := constraints.txt
 DAYS ?= 14
 SEED ?= 7
 SCENARIO ?= realistic
 HOME_DIR ?= .edge/demo
 
-.PHONY: install demo dev test bench lint validate clean
+.PHONY: install lock demo dev test bench lint validate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
+$(STAMP): pyproject.toml $(CONSTRAINTS) | $(BIN)/python
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e '.[test]'
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Re-pin on purpose: resolve pyproject's dependencies afresh (no pins) in a throwaway venv, then freeze.
+lock:
+	set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	$(PYTHON) -m venv "$$tmp/venv"; \
+	"$$tmp/venv/bin/pip" install --quiet --upgrade pip; \
+	"$$tmp/venv/bin/pip" install --quiet -e '.[test]'; \
+	{ echo "# Exact versions for reproducible installs: make install runs pip install -c $(CONSTRAINTS)."; \
+	  echo "# Refreshed on purpose by make lock: pyproject's dependencies resolved afresh, without these"; \
+	  echo "# pins, in a throwaway venv, then pip freeze --exclude-editable. Do not edit by hand."; \
+	  "$$tmp/venv/bin/pip" freeze --exclude-editable; } > "$$tmp/$(CONSTRAINTS)"; \
+	mv "$$tmp/$(CONSTRAINTS)" $(CONSTRAINTS)
 
 demo: install
 	$(BIN)/edge-assets demo --days $(DAYS) --seed $(SEED) --scenario $(SCENARIO) --home $(HOME_DIR)

@@ -1,4 +1,5 @@
-"""deliver_pending against the warehouse (SQLite and PostgreSQL) and the stand-in server."""
+"""Raising alerts through the alerting resource and delivering them with deliver_pending, against
+the warehouse (SQLite and PostgreSQL) and the stand-in server."""
 
 import json
 import logging
@@ -10,16 +11,12 @@ import pytest
 from edge_assets.notify import (
     GenericWebhookSink,
     SlackWebhookSink,
-    alert_log_lines,
     deliver_pending,
     recent_signal_alerts,
 )
-from edge_assets.notify.alerts import (
-    alerts_frame,
-    check_failure_alert,
-    signal_alerts,
-    with_initial_delivery_status,
-)
+from edge_assets.notify import resource as alerting_module
+from edge_assets.notify.alerts import alerts_frame, check_failure_alert, signal_alerts
+from edge_assets.notify.resource import AlertingResource
 from edge_assets.storage.db import Warehouse
 from edge_assets_tests.fixtures.postgres import free_port
 from edge_assets_tests.notify.conftest import (
@@ -32,6 +29,8 @@ from edge_assets_tests.notify.conftest import (
 )
 
 COOLDOWN = timedelta(hours=1)
+# Alerting with a sink configured; raising never posts, so its URL is never called.
+WITH_A_SINK = AlertingResource(slack_webhook_url="http://127.0.0.1:9/services/T0/B0/unused")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -46,12 +45,18 @@ def sqlite_warehouse(tmp_path):
     return Warehouse(url=f"sqlite:///{tmp_path}/edge.db")
 
 
-def raise_signal_alerts(warehouse, signals, now, sinks_configured=True):
-    """What the signals sensor does: alert tokens out of cooldown, store them for delivery."""
-    recent = recent_signal_alerts(warehouse, now - COOLDOWN)
-    alerts = with_initial_delivery_status(signal_alerts(signals, now, COOLDOWN, recent), sinks_configured)
-    warehouse.insert_missing("alerts", alerts, ["alert_id"])
+def raise_signal_alerts(warehouse, signals, now, alerting=WITH_A_SINK):
+    """What the signals sensor does: alert the tokens out of cooldown, raised through the resource."""
+    alerts = signal_alerts(signals, now, COOLDOWN, recent_signal_alerts(warehouse, now - COOLDOWN))
+    alerting.raise_alerts(warehouse, alerts)
     return alerts
+
+
+def resource_log_lines(caplog) -> list[str]:
+    """What the alerting resource's logger wrote (caplog must capture it), each a warning."""
+    records = [record for record in caplog.records if record.name == alerting_module.logger.name]
+    assert all(record.levelno == logging.WARNING for record in records), records
+    return [record.getMessage() for record in records]
 
 
 def alerts_table(warehouse):
@@ -101,9 +106,7 @@ def test_a_failed_send_is_recorded_and_delivered_once_the_sink_recovers(warehous
         GenericWebhookSink(stand_in.url(GENERIC_WEBHOOK_PATH), retry=FAST_RETRY),
     ]
     check = check_failure_alert("oddsapi_live_odds", "fresh_quotes", {"stale_rows": 12}, "run-7", NOW)
-    warehouse.insert_missing(
-        "alerts", with_initial_delivery_status(alerts_frame([check]), True), ["alert_id"]
-    )
+    assert WITH_A_SINK.raise_alerts(warehouse, alerts_frame([check])) == 1
 
     stand_in.status = 500
     first = deliver_pending(warehouse, sinks, NOW)
@@ -132,9 +135,7 @@ def test_a_failed_send_is_recorded_and_delivered_once_the_sink_recovers(warehous
 def test_a_sink_that_is_down_leaves_alerts_undelivered_until_attempts_run_out(sqlite_warehouse):
     sinks = [SlackWebhookSink(f"http://127.0.0.1:{free_port()}{SLACK_WEBHOOK_PATH}", retry=FAST_RETRY)]
     check = check_failure_alert("quotes", "schema", {"bad_rows": 1}, "run-1", NOW)
-    sqlite_warehouse.insert_missing(
-        "alerts", with_initial_delivery_status(alerts_frame([check]), True), ["alert_id"]
-    )
+    WITH_A_SINK.raise_alerts(sqlite_warehouse, alerts_frame([check]))
 
     reports = [deliver_pending(sqlite_warehouse, sinks, NOW, max_attempts=2) for _ in range(3)]
 
@@ -144,29 +145,54 @@ def test_a_sink_that_is_down_leaves_alerts_undelivered_until_attempts_run_out(sq
     assert (row["delivery_status"], row["attempts"]) == ("failed", 2)
 
 
-def test_without_sinks_nothing_is_posted_and_the_table_holds_the_alerts_as_logged(
-    sqlite_warehouse, stand_in, caplog
-):
-    caplog.set_level(logging.INFO)
+def test_raising_with_a_sink_stores_pending_alerts_once_and_logs_nothing(sqlite_warehouse, caplog):
+    caplog.set_level(logging.WARNING, logger=alerting_module.logger.name)
     signals = signals_frame(("a", "2026-11-20T11:00", 0.05), ("b", "2026-11-20T11:00", 0.04))
-    alerts = raise_signal_alerts(sqlite_warehouse, signals, NOW, sinks_configured=False)
-    lines = alert_log_lines(alerts)
+    alerts = signal_alerts(signals, NOW, COOLDOWN, alerts_frame([]))
 
-    report = deliver_pending(sqlite_warehouse, [], NOW)
+    assert WITH_A_SINK.raise_alerts(sqlite_warehouse, alerts) == 2
+    assert WITH_A_SINK.raise_alerts(sqlite_warehouse, alerts) == 0  # the same alerts are stored once
+    assert WITH_A_SINK.raise_alerts(sqlite_warehouse, alerts_frame([])) == 0
+
+    table = alerts_table(sqlite_warehouse)
+    assert sorted(table["alert_id"]) == sorted(alerts["alert_id"])
+    assert set(table["delivery_status"]) == {"pending"} and set(table["attempts"]) == {0}
+    assert resource_log_lines(caplog) == []  # a sink will deliver them: nothing to log now
+
+
+def test_without_sinks_raised_alerts_are_logged_once_and_kept_as_logged(sqlite_warehouse, caplog):
+    caplog.set_level(logging.WARNING, logger=alerting_module.logger.name)
+    alerting = AlertingResource(dagster_ui_url="http://dagster.example:3000")
+    signals = signals_frame(("a", "2026-11-20T11:00", 0.05), ("b", "2026-11-20T11:00", 0.04))
+
+    raise_signal_alerts(sqlite_warehouse, signals, NOW, alerting)
+    raise_signal_alerts(sqlite_warehouse, signals, NOW, alerting)  # stored already: not logged again
+    report = deliver_pending(sqlite_warehouse, alerting.sinks(), NOW)
+
+    lines = resource_log_lines(caplog)
+    assert len(lines) == 2, lines
+    line_a = next(line for line in lines if "Team a" in line)
+    assert line_a.startswith("[info] market market-a: Team a")
+    for part in (
+        "EV after costs: +5.0%",
+        "Fair probability: 46.0%",
+        "0.400 ask, 0.405 VWAP for the stake + 0.010 fee",
+        "Stake: 100.00 USDC",
+        "As of: 2026-11-20T11:00:00+00:00",
+        "http://dagster.example:3000/assets/signals?view=partitions&partition=2026-11-20-11%3A00",
+    ):
+        assert part in line_a, (part, line_a)
+    assert "EV after costs: +4.0%" in next(line for line in lines if "Team b" in line)
 
     assert report.messages == 0 and not report.logged  # logged alerts are not pending
-    assert stand_in.received == []
     table = alerts_table(sqlite_warehouse)
     assert len(table) == 2 and set(table["delivery_status"]) == {"logged"} and set(table["attempts"]) == {0}
-    assert any("Team a" in line and "EV after costs: +5.0%" in line for line in lines)
 
 
 def test_pending_alerts_left_when_sinks_are_removed_are_logged(sqlite_warehouse, caplog):
     caplog.set_level(logging.INFO)
     check = check_failure_alert("quotes", "schema", {"bad_rows": 1}, "run-1", NOW)
-    sqlite_warehouse.insert_missing(
-        "alerts", with_initial_delivery_status(alerts_frame([check]), True), ["alert_id"]
-    )
+    WITH_A_SINK.raise_alerts(sqlite_warehouse, alerts_frame([check]))
 
     report = deliver_pending(sqlite_warehouse, [], NOW)
 

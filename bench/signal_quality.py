@@ -89,7 +89,9 @@ def venue_fill_prob(tables: dict[str, pd.DataFrame]) -> float:
 def ungated_rule_signals(tables: dict[str, pd.DataFrame], rule: SignalRule) -> pd.DataFrame:
     """The comparator's rule alone over every hour of the run, with the run's fill probability."""
     books = tables["order_book_snapshots"]
-    priced = priced_asks(tables["quotes"], tables["consensus"], tables["market_mappings"], tables["polymarket_markets"])
+    priced = priced_asks(
+        tables["quotes"], tables["consensus"], tables["market_mappings"], tables["polymarket_markets"]
+    )
     return find_signals(
         priced, books[books["side"] == "ask"], rule, datetime.now(UTC), fill_prob=venue_fill_prob(tables)
     )
@@ -182,7 +184,9 @@ def holdout_figures(tables, rule: SignalRule) -> dict:
     )  # fmt: skip
     closing = closing_consensus(tables["consensus"], tables["market_mappings"], tables["polymarket_markets"])
     costs = entry_costs(tables["order_book_snapshots"], tables["polymarket_markets"], rule.stake)
-    labels = label_edges(features[["quote_ts", "pm_token_id"]], closing, tables["polymarket_resolutions"], costs)
+    labels = label_edges(
+        features[["quote_ts", "pm_token_id"]], closing, tables["polymarket_resolutions"], costs
+    )
     training = build_training_set(features, labels, ungated_rule_signals(tables, rule))
     try:
         report = evaluate_walk_forward(training, n_folds=3)

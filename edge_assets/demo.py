@@ -143,7 +143,7 @@ def environment_set(variables: dict[str, str]) -> Iterator[None]:
 
 def hour_keys(days: int, now: datetime) -> tuple[str, str]:
     """First and last hourly partition keys of the demo's history, the current hour last."""
-    from edge_assets.defs.common import HOURLY_KEY_FORMAT
+    from edge_assets.defs.partitions import HOURLY_KEY_FORMAT
 
     end = now.replace(minute=0, second=0, microsecond=0)
     start = end - timedelta(days=days)

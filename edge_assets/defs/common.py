@@ -1,47 +1,16 @@
-"""Pieces every asset group shares: the hourly partitions, raw landing and quarantine."""
+"""Pieces every asset group shares: raw landing, quarantine and table metadata."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import warnings
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-import dagster as dg
 import pandas as pd
 
 from edge_assets.storage.db import Warehouse
 from edge_assets.storage.lake import Lake
-
-# Single-run backfills are the point of the hourly design; Dagster labels the parameter beta.
-warnings.filterwarnings("ignore", message="Parameter `backfill_policy`", category=dg.BetaWarning)
-
-# Hourly partitions include the hour in progress (end_offset=1): partition H holds what the
-# venues showed at H, so the schedule can capture the current hour as it starts.
-HOURLY_PARTITIONS = dg.HourlyPartitionsDefinition(start_date="2025-01-01-00:00", end_offset=1)
-# How an hour is written as a partition key (and so in lake paths).
-HOURLY_KEY_FORMAT = HOURLY_PARTITIONS.fmt
-SINGLE_RUN_BACKFILL = dg.BackfillPolicy.single_run()
-UNPARTITIONED = "all"
-
-
-def partition_hours(context: dg.AssetExecutionContext) -> list[datetime]:
-    """Every hour covered by this run: one for a scheduled run, many for a single-run backfill."""
-    window = context.partition_time_window
-    start = window.start.astimezone(UTC)
-    count = int((window.end - window.start) / timedelta(hours=1))
-    return [start + timedelta(hours=i) for i in range(count)]
-
-
-def partition_label(context: dg.AssetExecutionContext) -> str:
-    """The partition key, or the key range of a single-run backfill, for lake paths and logs."""
-    if not context.has_partition_key_range:
-        return UNPARTITIONED
-    key_range = context.partition_key_range
-    if key_range.start == key_range.end:
-        return key_range.start
-    return f"{key_range.start}..{key_range.end}"
 
 
 def land_raw(lake: Lake, venue: str, asset: str, partition: str, payloads: Iterable) -> str:
@@ -74,14 +43,21 @@ def quarantine(warehouse: Warehouse, venue: str, asset: str, partition: str, rec
 
 
 def table_metadata(
-    table: str, write_mode: str, *, primary_key: list[str] | None = None, partition_column: str | None = None
+    write_mode: str,
+    *,
+    primary_key: list[str] | None = None,
+    partition_column: str | None = None,
+    time_column: str | None = None,
 ) -> dict:
-    """Definition metadata telling the warehouse IO manager where and how an asset is stored."""
-    metadata: dict = {"table": table, "write_mode": write_mode}
+    """Definition metadata telling the warehouse IO manager how an asset's table (named as the asset)
+    is written, and the checks which column dates its rows (the partition column by default)."""
+    metadata: dict = {"write_mode": write_mode}
     if primary_key:
         metadata["primary_key"] = primary_key
     if partition_column:
         metadata["partition_column"] = partition_column
+    if time_column or partition_column:
+        metadata["time_column"] = time_column or partition_column
     return metadata
 
 

@@ -3,8 +3,7 @@ hourly, and everything downstream follows through its `AutomationCondition`."""
 
 import dagster as dg
 
-from edge_assets.defs.common import HOURLY_PARTITIONS
-from edge_assets.defs.modeling.assets import DAILY_PARTITIONS
+from edge_assets.defs.partitions import DAILY_PARTITIONS, HOURLY_PARTITIONS
 
 POLLED_SOURCES = ["polymarket_markets", "oddsapi_live_odds", "predictit_market_data"]
 HOURLY_SOURCES = ["order_book_snapshots", "order_book_rechecks", "oddsapi_historical_odds"]
@@ -58,18 +57,8 @@ modeling_job = dg.define_asset_job(
     description="Training set, XGBoost models in MLflow and the champion gate, for a day.",
 )
 
-JOBS = [
-    poll_sources_job,
-    scores_job,
-    hourly_sources_job,
-    mapping_job,
-    hourly_pricing_job,
-    hourly_signals_job,
-    hourly_features_job,
-    latest_features_job,
-    modeling_job,
-]
 
+# Found by the definitions loader like every other module-level definition.
 SCHEDULES = [
     dg.ScheduleDefinition(
         name="poll_sources_every_minute",

@@ -2,7 +2,7 @@
 its Pandera schema, stale source timestamps, holes in an hour's coverage, row-count anomalies and
 mapping coverage. Checks that guard money (stale quotes and books feeding signals) are blocking."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -12,6 +12,7 @@ import pandas as pd
 from edge_assets.quality.rules import missing_per_hour, stale_rows, volume_ratio
 from edge_assets.quality.schemas import validate
 from edge_assets.storage.db import Warehouse
+from edge_assets.storage.io_managers import table_name
 
 SCHEMA_CHECK = "pandera_schema"
 STALE_CHECK = "no_stale_source_timestamps"
@@ -41,21 +42,27 @@ class TableCheck:
 
 
 def table_checks(
-    asset: str, table: str, checks: list[TableCheck], recent_column: str | None = None
+    assets: dg.AssetsDefinition, checks: Sequence[TableCheck] = (), key: str | None = None
 ) -> dg.AssetChecksDefinition:
-    """All checks of `asset` in one step: its table's recent rows are read once and judged by each."""
+    """The schema check and `checks` of an asset's table in one step: its recent rows are read once
+    and judged by each. The table and the column dating its rows come from the asset's definition
+    (`key` picks one asset of a multi-asset)."""
+    asset_key = dg.AssetKey(key) if key else assets.key
+    table = table_name(asset_key)
+    recent_column = assets.specs_by_key[asset_key].metadata.get("time_column")
+    checks = [schema_check(table), *checks]
     specs = [
-        dg.AssetCheckSpec(check.name, asset=asset, description=check.description, blocking=check.blocking)
+        dg.AssetCheckSpec(check.name, asset=asset_key, description=check.description, blocking=check.blocking)
         for check in checks
     ]
 
-    @dg.multi_asset_check(specs=specs, name=f"{asset}_checks")
+    @dg.multi_asset_check(specs=specs, name=f"{table}_checks")
     def _checks(warehouse: Warehouse):
         frame = _recent_rows(warehouse, table, recent_column)
         for check in checks:
             result = check.evaluate(frame)
             yield dg.AssetCheckResult(
-                asset_key=asset,
+                asset_key=asset_key,
                 check_name=check.name,
                 passed=result.passed,
                 severity=result.severity,

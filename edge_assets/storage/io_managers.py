@@ -1,8 +1,8 @@
 """IO managers: asset DataFrames to warehouse tables (partition aware) or to parquet in the lake.
 
-WarehouseIOManager reads these keys from an asset's definition metadata:
+An asset's table is named as its key (`table_name`). WarehouseIOManager reads these keys from an
+asset's definition metadata:
 
-- `table`: the table name (default: the last component of the asset key);
 - `write_mode`: `replace_partition` (default for partitioned assets), `upsert`, `insert_missing` or
   `replace_all` (default for unpartitioned assets);
 - `partition_column`: the timestamp column holding the partition's instants (`replace_partition`, and
@@ -17,7 +17,7 @@ import dagster as dg
 import pandas as pd
 
 from edge_assets.storage.db import Warehouse
-from edge_assets.storage.lake import Lake
+from edge_assets.storage.lake import Lake, asset_location
 
 WRITE_MODES = ("replace_partition", "upsert", "insert_missing", "replace_all")
 
@@ -31,43 +31,47 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
         if not isinstance(obj, pd.DataFrame):
             raise TypeError(f"WarehouseIOManager stores DataFrames; {context.asset_key} returned {type(obj)}")
         metadata = context.definition_metadata
-        table_name = _table_name(metadata, context.asset_key)
+        table = table_name(context.asset_key)
         default_mode = "replace_partition" if context.has_asset_partitions else "replace_all"
         write_mode = metadata.get("write_mode", default_mode)
         if write_mode == "replace_partition":
             window = context.asset_partitions_time_window  # the whole range for a single-run backfill
             rows = self.warehouse.replace_window(
-                table_name, obj, _required(metadata, "partition_column", write_mode), window.start, window.end
+                table, obj, _required(metadata, "partition_column", write_mode), window.start, window.end
             )
         elif write_mode == "upsert":
-            rows = self.warehouse.upsert(table_name, obj, _required(metadata, "primary_key", write_mode))
+            rows = self.warehouse.upsert(table, obj, _required(metadata, "primary_key", write_mode))
         elif write_mode == "insert_missing":
-            rows = self.warehouse.insert_missing(
-                table_name, obj, _required(metadata, "primary_key", write_mode)
-            )
+            rows = self.warehouse.insert_missing(table, obj, _required(metadata, "primary_key", write_mode))
         elif write_mode == "replace_all":
-            rows = self.warehouse.replace_all(table_name, obj)
+            rows = self.warehouse.replace_all(table, obj)
         else:
             raise ValueError(
                 f"Unknown write_mode {write_mode!r} for {context.asset_key}; use one of {WRITE_MODES}"
             )
         context.add_output_metadata(
-            {"table": table_name, "write_mode": write_mode, "row_count": len(obj), "rows_written": rows}
+            {
+                "dagster/table_name": table,
+                "dagster/row_count": len(obj),
+                "dagster/column_schema": column_schema(obj),
+                "write_mode": write_mode,
+                "rows_written": rows,
+            }
         )
 
     def load_input(self, context: dg.InputContext) -> pd.DataFrame:
         upstream = context.upstream_output
         metadata = upstream.definition_metadata if upstream is not None else {}
-        table_name = _table_name(metadata, context.asset_key)
+        table = table_name(context.asset_key)
         if not context.has_asset_partitions:
-            return self.warehouse.read_table(table_name)
+            return self.warehouse.read_table(table)
         partition_column = metadata.get("partition_column")
         if partition_column is None:
             raise ValueError(
                 f"Cannot load partitions of {context.asset_key}: its metadata names no partition_column"
             )
         window = context.asset_partitions_time_window
-        return self.warehouse.read_table(table_name, partition_column, window.start, window.end)
+        return self.warehouse.read_table(table, partition_column, window.start, window.end)
 
 
 class LakeIOManager(dg.ConfigurableIOManager):
@@ -84,34 +88,45 @@ class LakeIOManager(dg.ConfigurableIOManager):
     def handle_output(
         self, context: dg.OutputContext, obj: pd.DataFrame | Mapping[str, pd.DataFrame]
     ) -> None:
-        base = "/".join(["assets", *context.asset_key.path])
+        path = context.asset_key.path
         if not context.has_asset_partitions:
-            uri = self.lake.write_frame(base, _frame(obj, context.asset_key))
-            context.add_output_metadata({"uri": uri, "row_count": len(obj)})
+            frame = _frame(obj, context.asset_key)
+            uri = self.lake.write_asset(path, frame)
+            context.add_output_metadata(
+                {"uri": uri, "dagster/row_count": len(frame), "dagster/column_schema": column_schema(frame)}
+            )
             return
         frames = _frames_by_partition(context, obj)
         for partition_key, frame in frames.items():
-            self.lake.write_frame(f"{base}/{partition_key}", frame)
+            self.lake.write_asset(path, frame, partition_key)
         context.add_output_metadata(
             {
-                "uri": self.lake.uri(base),
+                "uri": self.lake.uri(asset_location(path)),
                 "partitions": len(frames),
-                "row_count": sum(len(frame) for frame in frames.values()),
+                "dagster/row_count": sum(len(frame) for frame in frames.values()),
             }
         )
 
     def load_input(self, context: dg.InputContext) -> pd.DataFrame | dict[str, pd.DataFrame]:
-        base = "/".join(["assets", *context.asset_key.path])
+        path = context.asset_key.path
         if not context.has_asset_partitions:
-            return self.lake.read_frame(base)
+            return self.lake.read_asset(path)
         keys = context.asset_partition_keys
         if len(keys) == 1:
-            return self.lake.read_frame(f"{base}/{keys[0]}")
-        return {key: self.lake.read_frame(f"{base}/{key}") for key in keys}
+            return self.lake.read_asset(path, keys[0])
+        return {key: self.lake.read_asset(path, key) for key in keys}
 
 
-def _table_name(metadata: Mapping[str, Any], asset_key: dg.AssetKey) -> str:
-    return metadata.get("table") or asset_key.path[-1]
+def table_name(asset_key: dg.AssetKey | str) -> str:
+    """The warehouse table an asset is stored in: its key's last component."""
+    return dg.AssetKey.from_coercible(asset_key).path[-1]
+
+
+def column_schema(frame: pd.DataFrame) -> dg.TableSchema:
+    """A frame's columns and their types, as Dagster shows them in the UI."""
+    return dg.TableSchema(
+        columns=[dg.TableColumn(str(name), str(dtype)) for name, dtype in frame.dtypes.items()]
+    )
 
 
 def _required(metadata: Mapping[str, Any], key: str, write_mode: str) -> Any:

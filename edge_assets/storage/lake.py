@@ -12,6 +12,7 @@ import os
 import re
 import tempfile
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -79,6 +80,19 @@ class Lake(dg.ConfigurableResource):
     def read_frame(self, key: str) -> pd.DataFrame:
         """The DataFrame stored at `<key>.parquet`."""
         return pq.read_table(io.BytesIO(self._get(join_key(key)))).to_pandas()
+
+    def write_asset(self, asset_key: Sequence[str], frame: pd.DataFrame, partition: str | None = None) -> str:
+        """Store an asset's frame (one partition of it, if given) at its place in the lake."""
+        return self.write_frame(asset_location(asset_key, partition), frame)
+
+    def read_asset(self, asset_key: Sequence[str], partition: str | None = None) -> pd.DataFrame:
+        """An asset's frame (one partition of it, if given)."""
+        return self.read_frame(asset_location(asset_key, partition))
+
+    def asset_partitions(self, asset_key: Sequence[str]) -> list[str]:
+        """The partition keys an asset has in the lake, sorted."""
+        prefix = asset_location(asset_key) + "/"
+        return [key.removeprefix(prefix) for key in self.list_keys(prefix)]
 
     def list_keys(self, prefix: str = "") -> list[str]:
         """Sorted keys (without `.parquet`) of the files whose key starts with `prefix`."""
@@ -156,6 +170,11 @@ class Lake(dg.ConfigurableResource):
             for path in directory.rglob(f"*{PARQUET_SUFFIX}")
             if not path.name.startswith(".tmp-")
         ]
+
+
+def asset_location(asset_key: Sequence[str], partition: str | None = None) -> str:
+    """Where an asset's frames live in the lake: `assets/<key path>[/<partition key>]`."""
+    return join_key("assets", *asset_key, *([partition] if partition else []))
 
 
 def join_key(*parts: str) -> str:

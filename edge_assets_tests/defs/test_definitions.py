@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from edge_assets.definitions import build_definitions
-from edge_assets.defs.common import HOURLY_PARTITIONS
+from edge_assets.defs.partitions import HOURLY_PARTITIONS
 from edge_assets.defs.quality import SCHEMA_CHECK
 from edge_assets.environment import Environment
 from edge_assets_tests.fixtures.paths import REPO_ROOT
@@ -32,7 +32,7 @@ def test_definitions_validate_and_show_every_group(defs):
 def test_every_table_asset_has_a_schema_check(defs):
     graph = defs.resolve_asset_graph()
     schema_checked = {key.asset_key for key in graph.asset_check_keys if key.name == SCHEMA_CHECK}
-    tables = {key for key in graph.get_all_asset_keys() if "table" in (graph.get(key).metadata or {})}
+    tables = {key for key in graph.get_all_asset_keys() if "write_mode" in (graph.get(key).metadata or {})}
     assert tables and schema_checked == tables
 
 

@@ -8,9 +8,9 @@ import dagster as dg
 import numpy as np
 import pandas as pd
 
-from edge_assets.defs.common import HOURLY_KEY_FORMAT
 from edge_assets.defs.features.assets import features_latest
-from edge_assets.defs.features.store import FEATURE_STORE_PREFIX
+from edge_assets.defs.features.store import FEATURE_STORE
+from edge_assets.defs.partitions import HOURLY_KEY_FORMAT
 from edge_assets.features import OUTPUT_COLUMNS
 from edge_assets.storage.db import Warehouse
 from edge_assets.storage.io_managers import WarehouseIOManager
@@ -28,7 +28,7 @@ def test_features_latest_takes_the_newest_stored_hour_even_when_the_current_one_
     now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     older, newest = now - timedelta(hours=3), now - timedelta(hours=2)
     for hour, tokens in [(older, ["a", "b"]), (newest, ["a"])]:
-        lake.write_frame(FEATURE_STORE_PREFIX + hour.strftime(HOURLY_KEY_FORMAT), feature_rows(hour, tokens))
+        lake.write_asset(FEATURE_STORE, feature_rows(hour, tokens), hour.strftime(HOURLY_KEY_FORMAT))
     warehouse = Warehouse(url=f"sqlite:///{tmp_path / 'edge.db'}")
     resources = {"lake": lake, "warehouse": warehouse, "io_manager": WarehouseIOManager(warehouse=warehouse)}
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 import pandas as pd
 
-from edge_assets.defs.common import HOURLY_KEY_FORMAT
+from edge_assets.defs.partitions import HOURLY_KEY_FORMAT
 from edge_assets.defs.polymarket.assets import RECHECK_LEVELS, order_books, polymarket_markets
 from edge_assets.defs.pricing.assets import cost_models
 from edge_assets.defs.settings import EdgeSettings

@@ -12,6 +12,7 @@ from edge_assets.storage.db import Warehouse
 from edge_assets.storage.io_managers import LakeIOManager, WarehouseIOManager
 from edge_assets.storage.lake import Lake
 
+HOURS_13_TO_14 = (datetime(2026, 11, 20, 13, tzinfo=UTC), datetime(2026, 11, 20, 14, tzinfo=UTC))
 HOURLY = dg.HourlyPartitionsDefinition(start_date="2026-11-20-00:00")
 RANGE_TAGS = {
     ASSET_PARTITION_RANGE_START_TAG: "2026-11-20-10:00",
@@ -39,9 +40,9 @@ def consensus_for(start: datetime, end: datetime, fair_prob: float) -> pd.DataFr
     partitions_def=HOURLY,
     backfill_policy=dg.BackfillPolicy.single_run(),
     io_manager_key="warehouse_io",
-    metadata={"table": "consensus", "partition_column": "quote_ts"},
+    metadata={"partition_column": "quote_ts"},
 )
-def hourly_consensus(context: dg.AssetExecutionContext) -> pd.DataFrame:
+def consensus(context: dg.AssetExecutionContext) -> pd.DataFrame:
     window = context.partition_time_window
     return consensus_for(window.start, window.end, fair_prob=0.55)
 
@@ -49,8 +50,8 @@ def hourly_consensus(context: dg.AssetExecutionContext) -> pd.DataFrame:
 @dg.asset(
     partitions_def=HOURLY, backfill_policy=dg.BackfillPolicy.single_run(), io_manager_key="warehouse_io"
 )
-def consensus_row_counts(context: dg.AssetExecutionContext, hourly_consensus: pd.DataFrame) -> None:
-    context.add_output_metadata({"upstream_rows": len(hourly_consensus)})
+def consensus_row_counts(context: dg.AssetExecutionContext, consensus: pd.DataFrame) -> None:
+    context.add_output_metadata({"upstream_rows": len(consensus)})
 
 
 @dg.asset(
@@ -82,32 +83,34 @@ def output_metadata(result: dg.ExecuteInProcessResult, asset_key: str) -> dict:
 def test_partition_is_replaced_idempotently(database_url: str) -> None:
     resources = warehouse_resources(database_url)
     for _ in range(2):
-        result = dg.materialize([hourly_consensus], partition_key="2026-11-20-13:00", resources=resources)
+        result = dg.materialize([consensus], partition_key="2026-11-20-13:00", resources=resources)
         assert result.success
-    dg.materialize([hourly_consensus], partition_key="2026-11-20-14:00", resources=resources)
+    dg.materialize([consensus], partition_key="2026-11-20-14:00", resources=resources)
 
     rows = resources["warehouse"].read_frame("SELECT quote_ts FROM consensus ORDER BY quote_ts")
     assert rows["quote_ts"].tolist() == [
         pd.Timestamp("2026-11-20 13:00", tz="UTC"),
         pd.Timestamp("2026-11-20 14:00", tz="UTC"),
     ]
-    assert output_metadata(result, "hourly_consensus")["table"] == "consensus"
-    assert output_metadata(result, "hourly_consensus")["row_count"] == 1
+    assert output_metadata(result, "consensus")["dagster/table_name"] == "consensus"
+    assert output_metadata(result, "consensus")["dagster/row_count"] == 1
+    schema = output_metadata(result, "consensus")["dagster/column_schema"]
+    assert [column.name for column in schema.columns] == list(consensus_for(*HOURS_13_TO_14, 0.5).columns)
 
 
 def test_single_run_backfill_writes_and_loads_the_whole_range(database_url: str) -> None:
     resources = warehouse_resources(database_url)
-    dg.materialize([hourly_consensus], partition_key="2026-11-20-09:00", resources=resources)
+    dg.materialize([consensus], partition_key="2026-11-20-09:00", resources=resources)
 
     result = dg.materialize(
-        [hourly_consensus, consensus_row_counts],
-        selection=[hourly_consensus, consensus_row_counts],
+        [consensus, consensus_row_counts],
+        selection=[consensus, consensus_row_counts],
         tags=RANGE_TAGS,
         resources=resources,
     )
 
     assert result.success
-    assert output_metadata(result, "hourly_consensus")["row_count"] == 3
+    assert output_metadata(result, "consensus")["dagster/row_count"] == 3
     assert output_metadata(result, "consensus_row_counts")["upstream_rows"] == 3  # 09:00 is outside
     assert len(resources["warehouse"].read_frame("SELECT * FROM consensus")) == 4
 

@@ -102,7 +102,9 @@ def test_insert_missing_does_not_duplicate(warehouse: Warehouse) -> None:
     assert warehouse.insert_missing("predictit_market_data", quotes.iloc[:1], ["data_id", "timestamp"]) == 1
     assert warehouse.insert_missing("predictit_market_data", quotes, ["data_id", "timestamp"]) == 1
 
-    rows = warehouse.read_frame("SELECT data_id, last_trade_price FROM predictit_market_data ORDER BY data_id")
+    rows = warehouse.read_frame(
+        "SELECT data_id, last_trade_price FROM predictit_market_data ORDER BY data_id"
+    )
     assert rows["data_id"].tolist() == ["a", "b"]
     assert rows["last_trade_price"].isna().tolist() == [False, True]  # NaN was stored as NULL
 

@@ -20,16 +20,9 @@ from edge_assets.notify.delivery import recent_signal_alerts
 from edge_assets.notify.metrics import collect
 from edge_assets.notify.resource import AlertingResource
 from edge_assets.storage.db import Warehouse
+from edge_assets.storage.io_managers import table_name
 
 INTERVAL_S = 60
-# The longest a source may go unrefreshed: table -> (its asset, the lag its freshness policy allows).
-MAX_SOURCE_LAG = {
-    "polymarket_markets": ("polymarket_markets", timedelta(minutes=15)),
-    "oddsapi_live_odds": ("oddsapi_live_odds", timedelta(minutes=15)),
-    "predictit_market_data": ("predictit_market_data", timedelta(minutes=15)),
-    "order_book_snapshots": ("order_book_snapshots", timedelta(hours=2)),
-    "oddsapi_historical_odds": ("oddsapi_historical_odds", timedelta(hours=2)),
-}
 NEW_SIGNALS_SQL = """
 SELECT s.*, m.question FROM signals AS s LEFT JOIN polymarket_markets AS m ON m.market_id = s.pm_market_id
 WHERE s.created_at >= :since
@@ -109,14 +102,15 @@ def alert_on_run_failures(
 def alert_on_stale_sources(
     context: dg.SensorEvaluationContext, warehouse: Warehouse, alerting: AlertingResource
 ) -> dg.SkipReason:
-    """Raise an alert for each source table whose newest row is older than its freshness window."""
+    """Raise an alert for each source table whose newest row is older than its asset's freshness
+    policy allows."""
     now = datetime.now(UTC)
     lags = collect(warehouse, now)["freshness_lag_seconds"]
     rows = []
-    for table, (asset, max_lag) in MAX_SOURCE_LAG.items():
-        lag = lags.get(table)
+    for asset, max_lag in freshness_windows(context.repository_def).items():
+        lag = lags.get(table_name(asset))
         if lag is not None and lag > max_lag.total_seconds():
-            rows.append(freshness_alert(asset, now - timedelta(seconds=lag), max_lag, now))
+            rows.append(freshness_alert(asset.to_user_string(), now - timedelta(seconds=lag), max_lag, now))
     return dg.SkipReason(f"{alerting.raise_alerts(warehouse, alerts_frame(rows))} freshness alert(s)")
 
 
@@ -132,16 +126,19 @@ def deliver_alerts(
     )
 
 
+def freshness_windows(repository: dg.RepositoryDefinition) -> dict[dg.AssetKey, timedelta]:
+    """Each asset with a time-window freshness policy, and the lag its policy allows."""
+    graph = repository.asset_graph
+    policies = {key: graph.get(key).freshness_policy for key in graph.get_all_asset_keys()}
+    return {
+        key: policy.fail_window.to_timedelta()
+        for key, policy in policies.items()
+        if getattr(policy, "fail_window", None) is not None  # time-window policies (not cron ones)
+    }
+
+
 def _plain(value) -> object:
     """A metadata value as plain JSON-able data for the alert payload."""
     raw = getattr(value, "value", value)
     return raw if isinstance(raw, str | int | float | bool) or raw is None else str(raw)
 
-
-SENSORS = [
-    alert_on_signals,
-    alert_on_check_failures,
-    alert_on_run_failures,
-    alert_on_stale_sources,
-    deliver_alerts,
-]

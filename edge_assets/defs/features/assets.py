@@ -6,8 +6,9 @@ from datetime import timedelta
 import dagster as dg
 import pandas as pd
 
-from edge_assets.defs.common import HOURLY_PARTITIONS, SINGLE_RUN_BACKFILL, partition_hours, table_metadata
+from edge_assets.defs.common import table_metadata
 from edge_assets.defs.features.store import latest_feature_hour
+from edge_assets.defs.partitions import HOURLY_PARTITIONS, SINGLE_RUN_BACKFILL, partition_hours
 from edge_assets.features import HISTORY_HOURS, OUTPUT_COLUMNS, build_features
 from edge_assets.storage.db import Warehouse
 from edge_assets.storage.lake import Lake
@@ -67,7 +68,7 @@ def features(
 @dg.asset(
     group_name=GROUP,
     kinds={"python", "sql"},
-    metadata=table_metadata("features_latest", "replace_all"),
+    metadata=table_metadata("replace_all"),
     deps=["features"],
     automation_condition=dg.AutomationCondition.eager(),
 )

@@ -5,8 +5,9 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 import pandas as pd
 
+from edge_assets.defs.features.assets import features_latest
 from edge_assets.defs.features.store import latest_feature_hour, read_feature_store
-from edge_assets.defs.quality import schema_check, table_checks
+from edge_assets.defs.quality import table_checks
 from edge_assets.features import FEATURE_COLUMNS
 from edge_assets.quality.rules import population_stability_index
 from edge_assets.storage.lake import Lake
@@ -14,7 +15,7 @@ from edge_assets.storage.lake import Lake
 DRIFT_CHECK = "feature_drift"
 DRIFT_WINDOW = timedelta(hours=24)
 MAX_PSI = 0.25
-TRAINING_SET_PREFIX = "assets/training_set/"
+TRAINING_SET = ["training_set"]  # the `training_set` asset's key
 # The training set holds only labelled rows, whose game has started: its hours to start are
 # truncated by construction, so comparing them with today's open markets would always "drift".
 NOT_COMPARED = {"hours_to_start"}
@@ -30,11 +31,11 @@ def feature_drift(lake: Lake) -> dg.AssetCheckResult:
     """Features drifting away from what the models were trained on make the gate's confidence moot.
 
     Recent pregame rows are compared feature by feature with the latest training set."""
-    training_keys = lake.list_keys(TRAINING_SET_PREFIX)
+    training_days = lake.asset_partitions(TRAINING_SET)
     latest = latest_feature_hour(lake)
-    if not training_keys or latest is None:
+    if not training_days or latest is None:
         return dg.AssetCheckResult(passed=True, metadata={"note": "no training set or features yet"})
-    training = lake.read_frame(training_keys[-1])
+    training = lake.read_asset(TRAINING_SET, training_days[-1])
     recent = read_feature_store(lake, latest[0] - DRIFT_WINDOW, datetime.now(UTC))
     recent = recent[recent["hours_to_start"] > 0]  # the gate scores pregame rows, as it was trained on
     scores = {
@@ -49,7 +50,7 @@ def feature_drift(lake: Lake) -> dg.AssetCheckResult:
         passed=not drifted,
         severity=dg.AssetCheckSeverity.WARN,
         metadata={
-            "training_set": training_keys[-1],
+            "training_set": training_days[-1],
             "recent_rows": len(recent),
             "max_psi": dg.MetadataValue.float(float(table["psi"].max()) if len(table) else 0.0),
             "drifted_features": ", ".join(sorted(drifted)) or "none",
@@ -58,7 +59,4 @@ def feature_drift(lake: Lake) -> dg.AssetCheckResult:
     )
 
 
-CHECKS = [
-    table_checks("features_latest", "features_latest", [schema_check("features_latest")]),
-    feature_drift,
-]
+features_latest_checks = table_checks(features_latest)

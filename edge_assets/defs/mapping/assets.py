@@ -31,7 +31,7 @@ SELECT event_id, outcome, fair_prob FROM consensus WHERE quote_ts = (SELECT MAX(
 @dg.asset(
     group_name=GROUP,
     kinds={"python", "sql"},
-    metadata=table_metadata("team_aliases", "upsert", primary_key=["league", "alias"]),
+    metadata=table_metadata("upsert", primary_key=["league", "alias"]),
 )
 def team_aliases() -> dg.Output[pd.DataFrame]:
     """Curated team names per league: full names, cities, nicknames, abbreviations and former
@@ -50,7 +50,7 @@ def team_aliases() -> dg.Output[pd.DataFrame]:
 @dg.asset(
     group_name=GROUP,
     kinds={"python", "sql"},
-    metadata=table_metadata("market_mappings", "replace_all"),
+    metadata=table_metadata("replace_all"),
     deps=["oddsapi_historical_odds", "oddsapi_live_odds"],
     automation_condition=dg.AutomationCondition.eager(),
 )

@@ -1,5 +1,5 @@
 """Modeling: a labelled training set per day, XGBoost models trained walk-forward and registered in
-MLflow, and the check that promotes a model to `champion` only when it beats the ungated rule."""
+MLflow (the champion gate is among the modeling checks)."""
 
 import math
 from datetime import timedelta
@@ -9,13 +9,13 @@ import pandas as pd
 
 from edge_assets.defs.features.store import read_feature_store
 from edge_assets.defs.modeling.resources import ModelRegistryResource
+from edge_assets.defs.partitions import DAILY_PARTITIONS
 from edge_assets.defs.settings import EdgeSettings
 from edge_assets.storage.db import Warehouse
 from edge_assets.storage.lake import Lake
 
 GROUP = "modeling"
-DAILY_PARTITIONS = dg.DailyPartitionsDefinition(start_date="2025-01-01")
-CHAMPION_CHECK = "beats_ungated_rule"
+
 CONSENSUS_SQL = "SELECT * FROM consensus WHERE quote_ts >= :start AND quote_ts < :end"
 ASK_LEVELS_SQL = """
 SELECT snapshot_ts, token_id, market_id, side, level, price, size FROM order_book_snapshots
@@ -152,33 +152,4 @@ def edge_models(
     )
     yield dg.MaterializeResult(
         asset_key="ev_regressor", metadata={"trained": True, "model_version": regressor_version, **shown}
-    )
-
-
-@dg.asset_check(asset="edge_classifier", name=CHAMPION_CHECK, blocking=True)
-def champion_gate(registry: ModelRegistryResource) -> dg.AssetCheckResult:
-    """Promote the newest classifier to `champion` only when its gated signals beat the ungated
-    rule on the holdout: a higher mean closing-line value without a lower share of edges that held
-    against the close. Otherwise the previous champion stays."""
-    from mlflow import MlflowClient
-
-    from edge_assets.modeling.registry import promote_if_better
-
-    client = MlflowClient(tracking_uri=registry.tracking_uri, registry_uri=registry.tracking_uri)
-    versions = client.search_model_versions(f"name = '{registry.classifier_name}'")
-    if not versions:
-        return dg.AssetCheckResult(
-            passed=False, severity=dg.AssetCheckSeverity.WARN, metadata={"reason": "no model"}
-        )
-    newest = max(versions, key=lambda v: int(v.version))
-    run_metrics = client.get_run(newest.run_id).data.metrics
-    decision = promote_if_better(client, registry.classifier_name, newest.version, run_metrics)
-    return dg.AssetCheckResult(
-        passed=decision.promoted,
-        severity=dg.AssetCheckSeverity.WARN,
-        metadata={
-            "candidate_version": newest.version,
-            "champion_version": str(decision.champion_version),
-            "reason": decision.reason,
-        },
     )

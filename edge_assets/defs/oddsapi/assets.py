@@ -5,17 +5,14 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 import pandas as pd
 
-from edge_assets.defs.common import (
+from edge_assets.defs.common import ingest_lag_seconds, land_raw, quarantine, table_metadata
+from edge_assets.defs.partitions import (
     HOURLY_KEY_FORMAT,
     HOURLY_PARTITIONS,
     SINGLE_RUN_BACKFILL,
     UNPARTITIONED,
-    ingest_lag_seconds,
-    land_raw,
     partition_hours,
     partition_label,
-    quarantine,
-    table_metadata,
 )
 from edge_assets.defs.settings import EdgeSettings
 from edge_assets.notify.alerts import alerts_frame, quota_low_alert
@@ -53,7 +50,9 @@ def _quota_metadata(oddsapi: OddsApiResource, warehouse: Warehouse, alerting: Al
     kinds={"python", "sql"},
     pool="oddsapi",
     metadata=table_metadata(
-        "oddsapi_live_odds", "insert_missing", primary_key=["snapshot_ts", "event_id", "bookmaker", "outcome"]
+        "insert_missing",
+        primary_key=["snapshot_ts", "event_id", "bookmaker", "outcome"],
+        time_column="snapshot_ts",
     ),
     freshness_policy=dg.FreshnessPolicy.time_window(fail_window=timedelta(minutes=15)),
 )
@@ -98,7 +97,6 @@ def oddsapi_live_odds(
     partitions_def=HOURLY_PARTITIONS,
     backfill_policy=SINGLE_RUN_BACKFILL,
     metadata=table_metadata(
-        "oddsapi_historical_odds",
         "replace_partition",
         partition_column="partition_ts",
         primary_key=["partition_ts", "event_id", "bookmaker", "outcome"],
@@ -152,7 +150,7 @@ def oddsapi_historical_odds(
     group_name=GROUP,
     kinds={"python", "sql"},
     pool="oddsapi",
-    metadata=table_metadata("oddsapi_scores", "upsert", primary_key=["event_id"]),
+    metadata=table_metadata("upsert", primary_key=["event_id"]),
     freshness_policy=dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=1)),
 )
 def oddsapi_scores(

@@ -6,17 +6,14 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 import pandas as pd
 
-from edge_assets.defs.common import (
+from edge_assets.defs.common import ingest_lag_seconds, land_raw, quarantine, table_metadata
+from edge_assets.defs.partitions import (
     HOURLY_KEY_FORMAT,
     HOURLY_PARTITIONS,
     SINGLE_RUN_BACKFILL,
     UNPARTITIONED,
-    ingest_lag_seconds,
-    land_raw,
     partition_hours,
     partition_label,
-    quarantine,
-    table_metadata,
 )
 from edge_assets.defs.settings import EdgeSettings
 from edge_assets.sources.polymarket import (
@@ -42,7 +39,7 @@ SNAPSHOT_FETCHED_SQL = (
     group_name=GROUP,
     kinds={"python", "sql"},
     pool="polymarket",
-    metadata=table_metadata("polymarket_markets", "upsert", primary_key=["market_id"]),
+    metadata=table_metadata("upsert", primary_key=["market_id"]),
     freshness_policy=dg.FreshnessPolicy.time_window(fail_window=timedelta(minutes=15)),
 )
 def polymarket_markets(
@@ -77,7 +74,7 @@ def polymarket_markets(
 @dg.asset(
     group_name=GROUP,
     kinds={"python", "sql"},
-    metadata=table_metadata("polymarket_resolutions", "upsert", primary_key=["token_id"]),
+    metadata=table_metadata("upsert", primary_key=["token_id"]),
     automation_condition=dg.AutomationCondition.eager(),
 )
 def polymarket_resolutions(polymarket_markets: pd.DataFrame) -> dg.Output[pd.DataFrame]:
@@ -100,7 +97,6 @@ BOOK_KEY = ["snapshot_ts", "token_id", "side", "level"]
             description="The CLOB order book of every open Polymarket token at the start of each hour: "
             "one row per price level, level 0 the best, whatever order the API sent.",
             metadata=table_metadata(
-                "order_book_snapshots",
                 "replace_partition",
                 partition_column="snapshot_ts",
                 primary_key=BOOK_KEY,
@@ -115,7 +111,6 @@ BOOK_KEY = ["snapshot_ts", "token_id", "side", "level"]
             "there when a taker could have acted on it. The cost model's fill probability comes from "
             "these pairs.",
             metadata=table_metadata(
-                "order_book_rechecks",
                 "replace_partition",
                 partition_column="snapshot_ts",
                 primary_key=BOOK_KEY,

@@ -5,7 +5,8 @@ from datetime import timedelta
 import dagster as dg
 import pandas as pd
 
-from edge_assets.defs.common import UNPARTITIONED, ingest_lag_seconds, land_raw, quarantine, table_metadata
+from edge_assets.defs.common import ingest_lag_seconds, land_raw, quarantine, table_metadata
+from edge_assets.defs.partitions import UNPARTITIONED
 from edge_assets.sources.changes import changed_rows
 from edge_assets.sources.predictit import PredictItResource, parse_predictit
 from edge_assets.storage.db import Warehouse
@@ -33,7 +34,7 @@ JOIN (SELECT data_id, MAX(timestamp) AS latest FROM predictit_market_data GROUP 
     group_name=GROUP,
     kinds={"python", "sql"},
     pool="predictit",
-    metadata=table_metadata("predictit_market_data", "insert_missing", primary_key=["data_id", "timestamp"]),
+    metadata=table_metadata("insert_missing", primary_key=["data_id", "timestamp"], time_column="fetched_at"),
     freshness_policy=dg.FreshnessPolicy.time_window(fail_window=timedelta(minutes=15)),
 )
 def predictit_market_data(

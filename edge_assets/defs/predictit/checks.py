@@ -1,9 +1,6 @@
 """Quality checks of the PredictIt table."""
 
-from edge_assets.defs.quality import schema_check, table_checks
+from edge_assets.defs.predictit.assets import predictit_market_data
+from edge_assets.defs.quality import table_checks
 
-CHECKS = [
-    table_checks(
-        "predictit_market_data", "predictit_market_data", [schema_check("predictit_market_data")], recent_column="fetched_at"
-    )
-]
+predictit_market_data_checks = table_checks(predictit_market_data)

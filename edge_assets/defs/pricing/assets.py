@@ -5,7 +5,8 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 import pandas as pd
 
-from edge_assets.defs.common import HOURLY_PARTITIONS, SINGLE_RUN_BACKFILL, partition_hours, table_metadata
+from edge_assets.defs.common import table_metadata
+from edge_assets.defs.partitions import HOURLY_PARTITIONS, SINGLE_RUN_BACKFILL, partition_hours
 from edge_assets.defs.settings import EdgeSettings
 from edge_assets.pricing import (
     SHARP_BOOK_WEIGHTS,
@@ -54,7 +55,6 @@ FOLLOW_HOURLY_INPUTS = (
     partitions_def=HOURLY_PARTITIONS,
     backfill_policy=SINGLE_RUN_BACKFILL,
     metadata=table_metadata(
-        "quotes",
         "replace_partition",
         partition_column="quote_ts",
         primary_key=["quote_ts", "venue", "bookmaker", "market_key", "outcome", "side"],
@@ -98,7 +98,6 @@ def quotes(
     partitions_def=HOURLY_PARTITIONS,
     backfill_policy=SINGLE_RUN_BACKFILL,
     metadata=table_metadata(
-        "consensus",
         "replace_partition",
         partition_column="quote_ts",
         primary_key=["quote_ts", "event_id", "outcome"],
@@ -137,7 +136,7 @@ def consensus(
 @dg.asset(
     group_name=GROUP,
     kinds={"python", "sql"},
-    metadata=table_metadata("fee_tables", "replace_all"),
+    metadata=table_metadata("replace_all"),
     automation_condition=dg.AutomationCondition.eager(),
 )
 def fee_tables(polymarket_markets: pd.DataFrame) -> dg.Output[pd.DataFrame]:
@@ -167,7 +166,7 @@ WHERE side = 'ask' AND snapshot_ts >= :start
 @dg.asset(
     group_name=GROUP,
     kinds={"python", "sql"},
-    metadata=table_metadata("cost_models", "upsert", primary_key=["venue"]),
+    metadata=table_metadata("upsert", primary_key=["venue"]),
     deps=["order_book_snapshots", "order_book_rechecks", "oddsapi_historical_odds"],
     automation_condition=dg.AutomationCondition.on_cron("15 * * * *"),
 )

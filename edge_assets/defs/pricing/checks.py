@@ -1,12 +1,9 @@
 """Quality checks of the canonical quotes, the consensus and the cost tables."""
 
-from edge_assets.defs.quality import schema_check, table_checks, volume_check
+from edge_assets.defs.pricing.assets import consensus, cost_models, fee_tables, quotes
+from edge_assets.defs.quality import table_checks, volume_check
 
-CHECKS = [
-    table_checks(
-        "quotes", "quotes", [schema_check("quotes"), volume_check("quote_ts")], recent_column="quote_ts"
-    ),
-    table_checks("consensus", "consensus", [schema_check("consensus")], recent_column="quote_ts"),
-    table_checks("fee_tables", "fee_tables", [schema_check("fee_tables")]),
-    table_checks("cost_models", "cost_models", [schema_check("cost_models")]),
-]
+quotes_checks = table_checks(quotes, [volume_check("quote_ts")])
+consensus_checks = table_checks(consensus)
+fee_tables_checks = table_checks(fee_tables)
+cost_models_checks = table_checks(cost_models)

@@ -5,9 +5,10 @@ from datetime import UTC, datetime
 import dagster as dg
 import pandas as pd
 
-from edge_assets.defs.common import HOURLY_PARTITIONS, SINGLE_RUN_BACKFILL, table_metadata
+from edge_assets.defs.common import table_metadata
 from edge_assets.defs.features.store import read_feature_store
 from edge_assets.defs.modeling.resources import ModelRegistryResource
+from edge_assets.defs.partitions import HOURLY_PARTITIONS, SINGLE_RUN_BACKFILL
 from edge_assets.defs.settings import EdgeSettings
 from edge_assets.signals.comparator import SIGNAL_COLUMNS, find_signals, priced_asks
 from edge_assets.storage.db import Warehouse
@@ -35,7 +36,7 @@ FILL_PROB_SQL = "SELECT fill_prob FROM cost_models WHERE venue = 'polymarket'"
     kinds={"python", "sql"},
     partitions_def=HOURLY_PARTITIONS,
     backfill_policy=SINGLE_RUN_BACKFILL,
-    metadata=table_metadata("signals", "replace_partition", partition_column="created_at"),
+    metadata=table_metadata("replace_partition", partition_column="created_at"),
     automation_condition=dg.AutomationCondition.eager(),
     deps=["quotes", "order_book_snapshots", "cost_models", "fee_tables", "features"],
 )

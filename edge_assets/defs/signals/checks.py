@@ -1,5 +1,6 @@
 """Quality checks of the signals table."""
 
-from edge_assets.defs.quality import schema_check, table_checks
+from edge_assets.defs.quality import table_checks
+from edge_assets.defs.signals.assets import signals
 
-CHECKS = [table_checks("signals", "signals", [schema_check("signals")], recent_column="created_at")]
+signals_checks = table_checks(signals)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.server
 import json
 import threading
+from datetime import UTC, datetime
 
 import pandas as pd
 import pytest
@@ -161,8 +162,9 @@ def test_a_slack_webhook_gets_signal_alerts_and_a_stale_data_check_failure(tmp_p
 
 def test_realistic_world_trains_registers_and_gates_by_the_champion_verdict(tmp_path):
     """The modeling chain on a short realistic world: a model trained on the backfilled days is in
-    MLflow with its holdout evidence, the gate's verdict follows that evidence, and today's signals
-    are gated exactly when a champion exists."""
+    MLflow with its holdout evidence, the gate's verdict follows that evidence, and the signals of
+    the hours after training are exactly the rule's candidates the champion keeps (confidence at
+    least its threshold), or all of them, ungated, when there is no champion."""
     from mlflow import MlflowClient
     from mlflow.exceptions import MlflowException
 
@@ -183,13 +185,109 @@ def test_realistic_world_trains_registers_and_gates_by_the_champion_verdict(tmp_
         champion = None
     assert (champion == str(newest.version)) == beats, (metrics, champion)
 
+    # The demo re-ran `signals` for the hours after training, gated by the champion if any.
+    start, end = _gated_hours(tmp_path)
+    candidates = _rule_candidates(tmp_path, start, end)
+    assert len(candidates) > 0, f"no rule candidates in the gated hours {start} .. {end}: nothing to gate"
     signals = _signals(tmp_path)
-    today = signals[signals["created_at"] >= pd.Timestamp.now("UTC").floor("D")]
+    signals["created_at"] = pd.to_datetime(signals["created_at"], utc=True)
+    # Walk-forward: the hours the models trained on were signalled by the rule alone.
+    assert signals.loc[signals["created_at"] < start, "model_version"].isna().all()
+    stored = signals[(signals["created_at"] >= start) & (signals["created_at"] < end)]
     if champion is None:
-        assert today["model_version"].isna().all()
+        assert stored["model_version"].isna().all() and stored["model_confidence"].isna().all()
+        expected = candidates  # ungated: every candidate of the rule is a signal
     else:
-        assert (today["model_version"] == champion).all()
         # the champion gates with the threshold learnt before its holdout, kept on its version
         threshold = float(client.get_model_version("edge_classifier", champion).tags["gate_threshold"])
         assert threshold == metrics["gate_threshold"] or champion != str(newest.version)
-        assert (today["model_confidence"] >= threshold).all()
+        scored = _champion_confidence(tmp_path, uri, candidates, start, end, champion)
+        expected = scored[scored["model_confidence"] >= threshold]
+        assert (stored["model_version"] == champion).all()
+        assert (stored["model_confidence"] >= threshold).all()
+    pd.testing.assert_frame_equal(_comparable(stored), _comparable(expected))
+
+
+# What a stored signal must share with the signal recomputed from its inputs (not detected_at).
+SIGNAL_FIGURES = ["pm_price", "vwap", "fee", "fair_prob", "ev_after_costs", "stake", "model_confidence"]
+
+
+def _comparable(signals: pd.DataFrame) -> pd.DataFrame:
+    frame = signals[["signal_id", "created_at", "pm_token_id", *SIGNAL_FIGURES]].astype(
+        {column: float for column in SIGNAL_FIGURES}
+    )
+    return frame.assign(created_at=pd.to_datetime(frame["created_at"], utc=True)).sort_values(
+        "signal_id", ignore_index=True
+    )
+
+
+# The tags naming the hours a run covers: one partition, or a single-run backfill's range.
+PARTITION_TAGS = (
+    "dagster/partition",
+    "dagster/asset_partition_range_start",
+    "dagster/asset_partition_range_end",
+)
+
+
+def _gated_hours(home) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """[start, end) of the hours the demo's `hourly_signals` runs (after training) covered, read from
+    its own runs rather than the wall clock: just after midnight "today" has barely begun."""
+    import dagster as dg
+
+    from edge_assets.defs.jobs import hourly_signals_job
+
+    keys = []
+    with dg.DagsterInstance.from_config(str(home / "dagster")) as instance:
+        for run in instance.get_runs(dg.RunsFilter(job_name=hourly_signals_job.name)):
+            keys += [run.tags[tag] for tag in PARTITION_TAGS if tag in run.tags]
+    assert keys, "the demo ran no hourly_signals job"
+    hours = hourly_signals_job.partitions_def
+    return (
+        pd.Timestamp(hours.time_window_for_partition_key(min(keys)).start),
+        pd.Timestamp(hours.time_window_for_partition_key(max(keys)).end),
+    )
+
+
+def _rule_candidates(home, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    """The rule's candidates for [start, end), recomputed by the pure comparator from the tables the
+    demo wrote: the inputs the `signals` asset reads (its SQL, and its upstream assets' tables)."""
+    from edge_assets.defs.pricing.assets import consensus
+    from edge_assets.defs.settings import EdgeSettings
+    from edge_assets.defs.signals.assets import ASK_LEVELS_SQL, FILL_PROB_SQL, POLYMARKET_ASKS_SQL
+    from edge_assets.signals.comparator import find_signals, priced_asks
+
+    warehouse = Warehouse(url=f"sqlite:///{home / 'edge.db'}")
+    window = {"start": start.to_pydatetime(), "end": end.to_pydatetime()}
+    partition_column = consensus.metadata_by_key[consensus.key]["partition_column"]
+    priced = priced_asks(
+        warehouse.read_frame(POLYMARKET_ASKS_SQL, window),
+        warehouse.read_table("consensus", partition_column, window["start"], window["end"]),
+        warehouse.read_table("market_mappings"),
+        warehouse.read_table("polymarket_markets"),
+    )
+    fill_probs = warehouse.read_frame(FILL_PROB_SQL)["fill_prob"]
+    assert len(fill_probs) == 1, fill_probs
+    settings = EdgeSettings()
+    return find_signals(
+        priced,
+        warehouse.read_frame(ASK_LEVELS_SQL, window),
+        settings.signal_rule(),
+        datetime.now(UTC),
+        fill_prob=float(fill_probs.iloc[0]),
+        devig_method=settings.devig_method,
+    )
+
+
+def _champion_confidence(home, uri, candidates, start, end, champion) -> pd.DataFrame:
+    """The candidates the champion can score (those with a feature row), with its confidence."""
+    from edge_assets.defs.features.store import read_feature_store
+    from edge_assets.modeling.gating import gate_signals
+    from edge_assets.modeling.registry import load_champion
+    from edge_assets.signals.gate_policy import DEFAULT_GATE_THRESHOLD
+    from edge_assets.storage.lake import Lake
+
+    model = load_champion(uri, "edge_classifier", DEFAULT_GATE_THRESHOLD)
+    assert model is not None and model.version == champion
+    features = read_feature_store(Lake(url=str(home / "lake")), start.to_pydatetime(), end.to_pydatetime())
+    # No threshold, so that the test applies the champion's own.
+    return gate_signals(candidates, features, model._replace(threshold=float("-inf"))).signals

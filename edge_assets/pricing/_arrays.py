@@ -33,6 +33,15 @@ def like_input(result: np.ndarray, *templates: Any) -> Any:
     return result
 
 
+def unit_interval_array(values: Any, name: str) -> np.ndarray:
+    """`values` as a float array, every one of them a probability or price in [0, 1]."""
+    array = as_float_array(values, name)
+    outside = (array < 0.0) | (array > 1.0)
+    if outside.any():
+        raise ValueError(f"{name} must lie in [0, 1], got {first_offender(array, outside)}")
+    return array
+
+
 def first_offender(array: np.ndarray, bad: np.ndarray) -> float:
     """The first value flagged by the boolean mask `bad`, for error messages."""
     return float(np.asarray(array)[np.asarray(bad)].flat[0])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from edge_assets.pricing._arrays import as_float_array, first_offender, like_input
+from edge_assets.pricing._arrays import as_float_array, first_offender, like_input, unit_interval_array
 
 
 def ev_after_costs(fair_prob: Any, price: Any, fee_per_share: Any, fill_prob: Any = 1.0) -> Any:
@@ -16,13 +16,9 @@ def ev_after_costs(fair_prob: Any, price: Any, fee_per_share: Any, fill_prob: An
     so the EV is that times `fill_prob`, the chance the quoted depth is still there (see
     `fill_probability`). Inputs broadcast; a Series input lends the result its index.
     """
-    prob = as_float_array(fair_prob, "fair_prob")
-    fills = as_float_array(fill_prob, "fill_prob")
+    prob = unit_interval_array(fair_prob, "fair_prob")
+    fills = unit_interval_array(fill_prob, "fill_prob")
     cost = as_float_array(price, "price") + as_float_array(fee_per_share, "fee_per_share")
-    for name, values in (("fair_prob", prob), ("fill_prob", fills)):
-        outside = (values < 0) | (values > 1)
-        if outside.any():
-            raise ValueError(f"{name} must lie in [0, 1], got {first_offender(values, outside)}")
     free = cost <= 0
     if free.any():
         raise ValueError(f"price + fee_per_share must be positive, got {first_offender(cost, free)}")

@@ -13,19 +13,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from edge_assets.pricing._arrays import as_float_array, first_offender, like_input
+from edge_assets.pricing._arrays import as_float_array, first_offender, like_input, unit_interval_array
 
 FEE_DECIMALS = 5
 # Tolerance for floating-point error before flooring: 0.0125 * 1e5 evaluates to 1249.9999999999998.
 _FLOOR_EPSILON = 1e-9
-
-
-def _validate_price(price: Any) -> np.ndarray:
-    prices = as_float_array(price, "price")
-    bad = (prices < 0.0) | (prices > 1.0)
-    if bad.any():
-        raise ValueError(f"price must lie in [0, 1], got {first_offender(prices, bad)}")
-    return prices
 
 
 def _schedule_value(fee_schedule: Any, key: str, default: float) -> float:
@@ -46,7 +38,7 @@ def fee_per_share(price: Any, rate: Any, exponent: Any = 1.0) -> Any:
     rates, exponents = np.asarray(rate, dtype=float), np.asarray(exponent, dtype=float)
     if (rates < 0).any() or (exponents < 0).any():
         raise ValueError(f"fee rate and exponent must be non-negative, got {rate} and {exponent}")
-    prices = _validate_price(price)
+    prices = unit_interval_array(price, "price")
     return like_input(rates * (prices * (1.0 - prices)) ** exponents, price)
 
 
@@ -79,6 +71,6 @@ def polymarket_taker_fee(price: Any, shares: Any, fee_schedule: Any) -> Any:
     size = as_float_array(shares, "shares")
     if (size < 0).any():
         raise ValueError(f"shares must be non-negative, got {first_offender(size, size < 0)}")
-    raw = size * np.asarray(fee_per_share(_validate_price(price), rate, exponent))
+    raw = size * np.asarray(fee_per_share(unit_interval_array(price, "price"), rate, exponent))
     scale = 10.0**FEE_DECIMALS
     return like_input(np.floor(raw * scale + _FLOOR_EPSILON) / scale, price, shares)

@@ -10,16 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from edge_assets.pricing._arrays import as_float_array, first_offender, like_input
+from edge_assets.pricing._arrays import as_float_array, first_offender, like_input, unit_interval_array
 from edge_assets.pricing.odds import validate_decimal_odds
-
-
-def _validate_prob(prob: Any) -> np.ndarray:
-    probs = as_float_array(prob, "prob")
-    outside = (probs < 0) | (probs > 1)
-    if outside.any():
-        raise ValueError(f"prob must lie in [0, 1], got {first_offender(probs, outside)}")
-    return probs
 
 
 def kelly_fraction(prob: Any, decimal_odds: Any) -> Any:
@@ -28,7 +20,7 @@ def kelly_fraction(prob: Any, decimal_odds: Any) -> Any:
     A bet without edge (p d <= 1) gets 0 rather than a negative fraction: a negative Kelly fraction
     means taking the other side, which is a different bet with its own price.
     """
-    probs, odds = _validate_prob(prob), validate_decimal_odds(decimal_odds)
+    probs, odds = unit_interval_array(prob, "prob"), validate_decimal_odds(decimal_odds)
     return like_input(np.maximum((probs * odds - 1.0) / (odds - 1.0), 0.0), prob, decimal_odds)
 
 

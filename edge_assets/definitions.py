@@ -10,9 +10,12 @@ from edge_assets.defs.modeling.resources import ModelRegistryResource
 from edge_assets.defs.settings import EdgeSettings
 from edge_assets.environment import Environment
 from edge_assets.notify.resource import AlertingResource
-from edge_assets.sources.oddsapi import OddsApiResource
-from edge_assets.sources.polymarket import PolymarketClobResource, PolymarketGammaResource
-from edge_assets.sources.predictit import PredictItResource
+from edge_assets.sources.resources import (
+    OddsApiResource,
+    PolymarketClobResource,
+    PolymarketGammaResource,
+    PredictItResource,
+)
 from edge_assets.storage.db import Warehouse
 from edge_assets.storage.io_managers import LakeIOManager, WarehouseIOManager
 from edge_assets.storage.lake import Lake

@@ -1,16 +1,57 @@
-"""Pieces every asset group shares: raw landing, quarantine and table metadata."""
+"""Pieces every asset group shares: ingesting a source (raw landing, parsing, quarantine) and
+table metadata."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pandas as pd
 
+from edge_assets.sources.http import Payload
+from edge_assets.sources.parsing import ParseResult
 from edge_assets.storage.db import Warehouse
 from edge_assets.storage.lake import Lake
+
+
+@dataclass(frozen=True)
+class Ingested:
+    """One source fetch as kept: the parsed rows, the payloads they came from, how many records
+    went to quarantine, and where the raw payloads landed."""
+
+    frame: pd.DataFrame
+    payloads: list[Payload]
+    quarantined: int
+    raw_uri: str
+
+    @property
+    def fetched_at(self) -> datetime:
+        """When the last payload arrived."""
+        return max(payload.fetched_at for payload in self.payloads)
+
+
+def ingest(
+    lake: Lake,
+    warehouse: Warehouse,
+    venue: str,
+    asset: str,
+    partition: str,
+    *,
+    fetch: Callable[[], Sequence[Payload]],
+    parse: Callable[[Sequence[Payload]], ParseResult],
+    raw_partition: str | None = None,
+) -> Ingested:
+    """Fetch a source's payloads, land them untouched in the lake, parse them, and quarantine the
+    records that failed, under `partition`; `raw_partition` files the raw payloads of one hour of a
+    multi-hour run under that hour instead."""
+    payloads = list(fetch())
+    raw_uri = land_raw(lake, venue, asset, raw_partition or partition, payloads)
+    parsed = parse(payloads)
+    n_bad = quarantine(warehouse, venue, asset, partition, parsed.quarantined)
+    return Ingested(parsed.frame, payloads, n_bad, raw_uri)
 
 
 def land_raw(lake: Lake, venue: str, asset: str, partition: str, payloads: Iterable) -> str:

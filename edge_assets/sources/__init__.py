@@ -1,13 +1,13 @@
-"""Venue clients (as Dagster resources) and pure parsers for every venue payload.
+"""Venue clients and pure parsers for every venue payload; the Dagster resources wrapping the
+clients are in `edge_assets.sources.resources`, so nothing here loads Dagster.
 
-Resources fetch and return `Payload`s, untouched apart from secret redaction; parsers turn a
+Clients fetch and return `Payload`s, untouched apart from secret redaction; parsers turn a
 payload's data into a frame shaped like one SQL table, quarantining records they cannot read.
 """
 
 from edge_assets.notify.logs import redact
 from edge_assets.sources.http import Payload, RetryEvent, VenueClient, VenueHTTPError
 from edge_assets.sources.oddsapi import (
-    OddsApiResource,
     Quota,
     QuotaFloorReached,
     parse_historical_odds,
@@ -17,23 +17,17 @@ from edge_assets.sources.oddsapi import (
 )
 from edge_assets.sources.parsing import TABLE_SHAPES, ParseResult, QuarantinedRecord
 from edge_assets.sources.polymarket import (
-    PolymarketClobResource,
-    PolymarketGammaResource,
     parse_clob_books,
     parse_gamma_events,
     parse_gamma_markets,
     parse_resolutions,
 )
-from edge_assets.sources.predictit import PredictItResource, parse_predictit
+from edge_assets.sources.predictit import parse_predictit
 
 __all__ = [
     "TABLE_SHAPES",
-    "OddsApiResource",
     "ParseResult",
     "Payload",
-    "PolymarketClobResource",
-    "PolymarketGammaResource",
-    "PredictItResource",
     "QuarantinedRecord",
     "Quota",
     "QuotaFloorReached",

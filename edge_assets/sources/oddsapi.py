@@ -1,4 +1,4 @@
-"""The Odds API v4: sportsbook h2h odds (live and historical) and scores, with quota guarding."""
+"""The Odds API v4: parsers of h2h odds (live and historical) and scores, and the quota headers (pure)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
-from urllib.parse import quote
-
-from pydantic import Field, PrivateAttr
 
 from edge_assets.pricing import american_to_decimal
-from edge_assets.sources.http import Payload
 from edge_assets.sources.parsing import (
     ODDS_HISTORICAL,
     ODDS_LIVE,
@@ -28,7 +24,6 @@ from edge_assets.sources.parsing import (
     require,
     utc_instant,
 )
-from edge_assets.sources.resource import VenueResource
 
 OddsFormat = Literal["american", "decimal"]
 H2H = "h2h"
@@ -67,65 +62,6 @@ class Quota:
 
 class QuotaFloorReached(RuntimeError):
     """The Odds API quota fell below the configured floor, so no further request is sent."""
-
-
-class OddsApiResource(VenueResource):
-    """The Odds API v4 (h2h markets only). The key travels as `apiKey` and is redacted everywhere.
-
-    Every response updates `last_quota`; once its `remaining` is below `quota_floor`, further
-    requests raise `QuotaFloorReached` instead of spending the reserve.
-    """
-
-    base_url: str = "https://api.the-odds-api.com"
-    api_key: str = Field(description="The Odds API key; pass dg.EnvVar('EDGE_ODDS_API_KEY').")
-    regions: str = Field(default="us", description="Bookmaker regions, comma separated.")
-    odds_format: OddsFormat = Field(default="american", description="Odds format asked for.")
-    quota_floor: int = Field(default=100, description="Stop when fewer requests than this remain.")
-
-    _last_quota: Quota | None = PrivateAttr(default=None)
-
-    def _secrets(self) -> tuple[str, ...]:
-        return (self.api_key,)
-
-    @property
-    def last_quota(self) -> Quota | None:
-        """Usage counters from the most recent response, or None before the first one."""
-        return self._last_quota
-
-    def fetch_sports(self) -> Payload:
-        """`GET /v4/sports`: the sports currently in season."""
-        return self._get("/v4/sports", {})
-
-    def fetch_odds(self, sport: str) -> Payload:
-        """`GET /v4/sports/{sport}/odds`: live and upcoming events with h2h prices."""
-        return self._get(f"/v4/sports/{quote(sport, safe='')}/odds", self._odds_params())
-
-    def fetch_historical_odds(self, sport: str, at: datetime) -> Payload:
-        """`GET /v4/historical/sports/{sport}/odds`: the snapshot at or before `at`."""
-        date = utc_instant(at, "at").strftime("%Y-%m-%dT%H:%M:%SZ")
-        return self._get(
-            f"/v4/historical/sports/{quote(sport, safe='')}/odds", {**self._odds_params(), "date": date}
-        )
-
-    def fetch_scores(self, sport: str, days_from: int = 3) -> Payload:
-        """`GET /v4/sports/{sport}/scores`: live games and those completed in the last `days_from` days."""
-        params = {"daysFrom": days_from, "dateFormat": "iso"}
-        return self._get(f"/v4/sports/{quote(sport, safe='')}/scores", params)
-
-    def _odds_params(self) -> dict[str, str]:
-        return {"regions": self.regions, "markets": H2H, "oddsFormat": self.odds_format, "dateFormat": "iso"}
-
-    def _get(self, path: str, params: dict[str, Any]) -> Payload:
-        quota = self._last_quota
-        if quota is not None and quota.remaining is not None and quota.remaining < self.quota_floor:
-            raise QuotaFloorReached(
-                f"The Odds API quota is below its floor: {quota.remaining} requests remain "
-                f"(used {quota.used}) and quota_floor is {self.quota_floor}, so {path} was not requested. "
-                "Wait for the quota to reset, upgrade the plan, or lower quota_floor to spend the reserve."
-            )
-        payload = self.client.get(path, params={**params, "apiKey": self.api_key})
-        self._last_quota = Quota.from_headers(payload.headers, payload.fetched_at) or quota
-        return payload
 
 
 # --------------------------------------------------------------------------------------------

@@ -208,3 +208,10 @@ def utc_instant(value: datetime | pd.Timestamp, name: str) -> pd.Timestamp:
     if stamp.tzinfo is None:
         raise ValueError(f"{name} must be timezone-aware, got {value!r}")
     return stamp.tz_convert("UTC")
+
+
+def concat_results(results: Iterable[ParseResult]) -> ParseResult:
+    """Parses of several responses for one table as one result: frames stacked, records kept in order."""
+    results = list(results)
+    frame = pd.concat([result.frame for result in results], ignore_index=True)
+    return ParseResult(frame, [record for result in results for record in result.quarantined])

@@ -1,18 +1,17 @@
-"""Polymarket: the Gamma metadata API and the CLOB order-book API, their resources and parsers."""
+"""Polymarket: parsers of the Gamma metadata API and the CLOB order-book API (pure)."""
 
 from __future__ import annotations
 
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from pydantic import Field
 
-from edge_assets.sources.http import Payload
 from edge_assets.sources.parsing import (
     MARKETS,
     ORDER_BOOKS,
@@ -30,85 +29,13 @@ from edge_assets.sources.parsing import (
     require,
     utc_instant,
 )
-from edge_assets.sources.resource import VenueResource
+from edge_assets.sources.universe import market_tokens, recheck_sample, tokens_open_at
 
-# --------------------------------------------------------------------------------------------
-# Resources
-# --------------------------------------------------------------------------------------------
+if TYPE_CHECKING:  # the parsers need no HTTP client, only the shape of its payloads
+    from edge_assets.sources.http import Payload
 
-
-class PolymarketGammaResource(VenueResource):
-    """Polymarket's Gamma API: market and event metadata, paginated with limit/offset."""
-
-    base_url: str = "https://gamma-api.polymarket.com"
-    page_size: int = Field(default=500, description="Records asked for per page.")
-    max_pages: int = Field(default=1000, description="Safety stop for a server that never ends a listing.")
-
-    def fetch_markets(self, active: bool | None = None, closed: bool | None = None) -> list[Payload]:
-        """Every page of `GET /markets` matching the filters (None leaves a filter out)."""
-        return self._fetch_pages("/markets", active, closed)
-
-    def fetch_events(self, active: bool | None = None, closed: bool | None = None) -> list[Payload]:
-        """Every page of `GET /events`; each event embeds its markets (see `parse_gamma_events`)."""
-        return self._fetch_pages("/events", active, closed)
-
-    def _fetch_pages(self, path: str, active: bool | None, closed: bool | None) -> list[Payload]:
-        filters = {
-            name: str(value).lower()
-            for name, value in (("active", active), ("closed", closed))
-            if value is not None
-        }
-        pages: list[Payload] = []
-        while len(pages) < self.max_pages:
-            params = {**filters, "limit": self.page_size, "offset": len(pages) * self.page_size}
-            page = self.client.get(path, params=params)
-            if not isinstance(page.data, list):
-                raise ValueError(
-                    f"Gamma {path} returned {type(page.data).__name__}, expected a list: {page.url}"
-                )
-            pages.append(page)
-            if len(page.data) < self.page_size:
-                return pages
-        raise RuntimeError(
-            f"Gamma {path} still had full pages after {self.max_pages} pages of {self.page_size}; "
-            "raise max_pages if the listing really is that long"
-        )
-
-
-class PolymarketClobResource(VenueResource):
-    """Polymarket's CLOB: order books for outcome tokens, fetched in batches via `POST /books`.
-
-    The real CLOB serves only the current book. The simulator also serves past books
-    (`ts=<unix seconds>`); `historical_books=True` enables that for backfills against it.
-    """
-
-    base_url: str = "https://clob.polymarket.com"
-    batch_size: int = Field(default=200, description="Token ids per POST /books request.")
-    historical_books: bool = Field(
-        default=False,
-        description="Ask for books as of a past instant (simulator only; the real CLOB has none).",
-    )
-
-    def fetch_books(self, token_ids: Sequence[str], at: datetime | None = None) -> list[Payload]:
-        """Books for `token_ids`, one payload per batch; `at` asks for books as of that instant."""
-        params: dict[str, int] | None = None
-        if at is not None:
-            if not self.historical_books:
-                raise ValueError(
-                    "Polymarket's CLOB has no order-book history, so books can only be fetched for now; "
-                    "past books exist only where the server supports `ts` (the simulator) and need "
-                    "historical_books=True on PolymarketClobResource"
-                )
-            params = {"ts": int(utc_instant(at, "at").timestamp())}
-        return [
-            self.client.post(
-                "/books",
-                [{"token_id": str(token)} for token in token_ids[start : start + self.batch_size]],
-                params=params,
-            )
-            for start in range(0, len(token_ids), self.batch_size)
-        ]
-
+# A taker walks a few levels at most (signals read five), so a recheck keeps only those.
+RECHECK_LEVELS = 5
 
 # --------------------------------------------------------------------------------------------
 # Gamma parsers
@@ -134,9 +61,8 @@ def _canonical_json(value: list) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-def _market_row(
-    market: Mapping[str, Any], fetched_at: pd.Timestamp, event: Mapping[str, Any] | None
-) -> dict[str, Any]:
+def _outcome_lists(market: Mapping[str, Any]) -> tuple[list[str], list[str], list | None]:
+    """The market's outcomes, their CLOB token ids and prices (None when not sent), checked to align."""
     outcomes = _json_list(market, "outcomes")
     token_ids = _json_list(market, "clobTokenIds")
     prices = _json_list(market, "outcomePrices")
@@ -156,10 +82,11 @@ def _market_row(
             number = as_float(price, "outcomePrices")
             if not 0.0 <= number <= 1.0:
                 raise RecordError(f"outcomePrices has {price!r} outside [0, 1]")
+    return outcomes, token_ids, prices
 
-    if event is None:
-        events = market.get("events")
-        event = events[0] if isinstance(events, list) and events and isinstance(events[0], Mapping) else {}
+
+def _fee_schedule(market: Mapping[str, Any]) -> tuple[Mapping[str, Any], float | None]:
+    """The market's fee schedule (empty when not sent) and its rate."""
     fees = market.get("feeSchedule")
     if fees is not None and not isinstance(fees, Mapping):
         raise RecordError(f"feeSchedule is not an object: {fees!r}")
@@ -167,7 +94,17 @@ def _market_row(
     fee_rate = as_float(fees.get("rate"), "feeSchedule.rate")
     if fee_rate is None and market.get("feesEnabled") is False:
         fee_rate = 0.0  # an explicit "no fees" is a known rate, not a missing one
+    return fees, fee_rate
 
+
+def _market_row(
+    market: Mapping[str, Any], fetched_at: pd.Timestamp, event: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    outcomes, token_ids, prices = _outcome_lists(market)
+    if event is None:
+        events = market.get("events")
+        event = events[0] if isinstance(events, list) and events and isinstance(events[0], Mapping) else {}
+    fees, fee_rate = _fee_schedule(market)
     row = {
         "market_id": as_text(require(market, "id"), "id"),
         "condition_id": as_text(market.get("conditionId"), "conditionId"),
@@ -437,3 +374,76 @@ def _book_frame(
             "fetched_at": pd.DatetimeIndex([fetched]).repeat(total),
         },
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Payloads and the hourly book capture
+# --------------------------------------------------------------------------------------------
+
+
+def parse_market_pages(pages: Sequence[Payload]) -> ParseResult:
+    """`parse_gamma_markets` over every page of one `/markets` listing, stamped with the last fetch."""
+    markets = [market for page in pages for market in page.data]
+    return parse_gamma_markets(markets, max(page.fetched_at for page in pages))
+
+
+def parse_book_payloads(
+    payloads: Sequence[Payload], snapshot_ts: datetime, market_by_token: Mapping[str, str]
+) -> ParseResult:
+    """`parse_clob_books` over the batches of one capture, stamped with the last batch's fetch."""
+    books = [book for payload in payloads for book in payload.data]
+    return parse_clob_books(books, snapshot_ts, max(p.fetched_at for p in payloads), market_by_token)
+
+
+def market_by_token(markets: pd.DataFrame) -> dict[str, str]:
+    """Gamma market id of every token of `markets`, the books' own `market` being a condition id."""
+    tokens = market_tokens(markets)
+    return dict(zip(tokens["token_id"], tokens["market_id"], strict=True))
+
+
+@dataclass(frozen=True)
+class BookCapture:
+    """One hour's capture: every open token's book at the hour, and a sample of them again a
+    `horizon` later, to measure how much quoted depth a taker still finds."""
+
+    hour: datetime
+    tokens: list[str]
+    recheck_tokens: list[str]
+    horizon: timedelta
+
+    @property
+    def recheck_at(self) -> datetime:
+        return self.hour + self.horizon
+
+
+def plan_book_capture(
+    markets: pd.DataFrame, hour: datetime, horizon: timedelta, recheck_share: float
+) -> BookCapture | None:
+    """The tokens open at `hour` and their stable recheck sample; None when none was open."""
+    tokens = tokens_open_at(markets, hour)
+    if not tokens:
+        return None
+    return BookCapture(hour, tokens, recheck_sample(tokens, hour, recheck_share), horizon)
+
+
+def fetches_live(hour: datetime, now: datetime, historical_books: bool) -> bool:
+    """Whether `hour`'s books are fetched as they are `now` rather than as of a past instant: from
+    a CLOB without history (the real one) while the hour is in progress, the only hour it serves."""
+    return not historical_books and hour <= now < hour + timedelta(hours=1)
+
+
+def recheck_wait_s(fetched_at: datetime, horizon: timedelta, now: datetime) -> float:
+    """How long a live recheck still waits so that it sees the books `horizon` after their fetch."""
+    return max(0.0, (fetched_at + horizon - now).total_seconds())
+
+
+def stack_books(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
+    """The captured books as one frame, shaped like the table even when nothing was captured."""
+    frames = [frame for frame in frames if not frame.empty]
+    return pd.concat(frames, ignore_index=True) if frames else build_frame(ORDER_BOOKS, [])
+
+
+def stack_rechecks(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
+    """`stack_books` of the rechecks, each side cut to its first `RECHECK_LEVELS` levels."""
+    rechecks = stack_books(frames)
+    return rechecks[rechecks["level"] < RECHECK_LEVELS].reset_index(drop=True)

@@ -1,4 +1,4 @@
-"""PredictIt: the all-markets snapshot endpoint, its resource and parser."""
+"""PredictIt: the parser of the all-markets snapshot endpoint (pure)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,6 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from pydantic import Field
-
-from edge_assets.sources.http import Payload
 from edge_assets.sources.parsing import (
     MARKET_DATA,
     ParseResult,
@@ -22,7 +19,6 @@ from edge_assets.sources.parsing import (
     require,
     utc_instant,
 )
-from edge_assets.sources.resource import VenueResource
 
 PREDICTIT_TZ = "America/New_York"
 _PRICE_COLUMNS = {
@@ -33,23 +29,6 @@ _PRICE_COLUMNS = {
     "best_sell_no_cost": "bestSellNoCost",
     "last_close_price": "lastClosePrice",
 }
-
-
-class PredictItResource(VenueResource):
-    """PredictIt's public market data: every open market and contract in one response.
-
-    PredictIt's timestamps carry no zone; `timestamp_tz` is the zone they are read in
-    (pass it to `parse_predictit`).
-    """
-
-    base_url: str = "https://www.predictit.org"
-    timestamp_tz: str = Field(
-        default=PREDICTIT_TZ, description="IANA zone of PredictIt's zone-less timestamps."
-    )
-
-    def fetch_all(self) -> Payload:
-        """`GET /api/marketdata/all/`: `{"markets": [{..., "contracts": [...]}]}`."""
-        return self.client.get("/api/marketdata/all/")
 
 
 def _local_time(value: Any, name: str, tz: str) -> Any:

@@ -12,7 +12,7 @@ from edge_assets.defs.partitions import HOURLY_KEY_FORMAT
 from edge_assets.defs.polymarket.assets import RECHECK_LEVELS, order_books, polymarket_markets
 from edge_assets.defs.pricing.assets import cost_models
 from edge_assets.defs.settings import EdgeSettings
-from edge_assets.sources.polymarket import PolymarketClobResource, PolymarketGammaResource
+from edge_assets.sources.resources import PolymarketClobResource, PolymarketGammaResource
 from edge_assets.sources.universe import recheck_sample, tokens_open_at
 from edge_assets.storage.db import Warehouse
 from edge_assets.storage.io_managers import WarehouseIOManager

@@ -9,15 +9,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from edge_assets.sources import (
+from edge_assets.sources import QuotaFloorReached, VenueClient, VenueHTTPError, redact
+from edge_assets.sources.resources import (
     OddsApiResource,
     PolymarketClobResource,
     PolymarketGammaResource,
     PredictItResource,
-    QuotaFloorReached,
-    VenueClient,
-    VenueHTTPError,
-    redact,
 )
 from edge_assets_tests.sources.conftest import Reply
 

@@ -9,10 +9,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from edge_assets.sources import (
-    OddsApiResource,
-    PolymarketClobResource,
-    PolymarketGammaResource,
-    PredictItResource,
     QuotaFloorReached,
     VenueHTTPError,
     parse_clob_books,
@@ -21,6 +17,12 @@ from edge_assets.sources import (
     parse_odds_events,
     parse_predictit,
     parse_scores,
+)
+from edge_assets.sources.resources import (
+    OddsApiResource,
+    PolymarketClobResource,
+    PolymarketGammaResource,
+    PredictItResource,
 )
 
 API_KEY = "sim-0123456789abcdef"

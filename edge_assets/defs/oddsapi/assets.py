@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 import pandas as pd
 
-from edge_assets.defs.common import ingest_lag_seconds, land_raw, quarantine, table_metadata
+from edge_assets.defs.common import Ingested, ingest, ingest_lag_seconds, table_metadata
 from edge_assets.defs.partitions import (
     HOURLY_KEY_FORMAT,
     HOURLY_PARTITIONS,
@@ -17,12 +17,9 @@ from edge_assets.defs.partitions import (
 from edge_assets.defs.settings import EdgeSettings
 from edge_assets.notify.alerts import alerts_frame, quota_low_alert
 from edge_assets.notify.resource import AlertingResource
-from edge_assets.sources.oddsapi import (
-    OddsApiResource,
-    parse_historical_snapshots,
-    parse_odds_events,
-    parse_scores,
-)
+from edge_assets.sources.oddsapi import parse_historical_snapshots, parse_odds_events, parse_scores
+from edge_assets.sources.parsing import concat_results
+from edge_assets.sources.resources import OddsApiResource
 from edge_assets.storage.db import Warehouse
 from edge_assets.storage.lake import Lake
 
@@ -69,14 +66,19 @@ def oddsapi_live_odds(
     Each poll is kept as a snapshot. The Odds API quota read from the response headers is shown
     here; below the configured floor, polling stops with a clear error instead of burning the key.
     """
-    payloads = [oddsapi.fetch_odds(sport) for sport in settings.sports]
-    land_raw(lake, "oddsapi", "live_odds", UNPARTITIONED, payloads)
-    frames, n_bad = [], 0
-    for payload in payloads:
-        parsed = parse_odds_events(payload.data, payload.fetched_at, payload.fetched_at, oddsapi.odds_format)
-        n_bad += quarantine(warehouse, "oddsapi", "live_odds", UNPARTITIONED, parsed.quarantined)
-        frames.append(parsed.frame)
-    frame = pd.concat(frames, ignore_index=True)
+    odds = ingest(
+        lake,
+        warehouse,
+        "oddsapi",
+        "live_odds",
+        UNPARTITIONED,
+        fetch=lambda: [oddsapi.fetch_odds(sport) for sport in settings.sports],
+        # Each sport's response is its own snapshot, stamped when it arrived.
+        parse=lambda payloads: concat_results(
+            parse_odds_events(p.data, p.fetched_at, p.fetched_at, oddsapi.odds_format) for p in payloads
+        ),
+    )
+    frame = odds.frame
     return dg.Output(
         frame,
         metadata={
@@ -84,7 +86,7 @@ def oddsapi_live_odds(
             "events": frame["event_id"].nunique(),
             "bookmakers": frame["bookmaker"].nunique(),
             "ingest_lag_s": dg.MetadataValue.float(ingest_lag_seconds(frame, "book_update_ts")),
-            "quarantined": n_bad,
+            "quarantined": odds.quarantined,
             **_quota_metadata(oddsapi, warehouse, alerting),
         },
     )
@@ -118,31 +120,48 @@ def oddsapi_historical_odds(
     """
     hours = partition_hours(context)
     label = partition_label(context)
-    frames, n_bad, requests = [], 0, 0
+    fetched = []
     for i, hour in enumerate(hours):
-        payloads = [oddsapi.fetch_historical_odds(sport, hour) for sport in settings.sports]
-        requests += len(payloads)
-        land_raw(lake, "oddsapi", "historical_odds", hour.strftime(HOURLY_KEY_FORMAT), payloads)
-        responses = [(payload.data, payload.fetched_at) for payload in payloads]
-        parsed = parse_historical_snapshots(responses, hour, oddsapi.odds_format)
-        n_bad += quarantine(warehouse, "oddsapi", "historical_odds", label, parsed.quarantined)
-        frames.append(parsed.frame)
+        fetched.append(_ingest_historical_hour(oddsapi, settings, lake, warehouse, label, hour))
         if (i + 1) % 24 == 0:
             context.log.info(f"historical odds: {i + 1}/{len(hours)} hours fetched")
-    frame = pd.concat(frames, ignore_index=True)
+    frame = pd.concat([hour.frame for hour in fetched], ignore_index=True)
     return dg.Output(
         frame,
         metadata={
             "rows": len(frame),
             "hours": len(hours),
-            "requests": requests,
+            "requests": sum(len(hour.payloads) for hour in fetched),
             "events": frame["event_id"].nunique(),
             "book_lag_at_hour_s": dg.MetadataValue.float(
                 ingest_lag_seconds(frame, "book_update_ts", "partition_ts")
             ),
-            "quarantined": n_bad,
+            "quarantined": sum(hour.quarantined for hour in fetched),
             **_quota_metadata(oddsapi, warehouse, alerting),
         },
+    )
+
+
+def _ingest_historical_hour(
+    oddsapi: OddsApiResource,
+    settings: EdgeSettings,
+    lake: Lake,
+    warehouse: Warehouse,
+    label: str,
+    hour: datetime,
+) -> Ingested:
+    """Every sport's snapshot at `hour`, parsed as one frame; raw payloads filed under the hour."""
+    return ingest(
+        lake,
+        warehouse,
+        "oddsapi",
+        "historical_odds",
+        label,
+        fetch=lambda: [oddsapi.fetch_historical_odds(sport, hour) for sport in settings.sports],
+        parse=lambda payloads: parse_historical_snapshots(
+            [(p.data, p.fetched_at) for p in payloads], hour, oddsapi.odds_format
+        ),
+        raw_partition=hour.strftime(HOURLY_KEY_FORMAT),
     )
 
 
@@ -161,20 +180,22 @@ def oddsapi_scores(
     alerting: AlertingResource,
 ) -> dg.Output[pd.DataFrame]:
     """Scores and completion of recent and live games (the last three days), upserted per event."""
-    payloads = [oddsapi.fetch_scores(sport) for sport in settings.sports]
-    land_raw(lake, "oddsapi", "scores", UNPARTITIONED, payloads)
-    frames, n_bad = [], 0
-    for payload in payloads:
-        parsed = parse_scores(payload.data, payload.fetched_at)
-        n_bad += quarantine(warehouse, "oddsapi", "scores", UNPARTITIONED, parsed.quarantined)
-        frames.append(parsed.frame)
-    frame = pd.concat(frames, ignore_index=True)
+    scores = ingest(
+        lake,
+        warehouse,
+        "oddsapi",
+        "scores",
+        UNPARTITIONED,
+        fetch=lambda: [oddsapi.fetch_scores(sport) for sport in settings.sports],
+        parse=lambda payloads: concat_results(parse_scores(p.data, p.fetched_at) for p in payloads),
+    )
+    frame = scores.frame
     return dg.Output(
         frame,
         metadata={
             "rows": len(frame),
             "completed": int(frame["completed"].sum()),
-            "quarantined": n_bad,
+            "quarantined": scores.quarantined,
             **_quota_metadata(oddsapi, warehouse, alerting),
         },
     )

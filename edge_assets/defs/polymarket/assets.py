@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 import pandas as pd
 
-from edge_assets.defs.common import ingest_lag_seconds, land_raw, quarantine, table_metadata
+from edge_assets.defs.common import Ingested, ingest, ingest_lag_seconds, table_metadata
 from edge_assets.defs.partitions import (
     HOURLY_KEY_FORMAT,
     HOURLY_PARTITIONS,
@@ -17,22 +17,23 @@ from edge_assets.defs.partitions import (
 )
 from edge_assets.defs.settings import EdgeSettings
 from edge_assets.sources.polymarket import (
-    PolymarketClobResource,
-    PolymarketGammaResource,
-    parse_clob_books,
-    parse_gamma_markets,
+    RECHECK_LEVELS,
+    BookCapture,
+    fetches_live,
+    market_by_token,
+    parse_book_payloads,
+    parse_market_pages,
     parse_resolutions,
+    plan_book_capture,
+    recheck_wait_s,
+    stack_books,
+    stack_rechecks,
 )
-from edge_assets.sources.universe import market_tokens, recheck_sample, tokens_open_at
+from edge_assets.sources.resources import PolymarketClobResource, PolymarketGammaResource
 from edge_assets.storage.db import Warehouse
 from edge_assets.storage.lake import Lake
 
 GROUP = "polymarket"
-# A taker walks a few levels at most (signals read five), so a recheck keeps only those.
-RECHECK_LEVELS = 5
-SNAPSHOT_FETCHED_SQL = (
-    "SELECT MAX(fetched_at) AS fetched_at FROM order_book_snapshots WHERE snapshot_ts = :hour"
-)
 
 
 @dg.asset(
@@ -51,22 +52,25 @@ def polymarket_markets(
     sports, the game start time. Raw pages land in the lake first; a record that fails to parse is
     quarantined with its reason and the rest are kept.
     """
-    payloads = gamma.fetch_markets()
-    raw_uri = land_raw(lake, "polymarket", "markets", UNPARTITIONED, payloads)
-    records = [market for payload in payloads for market in payload.data]
-    fetched_at = max(p.fetched_at for p in payloads)
-    parsed = parse_gamma_markets(records, fetched_at)
-    n_bad = quarantine(warehouse, "polymarket", "markets", UNPARTITIONED, parsed.quarantined)
-    frame = parsed.frame
+    pages = ingest(
+        lake,
+        warehouse,
+        "polymarket",
+        "markets",
+        UNPARTITIONED,
+        fetch=gamma.fetch_markets,
+        parse=parse_market_pages,
+    )
+    frame = pages.frame
     return dg.Output(
         frame,
         metadata={
             "rows": len(frame),
             "open_markets": int((~frame["closed"]).sum()),
             "closed_markets": int(frame["closed"].sum()),
-            "quarantined": n_bad,
-            "pages": len(payloads),
-            "raw_uri": raw_uri,
+            "quarantined": pages.quarantined,
+            "pages": len(pages.payloads),
+            "raw_uri": pages.raw_uri,
         },
     )
 
@@ -135,75 +139,75 @@ def order_books(
     horizon = timedelta(seconds=settings.fill_horizon_seconds)
     hours = partition_hours(context)
     label = partition_label(context)
-    market_by_token = _market_by_token(polymarket_markets)
-    captured = {"order_book_snapshots": [], "order_book_rechecks": []}
-    counts = {name: {"books": 0, "quarantined": 0} for name in captured}
-
-    def capture(name: str, tokens: list[str], hour: datetime, stamp: datetime, live: bool) -> datetime:
-        payloads = clob.fetch_books(tokens, at=None if live else stamp)
-        land_raw(lake, "polymarket", name, hour.strftime(HOURLY_KEY_FORMAT), payloads)
-        books = [book for payload in payloads for book in payload.data]
-        fetched_at = max(p.fetched_at for p in payloads)
-        parsed = parse_clob_books(books, stamp, fetched_at, market_by_token)
-        counts[name]["quarantined"] += quarantine(warehouse, "polymarket", name, label, parsed.quarantined)
-        counts[name]["books"] += len(books)
-        captured[name].append(parsed.frame)
-        return fetched_at
-
+    by_token = market_by_token(polymarket_markets)
+    snapshots: list[Ingested] = []
+    rechecks: list[Ingested] = []
     for i, hour in enumerate(hours):
-        tokens = tokens_open_at(polymarket_markets, hour)
-        if not tokens:
-            continue
-        live = _is_now(hour) and not clob.historical_books
-        fetched_at = capture("order_book_snapshots", tokens, hour, hour, live)
-        if live:
-            time.sleep(max(0.0, (fetched_at + horizon - datetime.now(UTC)).total_seconds()))
-        capture(
-            "order_book_rechecks",
-            recheck_sample(tokens, hour, settings.fill_recheck_share),
-            hour,
-            hour + horizon,
-            live,
-        )
+        plan = plan_book_capture(polymarket_markets, hour, horizon, settings.fill_recheck_share)
+        if plan is not None:
+            books, again = _capture_books(clob, lake, warehouse, label, plan, by_token)
+            snapshots.append(books)
+            rechecks.append(again)
         if (i + 1) % 24 == 0:
             context.log.info(f"order books: {i + 1}/{len(hours)} hours captured")
-
-    empty = parse_clob_books([], hours[0], hours[0], {}).frame
-    books = _concat(captured["order_book_snapshots"], empty)
-    rechecks = _concat(captured["order_book_rechecks"], empty)
-    rechecks = rechecks[rechecks["level"] < RECHECK_LEVELS].reset_index(drop=True)
+    books_frame = stack_books(capture.frame for capture in snapshots)
+    rechecks_frame = stack_rechecks(capture.frame for capture in rechecks)
     yield dg.Output(
-        books,
+        books_frame,
         output_name="order_book_snapshots",
         metadata={
-            "rows": len(books),
+            "rows": len(books_frame),
             "hours": len(hours),
-            **counts["order_book_snapshots"],
-            "book_lag_at_hour_s": dg.MetadataValue.float(ingest_lag_seconds(books, "book_ts", "snapshot_ts")),
+            **_capture_counts(snapshots),
+            "book_lag_at_hour_s": dg.MetadataValue.float(
+                ingest_lag_seconds(books_frame, "book_ts", "snapshot_ts")
+            ),
         },
     )
     yield dg.Output(
-        rechecks,
+        rechecks_frame,
         output_name="order_book_rechecks",
         metadata={
-            "rows": len(rechecks),
+            "rows": len(rechecks_frame),
             "horizon_s": horizon.total_seconds(),
-            **counts["order_book_rechecks"],
+            **_capture_counts(rechecks),
         },
     )
 
 
-def _market_by_token(markets: pd.DataFrame) -> dict[str, str]:
-    tokens = market_tokens(markets)
-    return dict(zip(tokens["token_id"], tokens["market_id"], strict=True))
+def _capture_books(
+    clob: PolymarketClobResource,
+    lake: Lake,
+    warehouse: Warehouse,
+    label: str,
+    plan: BookCapture,
+    by_token: dict[str, str],
+) -> tuple[Ingested, Ingested]:
+    """One hour's books, then their recheck; from a live CLOB the recheck first waits until a
+    horizon has passed since the books were fetched."""
+    live = fetches_live(plan.hour, datetime.now(UTC), clob.historical_books)
+
+    def capture(asset: str, tokens: list[str], stamp: datetime) -> Ingested:
+        return ingest(
+            lake,
+            warehouse,
+            "polymarket",
+            asset,
+            label,
+            fetch=lambda: clob.fetch_books(tokens, at=None if live else stamp),
+            parse=lambda payloads: parse_book_payloads(payloads, stamp, by_token),
+            raw_partition=plan.hour.strftime(HOURLY_KEY_FORMAT),
+        )
+
+    books = capture("order_book_snapshots", plan.tokens, plan.hour)
+    if live:
+        time.sleep(recheck_wait_s(books.fetched_at, plan.horizon, datetime.now(UTC)))
+    return books, capture("order_book_rechecks", plan.recheck_tokens, plan.recheck_at)
 
 
-def _is_now(hour: datetime) -> bool:
-    """True while `hour` is the hour in progress, the only one a live-only CLOB can serve."""
-    now = datetime.now(UTC)
-    return hour <= now < hour + timedelta(hours=1)
-
-
-def _concat(frames: list[pd.DataFrame], empty: pd.DataFrame) -> pd.DataFrame:
-    frames = [f for f in frames if not f.empty]
-    return pd.concat(frames, ignore_index=True) if frames else empty
+def _capture_counts(captures: list[Ingested]) -> dict[str, int]:
+    """Books fetched and records quarantined over a run's captures, for the UI."""
+    return {
+        "books": sum(len(payload.data) for capture in captures for payload in capture.payloads),
+        "quarantined": sum(capture.quarantined for capture in captures),
+    }

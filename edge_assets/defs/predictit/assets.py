@@ -5,10 +5,11 @@ from datetime import timedelta
 import dagster as dg
 import pandas as pd
 
-from edge_assets.defs.common import ingest_lag_seconds, land_raw, quarantine, table_metadata
+from edge_assets.defs.common import ingest, ingest_lag_seconds, table_metadata
 from edge_assets.defs.partitions import UNPARTITIONED
 from edge_assets.sources.changes import changed_rows
-from edge_assets.sources.predictit import PredictItResource, parse_predictit
+from edge_assets.sources.predictit import parse_predictit
+from edge_assets.sources.resources import PredictItResource
 from edge_assets.storage.db import Warehouse
 from edge_assets.storage.lake import Lake
 
@@ -44,19 +45,27 @@ def predictit_market_data(
     contract id (`data_id`) and the venue's timestamp. A poll that repeats a contract's last
     stored quote adds nothing, so the table holds one row per change.
     """
-    payload = predictit.fetch_all()
-    land_raw(lake, "predictit", "market_data", UNPARTITIONED, [payload])
-    parsed = parse_predictit(payload.data, payload.fetched_at, predictit.timestamp_tz)
-    n_bad = quarantine(warehouse, "predictit", "market_data", UNPARTITIONED, parsed.quarantined)
+    quotes = ingest(
+        lake,
+        warehouse,
+        "predictit",
+        "market_data",
+        UNPARTITIONED,
+        fetch=lambda: [predictit.fetch_all()],
+        # One response holds every market.
+        parse=lambda payloads: parse_predictit(
+            payloads[0].data, payloads[0].fetched_at, predictit.timestamp_tz
+        ),
+    )
     previous = warehouse.read_frame(LATEST_QUOTES_SQL)
-    frame = changed_rows(parsed.frame, previous, ["data_id"], QUOTE_COLUMNS)
+    frame = changed_rows(quotes.frame, previous, ["data_id"], QUOTE_COLUMNS)
     return dg.Output(
         frame,
         metadata={
-            "contracts": len(parsed.frame),
+            "contracts": len(quotes.frame),
             "changed": len(frame),
-            "unchanged": len(parsed.frame) - len(frame),
-            "ingest_lag_s": dg.MetadataValue.float(ingest_lag_seconds(parsed.frame, "timestamp")),
-            "quarantined": n_bad,
+            "unchanged": len(quotes.frame) - len(frame),
+            "ingest_lag_s": dg.MetadataValue.float(ingest_lag_seconds(quotes.frame, "timestamp")),
+            "quarantined": quotes.quarantined,
         },
     )

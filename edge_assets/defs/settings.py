@@ -1,12 +1,13 @@
 """Tunable parameters of the pipeline, as a resource so each deployment can set its own.
 
-The signal rule's defaults are `SignalRule`'s own: the resource's rule fields default to them, so
-a rule default is written once, in the comparator.
+The signal rule's and the consensus rule's defaults are `SignalRule`'s and `ConsensusRule`'s own:
+the resource's fields default to them, so a rule default is written once, beside the rule.
 """
 
 import dagster as dg
 
 from edge_assets.mapping.markets import DEFAULT_START_TOLERANCE
+from edge_assets.pricing.consensus import ConsensusRule
 from edge_assets.signals.comparator import SignalRule
 
 DEFAULT_SPORTS = [
@@ -17,6 +18,7 @@ DEFAULT_SPORTS = [
     "soccer_epl",
 ]
 _RULE = SignalRule()
+_CONSENSUS = ConsensusRule()
 
 
 class EdgeSettings(dg.ConfigurableResource):
@@ -35,9 +37,9 @@ class EdgeSettings(dg.ConfigurableResource):
     kelly_fraction: float = _RULE.kelly_fraction
     kelly_cap: float = _RULE.kelly_cap
     start_tolerance_hours: float = DEFAULT_START_TOLERANCE.total_seconds() / 3600
-    devig_method: str = "shin"
-    quote_max_age_minutes: float = 30.0
-    outlier_z: float = 3.5
+    devig_method: str = _CONSENSUS.method
+    quote_max_age_minutes: float = _CONSENSUS.max_age_minutes
+    outlier_z: float = _CONSENSUS.outlier_z
     cost_model_days: int = 7
     # How soon after seeing a book a taker can act on it: the recheck that measures fill probability.
     fill_horizon_seconds: int = 60
@@ -59,4 +61,10 @@ class EdgeSettings(dg.ConfigurableResource):
             bankroll=self.bankroll_usdc,
             kelly_fraction=self.kelly_fraction,
             kelly_cap=self.kelly_cap,
+        )
+
+    def consensus_rule(self) -> ConsensusRule:
+        """The consensus rule as these settings configure it."""
+        return ConsensusRule(
+            method=self.devig_method, max_age_minutes=self.quote_max_age_minutes, outlier_z=self.outlier_z
         )

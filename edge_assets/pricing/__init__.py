@@ -14,6 +14,7 @@ from edge_assets.pricing.book import (
 from edge_assets.pricing.consensus import (
     CONSENSUS_COLUMNS,
     SHARP_BOOK_WEIGHTS,
+    ConsensusRule,
     consensus_fair_prob,
     weighted_median,
 )
@@ -41,6 +42,7 @@ from edge_assets.pricing.sizing import capped_kelly_stake, kelly_fraction
 
 __all__ = [
     "CONSENSUS_COLUMNS",
+    "ConsensusRule",
     "COST_MODEL_COLUMNS",
     "FEE_TABLE_COLUMNS",
     "DEVIG_METHODS",

@@ -11,6 +11,8 @@ this function's behaviour before weights existed.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
 
 import numpy as np
 import pandas as pd
@@ -193,3 +195,24 @@ def _empty_consensus(quotes: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {c: pd.Series(dtype=quotes[c].dtype if c in quotes else float) for c in CONSENSUS_COLUMNS}
     )
+
+
+@dataclass(frozen=True)
+class ConsensusRule:
+    """How the books' quotes become one fair probability, as both the batch and the live path run it:
+    the de-vig method, the age past which a book's price is stale, and the outlier cut, with the
+    sharp books weighted up."""
+
+    method: str = "shin"
+    max_age_minutes: float = 30.0
+    outlier_z: float = 3.5
+
+    def apply(self, quotes: pd.DataFrame) -> pd.DataFrame:
+        """`consensus_fair_prob` of `quotes` under this rule."""
+        return consensus_fair_prob(
+            quotes,
+            method=self.method,
+            book_weights=SHARP_BOOK_WEIGHTS,
+            max_age=timedelta(minutes=self.max_age_minutes),
+            outlier_z=self.outlier_z,
+        )

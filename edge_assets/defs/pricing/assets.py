@@ -9,9 +9,7 @@ from edge_assets.defs.common import table_metadata
 from edge_assets.defs.partitions import HOURLY_PARTITIONS, SINGLE_RUN_BACKFILL, partition_hours
 from edge_assets.defs.settings import EdgeSettings
 from edge_assets.pricing import (
-    SHARP_BOOK_WEIGHTS,
     LiquidityCutoff,
-    consensus_fair_prob,
     fee_table,
     venue_cost_model,
 )
@@ -112,12 +110,8 @@ def consensus(
     default), stale quotes and outlier books dropped, then the median across books weighted
     towards the sharp book, with how many books and how far apart they were."""
     window = context.partition_time_window
-    frame = consensus_fair_prob(
-        warehouse.read_frame(BOOK_QUOTES_SQL, {"start": window.start, "end": window.end}),
-        method=settings.devig_method,
-        book_weights=SHARP_BOOK_WEIGHTS,
-        max_age=timedelta(minutes=settings.quote_max_age_minutes),
-        outlier_z=settings.outlier_z,
+    frame = settings.consensus_rule().apply(
+        warehouse.read_frame(BOOK_QUOTES_SQL, {"start": window.start, "end": window.end})
     )
     return dg.Output(
         frame,

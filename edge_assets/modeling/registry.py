@@ -135,8 +135,10 @@ def _json_safe(table: pd.DataFrame) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class PromotionDecision:
-    """What `promote_if_better` did: whether `version` became champion, and who is champion now."""
+    """What `promote_if_better` did: whether the candidate `version` became champion, and who is
+    champion now."""
 
+    version: str
     promoted: bool
     champion_version: str | None
     reason: str
@@ -157,9 +159,22 @@ def promote_if_better(
     for name in PROMOTION_FIGURES:
         client.set_model_version_tag(model_name, version, name, str(holdout.get(name, float("nan"))))
     if not wins:
-        return PromotionDecision(False, current, reason)
+        return PromotionDecision(version, False, current, reason)
     client.set_registered_model_alias(model_name, CHAMPION_ALIAS, version)
-    return PromotionDecision(True, version, reason)
+    return PromotionDecision(version, True, version, reason)
+
+
+def promote_newest_if_better(tracking_uri: str, model_name: str) -> PromotionDecision | None:
+    """`promote_if_better` for the newest version of `model_name`, judged on the holdout figures
+    logged with its run; None when no version is registered."""
+    check_tracking_uri(tracking_uri)
+    client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+    versions = client.search_model_versions(f"name = '{model_name}'")
+    if not versions:
+        return None
+    newest = max(versions, key=lambda v: int(v.version))
+    metrics = client.get_run(newest.run_id).data.metrics
+    return promote_if_better(client, model_name, str(newest.version), metrics)
 
 
 def _champion_version(client: MlflowClient, model_name: str) -> str | None:

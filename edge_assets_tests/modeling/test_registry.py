@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from mlflow import MlflowClient
 
+from edge_assets.defs.modeling.resources import ModelRegistryResource
 from edge_assets.modeling.evaluation import evaluate_walk_forward, gate_verdict
 from edge_assets.modeling.registry import (
     GATE_THRESHOLD_TAG,
@@ -86,6 +87,25 @@ def test_a_losing_model_leaves_the_previous_champion(training_set, tracking_uri)
     tags = client.get_model_version("edge_classifier", second).tags
     assert (tags["gated_clv"], tags["ungated_clv"]) == ("0.04", "0.05")
     assert tags["gate_verdict"] == decision.reason
+
+
+def test_the_registry_resource_registers_and_judges_the_newest_classifier(training_set, tracking_uri):
+    report = evaluate_walk_forward(training_set, n_folds=2, classifier_params=FEW_TREES)
+    registry = ModelRegistryResource(tracking_uri=tracking_uri)
+    assert registry.promote_newest_if_better() is None  # nothing registered yet
+    for _ in range(2):
+        version = registry.register_model(
+            model=report.classifier,
+            metrics=WINS,
+            params=FEW_TREES,
+            importance=report.classifier_importance,
+            example=feature_matrix(training_set).head(10),
+            name=registry.classifier_name,
+            version_tags={GATE_THRESHOLD_TAG: repr(report.threshold)},
+        )
+    decision = registry.promote_newest_if_better()
+    assert (version, decision.version, decision.promoted, decision.champion_version) == ("2", "2", True, "2")
+    assert registry.champion().threshold == report.threshold
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@ MLflow (the champion gate is among the modeling checks)."""
 
 import math
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import dagster as dg
 import pandas as pd
@@ -13,6 +14,9 @@ from edge_assets.defs.partitions import DAILY_PARTITIONS
 from edge_assets.defs.settings import EdgeSettings
 from edge_assets.storage.db import Warehouse
 from edge_assets.storage.lake import Lake
+
+if TYPE_CHECKING:
+    from edge_assets.modeling.evaluation import WalkForwardReport
 
 GROUP = "modeling"
 
@@ -101,18 +105,11 @@ def edge_models(
     the rule's signals with the best closing-line value) and travels with its version."""
     # Imported when training, not when the code location loads: xgboost, sklearn and mlflow are heavy.
     from edge_assets.modeling.evaluation import evaluate_walk_forward, gate_verdict
-    from edge_assets.modeling.registry import GATE_THRESHOLD_TAG, log_and_register
-    from edge_assets.modeling.training import (
-        CLASSIFIER_PARAMS,
-        REGRESSOR_PARAMS,
-        InsufficientTrainingData,
-        feature_matrix,
-    )
+    from edge_assets.modeling.training import InsufficientTrainingData
 
-    frame = training_set
     try:
         report = evaluate_walk_forward(
-            frame,
+            training_set,
             default_threshold=registry.default_gate_threshold,
             min_kept_share=registry.gate_min_kept_share,
         )
@@ -123,27 +120,15 @@ def edge_models(
             yield dg.MaterializeResult(asset_key=key, metadata={"trained": False, "reason": reason})
         return
     beats_rule, verdict = gate_verdict(report.holdout)
-    example = feature_matrix(frame).head(20)
     metrics = {k: v for k, v in report.holdout.items() if isinstance(v, int | float) and math.isfinite(v)}
-    # The threshold itself is a holdout metric and the version's tag.
-    params = {"gate_min_kept_share": registry.gate_min_kept_share, "rows": len(frame)}
-    classifier_version = log_and_register(
-        report.classifier, metrics, {**CLASSIFIER_PARAMS, **params},
-        report.classifier_importance, example, registry.tracking_uri, registry.classifier_name,
-        tables={"calibration": report.calibration, "folds": report.folds},
-        version_tags={GATE_THRESHOLD_TAG: repr(report.threshold)},
-    )  # fmt: skip
-    regressor_version = log_and_register(
-        report.regressor, metrics, {**REGRESSOR_PARAMS, "rows": len(frame)},
-        report.regressor_importance, example, registry.tracking_uri, registry.regressor_name,
-    )  # fmt: skip
+    classifier_version, regressor_version = _register_models(registry, report, training_set, metrics)
     shown = {name: dg.MetadataValue.float(float(value)) for name, value in metrics.items()}
     yield dg.MaterializeResult(
         asset_key="edge_classifier",
         metadata={
             "trained": True,
             "model_version": classifier_version,
-            "rows": len(frame),
+            "rows": len(training_set),
             "beats_rule": beats_rule,
             "gate_verdict": verdict,
             **shown,
@@ -153,3 +138,37 @@ def edge_models(
     yield dg.MaterializeResult(
         asset_key="ev_regressor", metadata={"trained": True, "model_version": regressor_version, **shown}
     )
+
+
+def _register_models(
+    registry: ModelRegistryResource,
+    report: "WalkForwardReport",
+    frame: pd.DataFrame,
+    metrics: dict[str, float],
+) -> tuple[str, str]:
+    """Both holdout models of `report` registered with their evidence; the classifier's version
+    carries the gate threshold it was judged with. Returns the classifier's and regressor's versions."""
+    from edge_assets.modeling.registry import GATE_THRESHOLD_TAG
+    from edge_assets.modeling.training import CLASSIFIER_PARAMS, REGRESSOR_PARAMS, feature_matrix
+
+    example = feature_matrix(frame).head(20)
+    classifier_version = registry.register_model(
+        model=report.classifier,
+        metrics=metrics,
+        # The threshold itself is a holdout metric and the version's tag.
+        params={**CLASSIFIER_PARAMS, "gate_min_kept_share": registry.gate_min_kept_share, "rows": len(frame)},
+        importance=report.classifier_importance,
+        example=example,
+        name=registry.classifier_name,
+        tables={"calibration": report.calibration, "folds": report.folds},
+        version_tags={GATE_THRESHOLD_TAG: repr(report.threshold)},
+    )
+    regressor_version = registry.register_model(
+        model=report.regressor,
+        metrics=metrics,
+        params={**REGRESSOR_PARAMS, "rows": len(frame)},
+        importance=report.regressor_importance,
+        example=example,
+        name=registry.regressor_name,
+    )
+    return classifier_version, regressor_version

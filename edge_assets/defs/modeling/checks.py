@@ -13,24 +13,16 @@ def champion_gate(registry: ModelRegistryResource) -> dg.AssetCheckResult:
     """Promote the newest classifier to `champion` only when its gated signals beat the ungated
     rule on the holdout: a higher mean closing-line value without a lower share of edges that held
     against the close. Otherwise the previous champion stays."""
-    from mlflow import MlflowClient
-
-    from edge_assets.modeling.registry import promote_if_better
-
-    client = MlflowClient(tracking_uri=registry.tracking_uri, registry_uri=registry.tracking_uri)
-    versions = client.search_model_versions(f"name = '{registry.classifier_name}'")
-    if not versions:
+    decision = registry.promote_newest_if_better()
+    if decision is None:
         return dg.AssetCheckResult(
             passed=False, severity=dg.AssetCheckSeverity.WARN, metadata={"reason": "no model"}
         )
-    newest = max(versions, key=lambda v: int(v.version))
-    run_metrics = client.get_run(newest.run_id).data.metrics
-    decision = promote_if_better(client, registry.classifier_name, newest.version, run_metrics)
     return dg.AssetCheckResult(
         passed=decision.promoted,
         severity=dg.AssetCheckSeverity.WARN,
         metadata={
-            "candidate_version": newest.version,
+            "candidate_version": decision.version,
             "champion_version": str(decision.champion_version),
             "reason": decision.reason,
         },

@@ -22,6 +22,7 @@ from edge_assets.modeling.training import (
     CLASSIFIER_TARGET,
     REGRESSOR_TARGET,
     InsufficientTrainingData,
+    WalkForwardFold,
     feature_importance,
     feature_matrix,
     train_edge_classifier,
@@ -192,64 +193,128 @@ def evaluate_walk_forward(
         raise InsufficientTrainingData(
             f"{len(training_set)} labelled rows with {classes} class(es): too few to train"
         )
-    fold_rows = []
-    report = None
-    earlier: list[pd.DataFrame] = []  # the rule's signals of earlier test blocks, scored out of sample
     folds = walk_forward_splits(training_set, n_folds)
+    scored = _score_folds(
+        training_set, folds, default_threshold, min_kept_share, classifier_params, regressor_params
+    )
+    holdout = scored[-1]
+    return WalkForwardReport(
+        classifier=holdout.classifier,
+        regressor=holdout.regressor,
+        threshold=holdout.threshold,
+        folds=pd.DataFrame([fold.summary for fold in scored]),
+        holdout={
+            **holdout.metrics,
+            "train_rows": float(holdout.summary["train_rows"]),
+            "holdout_rows": float(len(holdout.test)),
+        },
+        calibration=calibration_table(holdout.test[CLASSIFIER_TARGET], holdout.confidence),
+        classifier_importance=feature_importance(holdout.classifier),
+        regressor_importance=feature_importance(holdout.regressor),
+        holdout_rows=holdout.test.assign(
+            model_confidence=holdout.confidence,
+            predicted_ev=holdout.predicted_ev,
+            rule_fired=holdout.fired,
+            gated=holdout.gated,
+        ),
+    )
+
+
+@dataclass
+class _ScoredFold:
+    """One fold's models, and how they and the gate did on its test block."""
+
+    classifier: XGBClassifier
+    regressor: XGBRegressor
+    test: pd.DataFrame
+    confidence: np.ndarray
+    predicted_ev: np.ndarray
+    fired: np.ndarray
+    gated: np.ndarray
+    threshold: float
+    metrics: dict[str, float]
+    summary: dict  # the fold's row of the report's folds table
+
+
+def _score_folds(
+    training_set: pd.DataFrame,
+    folds: list[WalkForwardFold],
+    default_threshold: float,
+    min_kept_share: float,
+    classifier_params: dict | None,
+    regressor_params: dict | None,
+) -> list[_ScoredFold]:
+    """Every fold scored in time order, the holdout last; a fold before the holdout whose training
+    side holds a single class is skipped. The rule's signals of each test block, with the
+    confidence its models gave them, are what the later folds learn their thresholds from."""
+    scored: list[_ScoredFold] = []
+    earlier: list[pd.DataFrame] = []  # the rule's signals of earlier test blocks, scored out of sample
     for fold in folds:
         train = training_set.iloc[fold.train_index]
-        test = training_set.iloc[fold.test_index]
-        is_holdout = fold is folds[-1]
-        if train[CLASSIFIER_TARGET].nunique() < 2 and not is_holdout:
+        if train[CLASSIFIER_TARGET].nunique() < 2 and fold is not folds[-1]:
             continue
-        classifier = train_edge_classifier(train, classifier_params)
-        regressor = train_ev_regressor(train, regressor_params)
-        confidence = classifier.predict_proba(feature_matrix(test))[:, 1]
-        predicted_ev = regressor.predict(feature_matrix(test))
-        fired = test["rule_fired"].to_numpy(bool)
+        test = training_set.iloc[fold.test_index]
         known = _known_before(earlier, fold.test_start, test["event_id"])
-        learnt = choose_gate_threshold(known["confidence"], known[REGRESSOR_TARGET], min_kept_share)
-        threshold = default_threshold if learnt is None else learnt
-        gated = fired & (confidence >= threshold)
+        result = _score_fold(
+            fold,
+            train,
+            test,
+            known,
+            default_threshold=default_threshold,
+            min_kept_share=min_kept_share,
+            classifier_params=classifier_params,
+            regressor_params=regressor_params,
+        )
         earlier.append(
-            test.loc[fired, ["event_id", "game_start_ts", REGRESSOR_TARGET]].assign(
-                confidence=confidence[fired]
+            test.loc[result.fired, ["event_id", "game_start_ts", REGRESSOR_TARGET]].assign(
+                confidence=result.confidence[result.fired]
             )
         )
-        metrics = {
-            **classification_metrics(test[CLASSIFIER_TARGET], confidence),
-            "ev_rmse": float(np.sqrt(np.mean((predicted_ev - test[REGRESSOR_TARGET].to_numpy()) ** 2))),
-            "gate_threshold": threshold,
-            "gate_threshold_learnt": float(learnt is not None),
-            **backtest(test, fired, "ungated"),
-            **backtest(test, gated, "gated"),
-        }
-        fold_rows.append(
-            {
-                "fold": fold.number,
-                "test_start": fold.test_start,
-                "test_end": fold.test_end,
-                "train_rows": len(train),
-                "test_rows": len(test),
-                "threshold_signals": len(known),
-                **metrics,
-            }
-        )
-        if is_holdout:
-            report = WalkForwardReport(
-                classifier=classifier,
-                regressor=regressor,
-                threshold=threshold,
-                folds=pd.DataFrame(fold_rows),
-                holdout={**metrics, "train_rows": float(len(train)), "holdout_rows": float(len(test))},
-                calibration=calibration_table(test[CLASSIFIER_TARGET], confidence),
-                classifier_importance=feature_importance(classifier),
-                regressor_importance=feature_importance(regressor),
-                holdout_rows=test.assign(
-                    model_confidence=confidence, predicted_ev=predicted_ev, rule_fired=fired, gated=gated
-                ),
-            )
-    return report
+        scored.append(result)
+    return scored
+
+
+def _score_fold(
+    fold: WalkForwardFold,
+    train: pd.DataFrame,
+    test: pd.DataFrame,
+    known: pd.DataFrame,
+    *,
+    default_threshold: float,
+    min_kept_share: float,
+    classifier_params: dict | None,
+    regressor_params: dict | None,
+) -> _ScoredFold:
+    """Train both models on `train` and score them on `test`, gating the rule's signals at the
+    threshold learnt from the `known` earlier signals (`default_threshold` with too few)."""
+    classifier = train_edge_classifier(train, classifier_params)
+    regressor = train_ev_regressor(train, regressor_params)
+    confidence = classifier.predict_proba(feature_matrix(test))[:, 1]
+    predicted_ev = regressor.predict(feature_matrix(test))
+    fired = test["rule_fired"].to_numpy(bool)
+    learnt = choose_gate_threshold(known["confidence"], known[REGRESSOR_TARGET], min_kept_share)
+    threshold = default_threshold if learnt is None else learnt
+    gated = fired & (confidence >= threshold)
+    metrics = {
+        **classification_metrics(test[CLASSIFIER_TARGET], confidence),
+        "ev_rmse": float(np.sqrt(np.mean((predicted_ev - test[REGRESSOR_TARGET].to_numpy()) ** 2))),
+        "gate_threshold": threshold,
+        "gate_threshold_learnt": float(learnt is not None),
+        **backtest(test, fired, "ungated"),
+        **backtest(test, gated, "gated"),
+    }
+    summary = {
+        "fold": fold.number,
+        "test_start": fold.test_start,
+        "test_end": fold.test_end,
+        "train_rows": len(train),
+        "test_rows": len(test),
+        "threshold_signals": len(known),
+        **metrics,
+    }
+    return _ScoredFold(
+        classifier, regressor, test, confidence, predicted_ev, fired, gated, threshold, metrics, summary
+    )
 
 
 def _known_before(

@@ -13,6 +13,8 @@ import pandas as pd
 from edge_assets.mapping.markets import priced_outcomes
 from edge_assets.pricing import capped_kelly_stake, ev_after_costs, frame_fee_per_share, vwap_for_stake
 
+# A stake that needs more than this many ask levels is too big for the book: it counts as not filled.
+MAX_ASK_LEVELS = 5
 SIGNAL_COLUMNS = [
     "signal_id",
     "created_at",

@@ -8,27 +8,11 @@ import threading
 from datetime import UTC, datetime
 
 import pandas as pd
-import pytest
 
 from edge_assets.demo import DemoOptions, run_demo
 from edge_assets.modeling.evaluation import gate_verdict
 from edge_assets.storage.db import Warehouse
-
-DAYS = 2
-
-
-@pytest.fixture(scope="module")
-def planted_demo(tmp_path_factory):
-    home = tmp_path_factory.mktemp("planted")
-    summary = run_demo(DemoOptions(days=DAYS, seed=11, scenario="planted", home=home), log=lambda _: None)
-    return home, summary
-
-
-@pytest.fixture(scope="module")
-def null_demo(tmp_path_factory):
-    home = tmp_path_factory.mktemp("null")
-    summary = run_demo(DemoOptions(days=DAYS, seed=11, scenario="null", home=home), log=lambda _: None)
-    return home, summary
+from edge_assets_tests.fixtures.demos import DEMO_DAYS
 
 
 def _signals(home) -> pd.DataFrame:
@@ -147,7 +131,11 @@ def test_a_slack_webhook_gets_signal_alerts_and_a_stale_data_check_failure(tmp_p
     monkeypatch.setenv("EDGE_SLACK_WEBHOOK_URL", f"http://127.0.0.1:{server.server_port}{secret_path}")
     try:
         options = DemoOptions(
-            days=DAYS, seed=11, scenario="planted", home=tmp_path, simulator_args=["--rate-stale", "0.05"]
+            days=DEMO_DAYS,
+            seed=11,
+            scenario="planted",
+            home=tmp_path,
+            simulator_args=["--rate-stale", "0.05"],
         )
         summary = run_demo(options, log=lambda _: None)
     finally:
@@ -254,7 +242,7 @@ def _rule_candidates(home, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFra
     from edge_assets.defs.pricing.assets import consensus
     from edge_assets.defs.settings import EdgeSettings
     from edge_assets.defs.signals.assets import ASK_LEVELS_SQL, FILL_PROB_SQL, POLYMARKET_ASKS_SQL
-    from edge_assets.signals.comparator import find_signals, priced_asks
+    from edge_assets.signals.comparator import MAX_ASK_LEVELS, find_signals, priced_asks
 
     warehouse = Warehouse(url=f"sqlite:///{home / 'edge.db'}")
     window = {"start": start.to_pydatetime(), "end": end.to_pydatetime()}
@@ -270,7 +258,7 @@ def _rule_candidates(home, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFra
     settings = EdgeSettings()
     return find_signals(
         priced,
-        warehouse.read_frame(ASK_LEVELS_SQL, window),
+        warehouse.read_frame(ASK_LEVELS_SQL, {**window, "max_levels": MAX_ASK_LEVELS}),
         settings.signal_rule(),
         datetime.now(UTC),
         fill_prob=float(fill_probs.iloc[0]),

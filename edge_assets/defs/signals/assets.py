@@ -10,18 +10,17 @@ from edge_assets.defs.features.store import read_feature_store
 from edge_assets.defs.modeling.resources import ModelRegistryResource
 from edge_assets.defs.partitions import HOURLY_PARTITIONS, SINGLE_RUN_BACKFILL
 from edge_assets.defs.settings import EdgeSettings
-from edge_assets.signals.comparator import SIGNAL_COLUMNS, find_signals, priced_asks
+from edge_assets.signals.comparator import MAX_ASK_LEVELS, SIGNAL_COLUMNS, find_signals, priced_asks
 from edge_assets.storage.db import Warehouse
 from edge_assets.storage.lake import Lake
 
 GROUP = "signals"
-# The best asks of mapped tokens' books: what a buy would walk through. A stake that needs more
-# than five levels is too big for the book, and counts as not filled.
+# The best asks of mapped tokens' books: what a buy would walk through (see MAX_ASK_LEVELS).
 ASK_LEVELS_SQL = """
 SELECT b.snapshot_ts, b.token_id, b.side, b.level, b.price, b.size
 FROM order_book_snapshots AS b
 JOIN market_mappings AS m ON m.pm_token_id = b.token_id AND m.status = 'mapped'
-WHERE b.side = 'ask' AND b.level < 5 AND b.snapshot_ts >= :start AND b.snapshot_ts < :end
+WHERE b.side = 'ask' AND b.level < :max_levels AND b.snapshot_ts >= :start AND b.snapshot_ts < :end
 """
 # Of all the quotes, signals need only Polymarket's best asks.
 POLYMARKET_ASKS_SQL = """
@@ -59,7 +58,9 @@ def signals(
     book snapshot, mapping, consensus). `created_at` is the hour of the quotes."""
     rule = settings.signal_rule()
     window = context.partition_time_window
-    ask_levels = warehouse.read_frame(ASK_LEVELS_SQL, {"start": window.start, "end": window.end})
+    ask_levels = warehouse.read_frame(
+        ASK_LEVELS_SQL, {"start": window.start, "end": window.end, "max_levels": MAX_ASK_LEVELS}
+    )
     fill_probs = warehouse.read_frame(FILL_PROB_SQL)["fill_prob"]
     fill_prob = float(fill_probs.iloc[0]) if len(fill_probs) else 0.0
     asks = warehouse.read_frame(POLYMARKET_ASKS_SQL, {"start": window.start, "end": window.end})

@@ -199,21 +199,48 @@ def fill_probability(
     sign = 1.0 if side == "buy" else -1.0  # rank on sign * price so "better" is always "smaller"
     book = book.assign(rank_price=sign * book["price"].astype(float))
     keys = list(dict.fromkeys([*by, *SNAPSHOT_KEYS]))
+    top = _best_levels(book, keys).merge(
+        _next_snapshots(levels_history, max_gap), on=SNAPSHOT_KEYS, how="left"
+    )
+    # 1.0 or 0.0 per pair; NaN for a token's last snapshot, which has nothing to survive into.
+    top["survived"] = _survived(top, book)
+    top["depth_usdc"] = top["price"] * top["size"]
 
+    pooled = top.groupby(by, sort=True).agg(
+        observations=("survived", "count"),
+        survived=("survived", "sum"),
+        median_depth_usdc=("depth_usdc", "median"),
+    )
+    pooled["survived"] = pooled["survived"].astype("int64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pooled["fill_prob"] = pooled["survived"] / pooled["observations"].where(pooled["observations"] > 0)
+    return pooled.reset_index()[[*by, *FILL_PROBABILITY_COLUMNS]]
+
+
+def _best_levels(book: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Per snapshot of `keys`, the best level: its rank price, price and total size."""
     best_price = book.groupby(keys)["rank_price"].transform("min")
-    top = (
+    return (
         book[book["rank_price"] == best_price]
         .groupby(keys, as_index=False)
         .agg(rank_price=("rank_price", "first"), size=("size", "sum"), price=("price", "first"))
     )
+
+
+def _next_snapshots(levels_history: pd.DataFrame, max_gap: timedelta | None) -> pd.DataFrame:
+    """Each token snapshot with its `next_ts` (NaT for the last, or when further than `max_gap`)."""
     # The next snapshot is the token's next one with any level on either side: a snapshot whose side
     # is empty means the depth is gone, while a token absent from a snapshot tells nothing.
     seen = levels_history[SNAPSHOT_KEYS].drop_duplicates().sort_values(["token_id", "snapshot_ts"])
     seen["next_ts"] = seen.groupby("token_id")["snapshot_ts"].shift(-1)
     if max_gap is not None:
         seen["next_ts"] = seen["next_ts"].where(seen["next_ts"] - seen["snapshot_ts"] <= max_gap)
-    top = top.merge(seen, on=SNAPSHOT_KEYS, how="left")
+    return seen
 
+
+def _survived(top: pd.DataFrame, book: pd.DataFrame) -> pd.Series:
+    """For each best level of `top` with a next snapshot, 1.0 when that snapshot still offers its
+    size at its price or better, else 0.0; indexed like `top`."""
     # Depth in each next snapshot at the previous best price or better.
     pairs = top.loc[top["next_ts"].notna(), ["token_id", "snapshot_ts", "next_ts", "rank_price", "size"]]
     ahead = pairs.merge(
@@ -228,19 +255,7 @@ def fill_probability(
     ahead["depth_next"] = ahead["size_next"].where(at_least_as_good, 0.0).fillna(0.0)
     depth_next = ahead.groupby(["token_id", "snapshot_ts"], sort=False)["depth_next"].sum()
     pairs = pairs.join(depth_next, on=["token_id", "snapshot_ts"])
-    # 1.0 or 0.0 per pair; NaN for a token's last snapshot, which has nothing to survive into.
-    top["survived"] = (pairs["depth_next"] >= pairs["size"] * (1 - _REL_TOLERANCE)).astype(float)
-    top["depth_usdc"] = top["price"] * top["size"]
-
-    pooled = top.groupby(by, sort=True).agg(
-        observations=("survived", "count"),
-        survived=("survived", "sum"),
-        median_depth_usdc=("depth_usdc", "median"),
-    )
-    pooled["survived"] = pooled["survived"].astype("int64")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pooled["fill_prob"] = pooled["survived"] / pooled["observations"].where(pooled["observations"] > 0)
-    return pooled.reset_index()[[*by, *FILL_PROBABILITY_COLUMNS]]
+    return (pairs["depth_next"] >= pairs["size"] * (1 - _REL_TOLERANCE)).astype(float)
 
 
 @dataclass(frozen=True)

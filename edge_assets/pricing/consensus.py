@@ -136,36 +136,16 @@ def consensus_fair_prob(
     their fair probabilities (0 with a single book). The defaults (multiplicative, equal weights, no
     staleness or outlier filter) give the plain median of the books.
     """
-    if method not in DEVIG_METHODS:
-        known = ", ".join(sorted(DEVIG_METHODS))
-        raise ValueError(f"unknown de-vig method {method!r}; known methods: {known}")
-    missing = [c for c in QUOTE_COLUMNS if c not in quotes.columns]
-    if missing:
-        raise ValueError(f"quotes lack columns {missing}")
+    _check_quotes(quotes, method)
     if quotes.empty:
         return _empty_consensus(quotes)
-    # Integer codes for every key, computed once: grouping on them is much cheaper than on strings.
-    when, event_id, bookmaker, outcome_name = (pd.factorize(quotes[c])[0] for c in QUOTE_COLUMNS[:4])
-    event = _combine(when, event_id)
-    market = _combine(event, bookmaker)
-    duplicated = pd.Series(_combine(market, outcome_name)).duplicated()
-    if duplicated.any():
-        raise ValueError(
-            f"quotes hold {int(duplicated.sum())} duplicate (quote_ts, event_id, bookmaker, outcome) rows"
-        )
+    event, market, outcome_name = _quote_codes(quotes)
     weight = _book_weight(quotes["bookmaker"], book_weights, default_weight)
-    usable = (weight > 0) & _fresh(quotes, max_age, source_ts_col)
-    rows = np.flatnonzero(usable)
+    rows = np.flatnonzero((weight > 0) & _fresh(quotes, max_age, source_ts_col))
     if not rows.size:
         return _empty_consensus(quotes)
     event, market, outcome_name, weight = event[rows], market[rows], outcome_name[rows], weight[rows]
-
-    # A book's market is complete when it quotes as many outcomes as the event has across books.
-    outcome = _combine(event, outcome_name)
-    event_of_outcome = np.zeros(outcome.max() + 1, dtype=np.intp)
-    event_of_outcome[outcome] = event
-    event_outcomes = np.bincount(event_of_outcome, minlength=event.max() + 1)[event]
-    complete = (np.bincount(market)[market] == event_outcomes) & (event_outcomes >= 2)
+    outcome, complete = _complete_markets(event, market, outcome_name)
     rows, event, market, outcome, weight = (a[complete] for a in (rows, event, market, outcome, weight))
     if not rows.size:
         return _empty_consensus(quotes)
@@ -174,7 +154,57 @@ def consensus_fair_prob(
     if outlier_z is not None:
         kept = ~_outlying_markets(fair, _dense(outcome), market, outlier_z)
         rows, event, outcome, weight, fair = (a[kept] for a in (rows, event, outcome, weight, fair))
+    return _weighted_consensus(quotes, rows, event, outcome, weight, fair, method)
 
+
+def _check_quotes(quotes: pd.DataFrame, method: str) -> None:
+    if method not in DEVIG_METHODS:
+        known = ", ".join(sorted(DEVIG_METHODS))
+        raise ValueError(f"unknown de-vig method {method!r}; known methods: {known}")
+    missing = [c for c in QUOTE_COLUMNS if c not in quotes.columns]
+    if missing:
+        raise ValueError(f"quotes lack columns {missing}")
+
+
+def _quote_codes(quotes: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Integer codes of each quote's event (quote_ts, event_id), book market (event, bookmaker) and
+    outcome name; ValueError when a quote appears twice."""
+    # Computed once: grouping on integer codes is much cheaper than on strings.
+    when, event_id, bookmaker, outcome_name = (pd.factorize(quotes[c])[0] for c in QUOTE_COLUMNS[:4])
+    event = _combine(when, event_id)
+    market = _combine(event, bookmaker)
+    duplicated = pd.Series(_combine(market, outcome_name)).duplicated()
+    if duplicated.any():
+        raise ValueError(
+            f"quotes hold {int(duplicated.sum())} duplicate (quote_ts, event_id, bookmaker, outcome) rows"
+        )
+    return event, market, outcome_name
+
+
+def _complete_markets(
+    event: np.ndarray, market: np.ndarray, outcome_name: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each quote's outcome code (event, outcome name), and whether its book's market is complete:
+    it quotes as many outcomes (at least two) as the event has across books."""
+    outcome = _combine(event, outcome_name)
+    event_of_outcome = np.zeros(outcome.max() + 1, dtype=np.intp)
+    event_of_outcome[outcome] = event
+    event_outcomes = np.bincount(event_of_outcome, minlength=event.max() + 1)[event]
+    complete = (np.bincount(market)[market] == event_outcomes) & (event_outcomes >= 2)
+    return outcome, complete
+
+
+def _weighted_consensus(
+    quotes: pd.DataFrame,
+    rows: np.ndarray,
+    event: np.ndarray,
+    outcome: np.ndarray,
+    weight: np.ndarray,
+    fair: np.ndarray,
+    method: str,
+) -> pd.DataFrame:
+    """Per outcome, the books' weighted median fair probability (renormalised so each event's
+    outcomes sum to 1), the number of books and their weighted dispersion."""
     outcome = _dense(outcome)
     first = np.unique(outcome, return_index=True)[1]  # one row per outcome, in code order
     total_weight = np.bincount(outcome, weights=weight)

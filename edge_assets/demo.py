@@ -180,39 +180,7 @@ def _materialize_everything(options: DemoOptions, log: Callable[[str], None], st
     defs = build_definitions(env)
     instance = dg.DagsterInstance.get()
     tally = RunTally()
-    first, last = hour_keys(options.days, datetime.now(UTC))
-    range_tags = {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
-    # Models train on the days before today and gate today's hours: walk-forward, no look-ahead.
-    today = max(first, last[:10] + "-00:00")
-    yesterday = (datetime.strptime(last[:10], "%Y-%m-%d") - timedelta(days=1)).strftime("%Y-%m-%d")
-    today_tags = {"dagster/asset_partition_range_start": today, "dagster/asset_partition_range_end": last}
-    # Features (and so training) cover the trailing training window, not the whole history.
-    features_from = max(first, hour_keys(TRAINING_DAYS, datetime.now(UTC))[0])
-    features_tags = {
-        "dagster/asset_partition_range_start": features_from,
-        "dagster/asset_partition_range_end": last,
-    }
-    hour = {"dagster/partition": last}
-    steps = [
-        ("poll sources (markets, live odds, PredictIt, scores)", ["poll_sources", "poll_scores"], {}),
-        (f"backfill hourly sources {first} .. {last} in one run", ["hourly_sources"], range_tags),
-        ("map markets to sportsbook events; fee tables and cost models", ["mapping"], {}),
-        (f"backfill quotes, consensus and signals {first} .. {last}", ["hourly_pricing"], range_tags),
-        (f"features {features_from} .. {last}", ["hourly_features"], features_tags),
-        (
-            f"train and register models on the days up to {yesterday}",
-            ["modeling"],
-            {"dagster/partition": yesterday},
-        ),
-        (f"model-gated signals for today's hours {today} .. {last}", ["hourly_signals"], today_tags),
-        ("live tick: poll again and refresh the current hour", ["poll_sources", "mapping"], {}),
-        (
-            f"live tick: hour {last}",
-            ["hourly_sources", "hourly_pricing", "hourly_features", "hourly_signals"],
-            hour,
-        ),
-        ("latest features", ["latest_features"], {}),
-    ]
+    steps = _demo_steps(*hour_keys(options.days, datetime.now(UTC)))
     total_steps = len(steps) + 1  # and the alert sensors
     for i, (title, job_names, tags) in enumerate(steps, start=1):
         step_start = time.monotonic()
@@ -232,6 +200,42 @@ def _materialize_everything(options: DemoOptions, log: Callable[[str], None], st
     summary = _summarize(env, tally, options, started)
     _print_summary(summary, log)
     return summary
+
+
+def _demo_steps(first: str, last: str) -> list[tuple[str, list[str], dict[str, str]]]:
+    """The demo's runs in order over the hours `first` .. `last`: a title, the jobs, their tags."""
+    range_tags = {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
+    # Models train on the days before today and gate today's hours: walk-forward, no look-ahead.
+    today = max(first, last[:10] + "-00:00")
+    yesterday = (datetime.strptime(last[:10], "%Y-%m-%d") - timedelta(days=1)).strftime("%Y-%m-%d")
+    today_tags = {"dagster/asset_partition_range_start": today, "dagster/asset_partition_range_end": last}
+    # Features (and so training) cover the trailing training window, not the whole history.
+    features_from = max(first, hour_keys(TRAINING_DAYS, datetime.now(UTC))[0])
+    features_tags = {
+        "dagster/asset_partition_range_start": features_from,
+        "dagster/asset_partition_range_end": last,
+    }
+    hour = {"dagster/partition": last}
+    return [
+        ("poll sources (markets, live odds, PredictIt, scores)", ["poll_sources", "poll_scores"], {}),
+        (f"backfill hourly sources {first} .. {last} in one run", ["hourly_sources"], range_tags),
+        ("map markets to sportsbook events; fee tables and cost models", ["mapping"], {}),
+        (f"backfill quotes, consensus and signals {first} .. {last}", ["hourly_pricing"], range_tags),
+        (f"features {features_from} .. {last}", ["hourly_features"], features_tags),
+        (
+            f"train and register models on the days up to {yesterday}",
+            ["modeling"],
+            {"dagster/partition": yesterday},
+        ),
+        (f"model-gated signals for today's hours {today} .. {last}", ["hourly_signals"], today_tags),
+        ("live tick: poll again and refresh the current hour", ["poll_sources", "mapping"], {}),
+        (
+            f"live tick: hour {last}",
+            ["hourly_sources", "hourly_pricing", "hourly_features", "hourly_signals"],
+            hour,
+        ),
+        ("latest features", ["latest_features"], {}),
+    ]
 
 
 def _evaluate_alert_sensors(defs, instance) -> list[str]:

@@ -162,7 +162,18 @@ def build_features(
     rows["pm_minus_consensus"] = rows["mid"] - rows["fair_prob"]
     grid = pd.date_range(min(rows["quote_ts"].min(), hour_index.min()), last_hour, freq="h", name="quote_ts")
     wide = _History(rows, grid)
+    series = _lookback_series(wide)
 
+    rows = rows[rows["quote_ts"].isin(hour_index)].reset_index(drop=True)
+    for name, frame in series.items():
+        rows[name] = wide.lookup(frame, rows)
+    rows = _with_market_terms(rows, tokens, markets)
+    return rows[OUTPUT_COLUMNS].sort_values(KEY_COLUMNS, ignore_index=True)
+
+
+def _lookback_series(wide: _History) -> dict[str, pd.DataFrame]:
+    """The features that look back over the hourly grid, by name: moves, drift and volatility per
+    lookback, the gap's z-score and the liquidity decay (hours x tokens each)."""
     mid, fair_wide = wide.pivot("mid"), wide.pivot("fair_prob")
     gap = mid - fair_wide
     series = {}
@@ -179,12 +190,7 @@ def build_features(
     ask_depth = wide.pivot("ask_depth_5c")
     past_depth = ask_depth.shift(1).rolling(HISTORY_HOURS, min_periods=MIN_HISTORY_HOURS).mean()
     series["liquidity_decay_24h"] = ask_depth / past_depth.where(past_depth > 0)
-
-    rows = rows[rows["quote_ts"].isin(hour_index)].reset_index(drop=True)
-    for name, frame in series.items():
-        rows[name] = wide.lookup(frame, rows)
-    rows = _with_market_terms(rows, tokens, markets)
-    return rows[OUTPUT_COLUMNS].sort_values(KEY_COLUMNS, ignore_index=True)
+    return series
 
 
 class _History:

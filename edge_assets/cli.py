@@ -70,6 +70,15 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 1 if summary["failed_runs"] else 0
 
 
+def _cmd_live(args: argparse.Namespace) -> int:
+    from edge_assets.definitions import build_live_service
+    from edge_assets.environment import Environment
+    from edge_assets.live.service import run_service
+
+    run_service(build_live_service(Environment.from_env()), minutes=args.minutes)
+    return 0
+
+
 def _default_sigint() -> None:
     """In a child: take SIGINT's default back, which a shell's background job has ignored."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
@@ -185,6 +194,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_metrics_arguments(metrics)
     metrics.set_defaults(handler=lambda args: run_metrics(args, quota_remaining=_latest_quota_remaining))
+
+    live = commands.add_parser(
+        "live", help="the live detector: market channel, live odds, signals in seconds"
+    )
+    live.add_argument("--minutes", type=float, default=None, help="stop after this many minutes")
+    live.set_defaults(handler=_cmd_live)
 
     dev = commands.add_parser("dev", help="the Dagster UI with the simulator running beside it")
     dev.add_argument("--home", default=".edge/demo")

@@ -3,6 +3,8 @@ chosen for the environment (`EDGE_ENV`: local simulator or production venues).""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import dagster as dg
 
 import edge_assets.defs
@@ -58,3 +60,46 @@ def build_definitions(env: Environment) -> dg.Definitions:
 
 
 defs = build_definitions(Environment.from_env())
+
+
+def build_live_service(env: Environment):
+    """The live detector over `env`'s resources: the same venues, rule, sinks and champion as the
+    batch path, handed to the pure service as plain callables."""
+    from edge_assets.live.channel import MarketChannel
+    from edge_assets.live.service import Alerts, LiveService, LiveSettings, Venues
+    from edge_assets.modeling.registry import load_champion
+    from edge_assets.notify.alerts import signal_alerts
+    from edge_assets.notify.delivery import recent_signal_alerts
+    from edge_assets.storage.sql import SqlWarehouse
+
+    resources = build_resources(env)
+    warehouse = SqlWarehouse(env.database_url)
+    settings, alerting, registry = resources["settings"], resources["alerting"], resources["registry"]
+    clob, oddsapi = resources["clob"], resources["oddsapi"]
+
+    def fetch_books(tokens: list[str]) -> list[dict]:
+        return [book for payload in clob.fetch_books(tokens) for book in payload.data]
+
+    def make_alerts(opened, now, cooldown):
+        recent = recent_signal_alerts(warehouse, now - cooldown)
+        return signal_alerts(opened, now, cooldown, recent)
+
+    return LiveService(
+        warehouse,
+        Venues(MarketChannel(env.market_channel_url), fetch_books, oddsapi.fetch_odds, oddsapi.odds_format),
+        Alerts(
+            raise_alerts=lambda frame: alerting.raise_alerts(warehouse, frame),
+            deliver=lambda now: alerting.deliver(warehouse, now),
+            make_alerts=make_alerts,
+        ),
+        settings.signal_rule(),
+        settings.consensus_rule(),
+        LiveSettings(
+            odds_quota_floor=oddsapi.quota_floor,
+            signal_cooldown=timedelta(minutes=alerting.signal_cooldown_minutes),
+        ),
+        load_champion=lambda: load_champion(
+            registry.tracking_uri, registry.classifier_name, registry.default_gate_threshold
+        ),
+        sports=settings.sports,
+    )

@@ -24,6 +24,9 @@ PRODUCTION_URLS = {
     "oddsapi": "https://api.the-odds-api.com",
     "predictit": "https://www.predictit.org",
 }
+# Polymarket's CLOB market channel (WebSocket); the simulator serves it on its own port.
+PRODUCTION_MARKET_CHANNEL_URL = "wss://ws-subscriptions-clob.polymarket.com/ws/market"
+MARKET_CHANNEL_PATH = "/ws/market"
 ODDS_API_KEY_VAR = "EDGE_ODDS_API_KEY"
 # AlertingResource field -> environment variable. Channel is not secret but travels the same way.
 ALERT_SECRET_VARS = {
@@ -51,6 +54,13 @@ RESOURCE_VARS = {
 }
 
 
+def _market_channel_default(name: str, venue_urls: Mapping[str, str]) -> str:
+    """Polymarket's channel in production; locally the simulator's, beside its CLOB."""
+    if name == "production":
+        return PRODUCTION_MARKET_CHANNEL_URL
+    return "ws" + venue_urls["clob"].removeprefix("http") + MARKET_CHANNEL_PATH
+
+
 def _resource_fields(env: Mapping[str, str]) -> dict[str, dict[str, Any]]:
     """The resource fields set by the variables of `RESOURCE_VARS` that are set."""
     fields: dict[str, dict[str, Any]] = {}
@@ -74,6 +84,7 @@ class Environment:
     lake_url: str
     s3_endpoint_url: str | None
     venue_urls: dict[str, str]
+    market_channel_url: str
     odds_api_key_from_env: bool
     historical_books: bool
     # Resource fields the environment sets: resource key -> {field: value}.
@@ -106,6 +117,7 @@ class Environment:
             lake_url=env.get("EDGE_LAKE_URL", str(home / "lake")),
             s3_endpoint_url=env.get("EDGE_S3_ENDPOINT_URL") or None,
             venue_urls=venue_urls,
+            market_channel_url=env.get("EDGE_MARKET_CHANNEL_URL") or _market_channel_default(name, venue_urls),
             odds_api_key_from_env=name == "production" or ODDS_API_KEY_VAR in env,
             # Only the simulator serves past order books; the real CLOB is live-only.
             historical_books=name == "local",

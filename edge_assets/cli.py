@@ -89,7 +89,7 @@ def _interrupted(signum, frame) -> None:
 
 
 def _cmd_dev(args: argparse.Namespace) -> int:
-    """Start the simulator and the Dagster UI beside it; stop both (only them) on exit."""
+    """Start the simulator, the live detector and the Dagster UI; stop them (only them) on exit."""
     home = Path(args.home).resolve()
     dagster_home = home / "dagster"
     dagster_home.mkdir(parents=True, exist_ok=True)
@@ -111,13 +111,18 @@ def _cmd_dev(args: argparse.Namespace) -> int:
         sys.executable, "-m", "dagster", "dev", "-h", "127.0.0.1", "-p", str(args.port),
         "-w", str(Path(__file__).resolve().parents[1] / "workspace.yaml"),
     ]  # fmt: skip
+    live = [sys.executable, "-m", "edge_assets.cli", "live"]
     # Ctrl-C or a TERM (also when started in the background) stops the children we started, by PID.
     previous = {sig: signal.signal(sig, _interrupted) for sig in (signal.SIGINT, signal.SIGTERM)}
     children: list[subprocess.Popen] = []
     try:
         children.append(subprocess.Popen(simulate, env=env, preexec_fn=_default_sigint))
+        children.append(subprocess.Popen(live, env=env, preexec_fn=_default_sigint))
         children.append(subprocess.Popen(webserver, env=env, preexec_fn=_default_sigint))
-        print(f"Dagster UI on http://127.0.0.1:{args.port}, simulator on {simulator_url}; Ctrl-C stops both")
+        print(
+            f"Dagster UI on http://127.0.0.1:{args.port}, simulator on {simulator_url}, live detector "
+            "running; Ctrl-C stops them all"
+        )
         return children[-1].wait()
     except KeyboardInterrupt:
         return 0

@@ -14,7 +14,17 @@ from edge_assets.defs.quality import SCHEMA_CHECK
 from edge_assets.environment import Environment
 from edge_assets_tests.fixtures.paths import REPO_ROOT
 
-GROUPS = {"polymarket", "oddsapi", "predictit", "mapping", "pricing", "features", "modeling", "signals"}
+GROUPS = {
+    "polymarket",
+    "oddsapi",
+    "predictit",
+    "mapping",
+    "pricing",
+    "features",
+    "modeling",
+    "signals",
+    "live",
+}
 
 
 @pytest.fixture

@@ -79,6 +79,14 @@ def _cmd_live(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from edge_assets.api.server import TOKEN_VARIABLE, run_serve
+    from edge_assets.environment import Environment
+
+    env = Environment.from_env()
+    return run_serve(args, env.database_url, os.environ.get(TOKEN_VARIABLE) or None, env.dagster_ui_url)
+
+
 def _default_sigint() -> None:
     """In a child: take SIGINT's default back, which a shell's background job has ignored."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
@@ -205,6 +213,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     live.add_argument("--minutes", type=float, default=None, help="stop after this many minutes")
     live.set_defaults(handler=_cmd_live)
+
+    serve = commands.add_parser("serve", help="the read-only API and its web page")
+    from edge_assets.api.server import add_serve_arguments
+
+    add_serve_arguments(serve)
+    serve.set_defaults(handler=_cmd_serve)
 
     dev = commands.add_parser("dev", help="the Dagster UI with the simulator running beside it")
     dev.add_argument("--home", default=".edge/demo")

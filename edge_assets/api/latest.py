@@ -25,6 +25,7 @@ NEWEST_CONSENSUS_SQL = "SELECT MAX(quote_ts) AS quote_ts FROM consensus"
 
 # `contracts` walks the distinct data_ids through the primary key, one seek each (a loose index
 # scan), so the newest row per contract costs a few seeks per contract, not a scan of its history.
+# PostgreSQL types a UNION's columns pairwise from the left, so the first branch's NULLs are typed.
 LATEST_CTE = """
 WITH RECURSIVE contracts(data_id) AS (
     SELECT MIN(data_id) FROM predictit_market_data
@@ -40,7 +41,9 @@ latest AS (
         MAX(CASE WHEN q.side = 'ask' THEN q.implied_prob END) AS ask,
         MAX(CASE WHEN q.side = 'bid' THEN q.size END) AS bid_size,
         MAX(CASE WHEN q.side = 'ask' THEN q.size END) AS ask_size,
-        NULL AS no_bid, NULL AS no_ask, NULL AS last_price, NULL AS consensus, NULL AS n_books
+        CAST(NULL AS DOUBLE PRECISION) AS no_bid, CAST(NULL AS DOUBLE PRECISION) AS no_ask,
+        CAST(NULL AS DOUBLE PRECISION) AS last_price, CAST(NULL AS DOUBLE PRECISION) AS consensus,
+        CAST(NULL AS INTEGER) AS n_books
     FROM quotes q
     JOIN market_mappings mm ON mm.pm_token_id = q.market_key
     LEFT JOIN polymarket_markets m ON m.market_id = mm.pm_market_id

@@ -147,6 +147,27 @@ def _cmd_dev(args: argparse.Namespace) -> int:
             signal.signal(sig, handler)
 
 
+def _cmd_broker(args: argparse.Namespace) -> int:
+    """Run the local stream broker (NATS with JetStream) in the foreground until INT or TERM."""
+    from edge_assets.storage.broker import start_local_broker, stop_local_broker
+
+    data_dir = Path(args.home).resolve() / "broker"
+    # Handlers first, so a signal during start-up also stops the server (start_local_broker does).
+    previous = {sig: signal.signal(sig, _interrupted) for sig in (signal.SIGINT, signal.SIGTERM)}
+    process = None
+    try:
+        url, process = start_local_broker(data_dir, port=args.port)
+        print(f"stream broker on {url}, JetStream store in {data_dir}; Ctrl-C stops it", flush=True)
+        return process.wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        if process is not None:
+            stop_local_broker(process)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def _latest_quota_remaining() -> float | None:
     """The Odds API requests left, as the latest odds materialization in the Dagster instance saw it."""
     import dagster as dg
@@ -219,6 +240,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_serve_arguments(serve)
     serve.set_defaults(handler=_cmd_serve)
+
+    broker = commands.add_parser("broker", help="the local stream broker (NATS JetStream) on 127.0.0.1")
+    broker.add_argument("--port", type=int, default=4222, help="0 picks a free port (default 4222)")
+    broker.add_argument("--home", default=".edge/demo", help="its store goes in HOME/broker")
+    broker.set_defaults(handler=_cmd_broker)
 
     dev = commands.add_parser("dev", help="the Dagster UI with the simulator running beside it")
     dev.add_argument("--home", default=".edge/demo")

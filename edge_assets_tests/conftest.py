@@ -3,6 +3,7 @@
 from hypothesis import settings
 
 pytest_plugins = [
+    "edge_assets_tests.fixtures.broker",
     "edge_assets_tests.fixtures.demos",
     "edge_assets_tests.fixtures.postgres",
     "edge_assets_tests.fixtures.s3",

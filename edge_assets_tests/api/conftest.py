@@ -148,8 +148,18 @@ class LiveServer:
             self._thread.join(timeout=10)
 
 
-@pytest.fixture
-def fresh_sqlite(tmp_path: Path) -> tuple[str, World]:
-    """A seeded SQLite warehouse of this test's own, for tests that write to it."""
-    url = f"sqlite:///{tmp_path / 'edge.db'}"
-    return url, seed(SqlWarehouse(url), session_now())
+@pytest.fixture(params=["sqlite", "postgres"])
+def fresh_world(request, tmp_path: Path) -> Iterator[tuple[str, str, World]]:
+    """A seeded warehouse of this test's own, for tests that write: (API URL, writer URL, world)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'edge.db'}"
+        yield url, url, seed(SqlWarehouse(url), session_now())
+        return
+    server = request.getfixturevalue("postgres_server")
+    owner_url, reader_url, drop = postgres_database(server)
+    try:
+        world = seed(SqlWarehouse(owner_url), session_now())
+        grant_read_only(server, owner_url)
+        yield reader_url, owner_url, world
+    finally:
+        drop()

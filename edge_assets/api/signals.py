@@ -107,7 +107,9 @@ class SignalReader:
 
     def _dagster_url(self, row: dict[str, Any]) -> str | None:
         if row["source"] == "batch":
-            partition = row["created_at"].strftime(PARTITION_KEY_FORMAT)
+            # The hourly partition holding the signal's as-of time.
+            hour = row["created_at"].replace(minute=0, second=0, microsecond=0)
+            partition = hour.strftime(PARTITION_KEY_FORMAT)
             return dagster_link({"asset_key": BATCH_ASSET, "partition": partition}, self.dagster_ui_url)
         return dagster_link({"asset_key": LIVE_ASSET}, self.dagster_ui_url)
 

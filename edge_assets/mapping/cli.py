@@ -62,10 +62,27 @@ def add_match_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _read_list(path: Path, what: str) -> list[Any]:
-    data = json.loads(path.read_text(encoding="utf-8"))
+# The keys that tell one payload from another: a file without them is the wrong file.
+GAMMA_MARKET_KEYS = ("id", "question", "clobTokenIds")
+ODDS_EVENT_KEYS = ("id", "commence_time", "home_team", "away_team", "bookmakers")
+
+
+def _read_list(path: Path, what: str, keys: tuple[str, ...]) -> list[Any]:
+    """The JSON list of `what` objects in `path`, each carrying `keys`; a ValueError naming the file
+    and the first object that is not one of them otherwise."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path} is not valid JSON ({error.msg}, line {error.lineno})") from None
     if not isinstance(data, list):
         raise ValueError(f"{path} is not a JSON list of {what}")
+    for index, item in enumerate(data):
+        missing = [key for key in keys if not isinstance(item, dict) or key not in item]
+        if missing:
+            raise ValueError(
+                f"{path}: item {index} is not one of the {what} (it lacks {', '.join(missing)}); "
+                "check that the file is the right one"
+            )
     return data
 
 
@@ -124,8 +141,8 @@ def match_frame(
 def run_match(args: argparse.Namespace) -> int:
     """Run `edge-assets match`; 0 on success, 2 when an input cannot be read."""
     try:
-        gamma = _read_list(args.polymarket, "Gamma market objects")
-        odds = _read_list(args.oddsapi, "Odds API event objects")
+        gamma = _read_list(args.polymarket, "Gamma market objects", GAMMA_MARKET_KEYS)
+        odds = _read_list(args.oddsapi, "Odds API event objects", ODDS_EVENT_KEYS)
     except (OSError, ValueError) as error:
         print(f"edge-assets match: {error}", file=sys.stderr)
         return 2
@@ -138,8 +155,15 @@ def run_match(args: argparse.Namespace) -> int:
     )
     if args.out is None:
         frame.to_csv(sys.stdout, index=False)
-    else:
+        return 0
+    try:
         frame.to_csv(args.out, index=False)
-        counts = frame["status"].value_counts().to_dict()
-        print(f"wrote {len(frame)} token(s) to {args.out}: {counts}", file=sys.stderr)
+    except OSError as error:
+        print(
+            f"edge-assets match: cannot write {args.out} ({error.strerror}); choose a writable path",
+            file=sys.stderr,
+        )
+        return 2
+    counts = frame["status"].value_counts().to_dict()
+    print(f"wrote {len(frame)} token(s) to {args.out}: {counts}", file=sys.stderr)
     return 0

@@ -91,3 +91,26 @@ def test_match_reports_an_unreadable_input(tmp_path, capsys):
     bad.write_text('{"not": "a list"}')
     assert run_match(parse("--polymarket", str(bad), "--oddsapi", str(bad))) == 2
     assert "not a JSON list" in capsys.readouterr().err
+
+
+def test_match_names_the_file_that_is_not_json(gamma_file, tmp_path, capsys):
+    broken = tmp_path / "odds.json"
+    broken.write_text('[{"id": ')
+    assert run_match(parse("--polymarket", str(gamma_file), "--oddsapi", str(broken))) == 2
+    error = capsys.readouterr().err.strip()
+    assert error.count("\n") == 0 and str(broken) in error and "not valid JSON" in error
+
+
+def test_match_refuses_a_list_of_the_wrong_objects(gamma_file, capsys):
+    # The Gamma file given as the Odds API file: a JSON list, but not of events.
+    assert run_match(parse("--polymarket", str(gamma_file), "--oddsapi", str(gamma_file))) == 2
+    error = capsys.readouterr().err
+    assert str(gamma_file) in error and "item 0 is not one of the Odds API event objects" in error
+
+
+def test_match_into_a_missing_folder_is_one_line_and_exit_2(gamma_file, tmp_path, capsys):
+    odds = str(SHARED_FIXTURES / "oddsapi_odds.json")
+    out = tmp_path / "no" / "such" / "folder" / "m.csv"
+    assert run_match(parse("--polymarket", str(gamma_file), "--oddsapi", odds, "--out", str(out))) == 2
+    error = capsys.readouterr().err.strip()
+    assert error.count("\n") == 0 and f"cannot write {out}" in error

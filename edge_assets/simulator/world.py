@@ -37,10 +37,13 @@ PRE_GAME_DRIFT = 0.0023  # latent sd per minute before the game: about 0.15 over
 OPEN_LEAD_MIN = (60 * 60, 96 * 60)  # markets and sportsbooks open this long before the game
 RESOLVE_DELAY_MIN = (60, 180)  # Polymarket resolves this long after the final whistle
 POLYMARKET_SHARE = 0.85  # share of games with a Polymarket market
-PLANT_PROBABILITY = 0.3  # chance that a Polymarket market gets a planted window
+PLANT_PROBABILITY = 0.3  # chance that a Polymarket market gets a planted window (without a plant rate)
 PLANT_GAP = (0.025, 0.07)  # planted ask below the truth by this much (then floored to a tick)
 PLANT_EDGE_BOUNDS = (0.02, 0.08)  # the window ends once the truth leaves this band above the ask
 PLANT_MINUTES = (10, 120)
+PLANT_LEAD_MIN = 30  # no window in a market's first half hour...
+PLANT_GUARD_MIN = 5  # ...nor in the last minutes before the game
+SLATE_KEY_STRIDE = 10**9  # game keys of extra slates sit this far apart (day keys stay under 10**8)
 BOOK_NOISE_BLOCK_MIN = 30  # a sportsbook's error against the truth is redrawn this often
 SPREAD_BLOCK_MIN = 5  # Polymarket quotes keep their spread for this long
 DEPTH_BLOCK_MIN = 15  # resting sizes are redrawn this often
@@ -143,17 +146,39 @@ def iso_z(ts: float) -> str:
 class World:
     """A deterministic market world; see the module docstring."""
 
-    def __init__(self, seed: int, scenario: str = "realistic", days: int = 14, now: datetime | None = None):
+    def __init__(
+        self,
+        seed: int,
+        scenario: str = "realistic",
+        days: int = 14,
+        now: datetime | None = None,
+        plant_rate: float | None = None,
+        plant_minutes: tuple[int, int] = PLANT_MINUTES,
+        scale: int = 1,
+    ):
+        """`plant_rate` is planted windows per market per day of its pre-game life (None: a window
+        with probability PLANT_PROBABILITY, the batch default); `plant_minutes` bounds their
+        lengths; `scale` copies each league's daily slate that many times (more games, markets and
+        tokens, for load benches: the copies reuse the league's teams)."""
         if scenario not in SCENARIOS:
             raise ValueError(f"unknown scenario {scenario!r}; expected one of {', '.join(SCENARIOS)}")
         if days < 1:
             raise ValueError("days must be at least 1")
-        if now is not None and now.tzinfo is None:
-            now = now.replace(tzinfo=UTC)
+        if plant_rate is not None and plant_rate < 0:
+            raise ValueError("plant_rate must not be negative")
+        if not 1 <= plant_minutes[0] <= plant_minutes[1]:
+            raise ValueError("plant_minutes must be LO,HI with 1 <= LO <= HI")
+        if scale < 1:
+            raise ValueError("scale must be at least 1")
         self.seed = seed
         self.scenario = scenario
         self.days = days
-        self._pinned_now = now
+        self.plant_rate = plant_rate
+        self.plant_minutes = plant_minutes
+        self.scale = scale
+        self._pinned_now: datetime | None = None
+        if now is not None:
+            self.pin(now)
         self._lock = threading.RLock()
         self._days: dict[int, list[Game]] = {}
         self._paths: dict[int, GamePath] = {}
@@ -163,6 +188,10 @@ class World:
             self._index(market)
 
     # --- time -------------------------------------------------------------------------------
+
+    def pin(self, now: datetime) -> None:
+        """Stop the world's clock at `now` (naive means UTC); tests move it on by pinning again."""
+        self._pinned_now = now if now.tzinfo is not None else now.replace(tzinfo=UTC)
 
     def now(self) -> datetime:
         """The world's current instant: the pinned `now`, else the wall clock."""
@@ -182,7 +211,12 @@ class World:
         with self._lock:
             games = self._days.get(day)
             if games is None:
-                games = [game for league in LEAGUES for game in self._schedule(league, day)]
+                games = [
+                    game
+                    for league in LEAGUES
+                    for slate in range(self.scale)
+                    for game in self._schedule(league, day, slate)
+                ]
                 for game in games:
                     for market in game.markets:
                         self._index(market)
@@ -205,8 +239,11 @@ class World:
         now_ts = self.now_ts() if now_ts is None else now_ts
         return self.games_overlapping(minute_of(self.history_start_ts(now_ts)), minute_of(now_ts))
 
-    def _schedule(self, league: League, day: int) -> list[Game]:
-        rng = generator(self.seed, day, LEAGUES.index(league), 1)
+    def _schedule(self, league: League, day: int, slate: int) -> list[Game]:
+        """One slate of a league's games on `day`; slate 0 is the world's own, the others are the
+        copies `scale` adds, drawn from their own keys."""
+        copy = (slate,) if slate else ()  # slate 0 keeps the keys the unscaled world always had
+        rng = generator(self.seed, day, LEAGUES.index(league), 1, *copy)
         weekday = (day + 3) % 7  # 1970-01-01 was a Thursday; Monday is 0
         slots = _day_slots(league, weekday, rng)
         order = rng.permutation(len(league.teams))
@@ -214,15 +251,18 @@ class World:
         seen_pairs = set()
         for index, (minute_of_day, pair) in enumerate(slots):
             home, away = league.teams[order[2 * pair]], league.teams[order[2 * pair + 1]]
-            if mix64(self.seed, day, pair) % 2:
+            if mix64(self.seed, day, pair, *copy) % 2:
                 home, away = away, home
-            key = day * 1000 + LEAGUES.index(league) * 100 + index
+            key = slate * SLATE_KEY_STRIDE + day * 1000 + LEAGUES.index(league) * 100 + index
             start_min = day * MINUTES_PER_DAY + minute_of_day
-            games.append(self._game(league, key, start_min, home, away, rematch=pair in seen_pairs))
+            game = self._game(league, key, start_min, home, away, rematch=pair in seen_pairs, slate=slate)
+            games.append(game)
             seen_pairs.add(pair)
         return games
 
-    def _game(self, league: League, key: int, start_min: int, home: Team, away: Team, rematch: bool) -> Game:
+    def _game(
+        self, league: League, key: int, start_min: int, home: Team, away: Team, rematch: bool, slate: int
+    ) -> Game:
         """A game and its Polymarket markets; `rematch` marks a doubleheader's second game."""
         rng = generator(self.seed, key, 2)
         duration = int(league.duration_min + rng.integers(-15, 16))
@@ -246,10 +286,12 @@ class World:
         )
         if rng.random() < POLYMARKET_SHARE:
             created_min = open_min + int(rng.integers(0, 90))
-            game.markets = self._game_markets(game, created_min, rematch)
+            game.markets = self._game_markets(game, created_min, rematch, slate)
         return game
 
-    def _game_markets(self, game: Game, created_min: int, rematch: bool) -> list[PolymarketMarket]:
+    def _game_markets(
+        self, game: Game, created_min: int, rematch: bool, slate: int
+    ) -> list[PolymarketMarket]:
         league = game.league
         date = datetime.fromtimestamp(game.start_min * 60, UTC).strftime("%Y-%m-%d")
         base_slug = f"{league.slug}-{game.away.abbr.lower()}-{game.home.abbr.lower()}-{date}"
@@ -257,6 +299,8 @@ class World:
             base_slug = f"{league.slug}-{game.home.abbr.lower()}-{game.away.abbr.lower()}-{date}"
         if rematch:
             base_slug += "-game-2"
+        if slate:
+            base_slug += f"-slate-{slate + 1}"  # slugs stay unique when `scale` copies the slate
         pm_event_id = str(game.key)
         if not league.three_way:
             specs = [
@@ -359,8 +403,8 @@ class World:
             path = self._paths.get(game.key)
             if path is None:
                 path = self._paths[game.key] = self._simulate(game)
-                for index, market in enumerate(game.markets):
-                    market.windows = self._plant(game, path, market, index)
+                for market in game.markets:
+                    market.windows = self._plant(game, path, market)
             return path
 
     def _simulate(self, game: Game) -> GamePath:
@@ -411,28 +455,69 @@ class World:
             unseen[at : min(at + delay, pre)] += jump
         return unseen
 
-    def _plant(self, game: Game, path: GamePath, market: PolymarketMarket, index: int) -> list[PlantedWindow]:
-        """Draw the market's planted window (used only by the `planted` scenario)."""
+    def _plant(self, game: Game, path: GamePath, market: PolymarketMarket) -> list[PlantedWindow]:
+        """Draw the market's planted windows (used only by the `planted` scenario)."""
         rng = generator(self.seed, market.key, 4)
+        if self.plant_rate is not None:
+            return self._plant_at_rate(game, path, market, rng)
         if rng.random() >= PLANT_PROBABILITY:
             return []
+        low, high = self.plant_minutes
         token_index = int(rng.integers(0, 2))
-        length = int(rng.integers(PLANT_MINUTES[0], PLANT_MINUTES[1] + 1))
-        start = int(rng.integers(market.created_min + 30, game.start_min - length - 5))
+        length = int(rng.integers(low, high + 1))
+        start = int(
+            rng.integers(market.created_min + PLANT_LEAD_MIN, game.start_min - length - PLANT_GUARD_MIN)
+        )
+        window = self._window(game, path, market, rng, token_index, start, length)
+        return [window] if window else []
+
+    def _plant_at_rate(
+        self, game: Game, path: GamePath, market: PolymarketMarket, rng: np.random.Generator
+    ) -> list[PlantedWindow]:
+        """A Poisson number of windows at `plant_rate` per pre-game day, one in each of as many
+        equal slots of the pre-game life, so they never overlap."""
+        first = market.created_min + PLANT_LEAD_MIN
+        span = game.start_min - PLANT_GUARD_MIN - first
+        count = int(rng.poisson(self.plant_rate * max(span, 0) / MINUTES_PER_DAY))
+        low, high = self.plant_minutes
+        windows = []
+        for slot in range(count):
+            slot_start, slot_end = first + slot * span // count, first + (slot + 1) * span // count
+            length = min(int(rng.integers(low, high + 1)), slot_end - slot_start)
+            if length < low:
+                continue  # slots shorter than the shortest window: the asked density is too high
+            start = int(rng.integers(slot_start, slot_end - length + 1))
+            window = self._window(game, path, market, rng, int(rng.integers(0, 2)), start, length)
+            if window:
+                windows.append(window)
+        return windows
+
+    def _window(
+        self,
+        game: Game,
+        path: GamePath,
+        market: PolymarketMarket,
+        rng: np.random.Generator,
+        token_index: int,
+        start: int,
+        length: int,
+    ) -> PlantedWindow | None:
+        """The window offering `token_index` under the truth from `start`, cut where the edge
+        leaves its band; None where the price or the cut leaves no window."""
         token_probs = path.probs[market.truth_row]
         if token_index == 1:
             token_probs = 1.0 - token_probs
         p_start = float(token_probs[start - game.open_min])
         ask_ticks = math.floor((p_start - rng.uniform(*PLANT_GAP)) * 100)
         if not 1 <= ask_ticks <= 97:
-            return []
+            return None
         edges = token_probs[start - game.open_min : start - game.open_min + length] - ask_ticks / 100
         inside = (edges >= PLANT_EDGE_BOUNDS[0]) & (edges <= PLANT_EDGE_BOUNDS[1])
         length = int(np.argmin(inside)) if not inside.all() else length  # stop where the edge leaves the band
-        if length < PLANT_MINUTES[0]:
-            return []
+        if length < self.plant_minutes[0]:
+            return None
         size = float(np.round(rng.uniform(200, 3000), 2))
-        return [PlantedWindow(token_index, start, start + length, ask_ticks, size, p_start)]
+        return PlantedWindow(token_index, start, start + length, ask_ticks, size, p_start)
 
     def token(self, token_id_: str) -> tuple[PolymarketMarket, int] | None:
         """The market and outcome index of a token id served in the history window, if any."""
@@ -578,7 +663,8 @@ class World:
     # --- ground truth -----------------------------------------------------------------------
 
     def planted_edges(self) -> pd.DataFrame:
-        """Planted windows overlapping the served history [now - days, now] (empty unless `planted`)."""
+        """Planted windows overlapping the served history [now - days, now], so every window that
+        has started by now, also one still running (empty unless `planted`)."""
         columns = ["pm_market_id", "pm_token_id", "outcome", "start_ts", "end_ts", "true_prob", "pm_best_ask"]
         if self.scenario != "planted":
             return pd.DataFrame(columns=columns)

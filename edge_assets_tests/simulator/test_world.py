@@ -236,3 +236,30 @@ def test_sportsbooks_carry_vig_and_the_sharp_book_is_tightest(planted):
     assert all(0.02 <= value <= 0.09 for value in overrounds.values()), overrounds
     assert min(overrounds, key=overrounds.get) == "pinnacle"
     assert len(overrounds) == 7
+
+
+def test_planted_edges_cover_every_window_started_by_now():
+    world = World(7, "planted", days=2, now=NOW)
+    before = set(world.planted_edges()["start_ts"])
+    later = NOW + timedelta(hours=6)
+    world.pin(later)
+    starts = pd.to_datetime(world.planted_edges()["start_ts"], utc=True)
+    assert (starts <= later).all(), "no window that has not started yet"
+    new = starts[starts > NOW]
+    assert len(new) > 0 and not set(new.dt.strftime("%Y-%m-%dT%H:%M:%SZ")) & before
+    ends = pd.to_datetime(world.planted_edges()["end_ts"], utc=True)
+    assert (ends > later).any(), "windows still running are listed with their end"
+
+
+def test_scale_copies_the_slates_and_keeps_the_first_one():
+    plain, scaled = World(7, "planted", days=2, now=NOW), World(7, "planted", days=2, now=NOW, scale=3)
+    plain_games, scaled_games = plain.served_games(), scaled.served_games()
+    assert len(scaled_games) == pytest.approx(3 * len(plain_games), rel=0.25)
+    by_event = {game.event_id: game for game in scaled_games}
+    for game in plain_games:  # the unscaled world is the scaled world's first slate, unchanged
+        twin = by_event[game.event_id]
+        assert (twin.start_min, twin.home, twin.away) == (game.start_min, game.home, game.away)
+        assert [m.token_ids for m in twin.markets] == [m.token_ids for m in game.markets]
+    markets = [market for game in scaled_games for market in game.markets]
+    assert len({m.slug for m in markets}) == len(markets)
+    assert len({t for m in markets for t in m.token_ids}) == 2 * len(markets)

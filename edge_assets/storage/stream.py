@@ -24,7 +24,7 @@ import math
 import string
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -143,7 +143,9 @@ class QuoteChange:
 
     def to_message(self) -> dict[str, Any]:
         """The message body as a dict: the fields, timestamps as ISO 8601 UTC, and the schema version."""
-        body = asdict(self)
+        # Shallow: dataclasses.asdict deep-copies every value, which is most of a publish's cost.
+        body = {item.name: getattr(self, item.name) for item in fields(self)}
+        body["details"] = dict(self.details)
         body["source_ts"] = _iso(self.source_ts)
         body["published_at"] = _iso(self.published_at) if self.published_at else None
         return {"schema": SCHEMA_VERSION, **body}

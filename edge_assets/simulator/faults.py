@@ -1,29 +1,36 @@
-"""Fault injection: failed requests (429, 5xx, slow answers) and damaged records (malformed, stale)."""
+"""Fault injection: failed requests (429, 5xx, slow answers), damaged records (malformed, stale) and
+market-channel faults (silent streams, dropped connections)."""
 
 from __future__ import annotations
 
 import random
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+
+from .randomness import uniform
 
 STALE_HOURS = (3, 9)  # stale records carry timestamps this many hours in the past
+_SILENT_KEY, _DROP_KEY = 11, 12  # keys of the market-channel draws, apart from the world's own
 
 
 @dataclass(frozen=True)
 class Faults:
-    """Fault rates, each a probability per request (429, 5xx, timeout) or per record (malformed, stale)."""
+    """Fault rates, each a probability per request (429, 5xx, timeout), per record (malformed,
+    stale), per market-channel connection (silent) or per connection and minute (drop)."""
 
     rate_429: float = 0.0
     rate_5xx: float = 0.0
     rate_timeout: float = 0.0
     rate_malformed: float = 0.0
     rate_stale: float = 0.0
+    rate_silent: float = 0.0
+    rate_drop: float = 0.0
     retry_after_s: int = 1
     timeout_delay_s: float = 5.0
     seed: int = 0
 
     def __post_init__(self) -> None:
-        for name in ("rate_429", "rate_5xx", "rate_timeout", "rate_malformed", "rate_stale"):
+        for name in (field.name for field in fields(self) if field.name.startswith("rate_")):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be within [0, 1]")
 
@@ -71,3 +78,14 @@ class FaultInjector:
     def pick(self, options: list | tuple):
         """A seeded choice (which corruption to apply, which level to damage)."""
         return self._choice(options)
+
+    # Market-channel faults are hashed from (seed, connection number[, minute]) rather than drawn from
+    # the shared generator, so they repeat under a seed whatever the HTTP traffic in between.
+
+    def silent(self, connection: int) -> bool:
+        """Whether the `connection`-th market-channel connection goes silent once subscribed."""
+        return uniform(self.faults.seed, _SILENT_KEY, connection) < self.faults.rate_silent
+
+    def dropped(self, connection: int, minute: int) -> bool:
+        """Whether the server drops the `connection`-th connection at world minute `minute`."""
+        return uniform(self.faults.seed, _DROP_KEY, connection, minute) < self.faults.rate_drop

@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from .world import PolymarketMarket, World, iso_z, minute_of
 
 GAMMA_MAX_LIMIT = 500
+TICK_SIZE, FINE_TICK_SIZE = "0.01", "0.001"
+FINE_TICK_BELOW, FINE_TICK_ABOVE = 4, 96  # cents: beyond these the CLOB quotes in tenths of a cent
 _IMAGE = "https://polymarket-upload.s3.us-east-2.amazonaws.com/league-{}.png"
 
 
@@ -30,6 +32,15 @@ def price_text(cents: int) -> str:
 def size_text(size: float) -> str:
     """A CLOB size string: '1160422.93', '25'."""
     return f"{size:.2f}".rstrip("0").rstrip(".")
+
+
+def tick_size(bids: list[tuple[int, float]], asks: list[tuple[int, float]]) -> str:
+    """A book's minimum tick: the CLOB tightens it to 0.001 once the price passes 0.96 or 0.04 (best
+    bid above, best ask below); the simulator loosens it again when the price comes back, and its
+    levels stay on whole cents, which are on both grids."""
+    if (bids and bids[0][0] > FINE_TICK_ABOVE) or (asks and asks[0][0] < FINE_TICK_BELOW):
+        return FINE_TICK_SIZE
+    return TICK_SIZE
 
 
 def market_state(world: World, market: PolymarketMarket, now_ts: float) -> str:
@@ -288,7 +299,7 @@ def clob_book(world: World, token: str, ts: float, history_start_ts: float) -> d
         "bids": bid_rows,
         "asks": ask_rows,
         "min_order_size": "5",
-        "tick_size": "0.01",
+        "tick_size": tick_size(bids, asks),
         "neg_risk": market.neg_risk,
         "last_trade_price": f"{last / 100:.3f}",
     }

@@ -6,6 +6,7 @@ import json
 import re
 import time
 from datetime import UTC, datetime, timedelta
+from http.client import HTTPConnection
 
 import pytest
 import requests
@@ -402,3 +403,35 @@ def test_stale_records_carry_old_timestamps(simulator_factory, http):
     ]
     old = [u for u in updates if datetime.now(UTC) - u > timedelta(hours=2)]
     assert old and len(old) < len(updates)
+
+
+def test_one_connection_serves_many_requests(simulator):
+    """Keep-alive: a backfill's thousands of requests reuse their connections."""
+    connection = HTTPConnection(simulator.host, simulator.port, timeout=5)
+    try:
+        connection.connect()
+        first_socket = connection.sock
+        for path in ("/health", "/markets?limit=3", "/api/marketdata/all/", "/nowhere"):
+            connection.request("GET", path)
+            response = connection.getresponse()
+            body = json.loads(response.read())
+            assert response.getheader("Content-Type") == "application/json" and body is not None
+        assert response.status == 404 and connection.sock is first_socket
+        connection.request("POST", "/books", body=b'[{"token_id": "1"}]')
+        response = connection.getresponse()
+        assert (response.status, json.loads(response.read())) == (200, [])
+        assert connection.sock is first_socket
+    finally:
+        connection.close()
+
+
+def test_a_bug_answers_500_and_the_server_keeps_serving(simulator_factory, http, monkeypatch):
+    server = simulator_factory()
+
+    def broken(*args):
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(server.app, "_predictit", broken)
+    failed = http.get(f"{server.url}/api/marketdata/all/")
+    assert failed.status_code == 500 and "ZeroDivisionError" in failed.json()["error"]
+    assert http.get(f"{server.url}/health").json() == {"status": "ok"}

@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from edge_assets.storage.sql import WarehouseTables
 from edge_assets.storage.stream import QuoteChange, predictit_row
-
-if TYPE_CHECKING:
-    from edge_assets.storage.db import Warehouse
 
 PREDICTIT_TABLE = "predictit_market_data"
 PREDICTIT_KEY = ["data_id", "timestamp"]
@@ -60,9 +57,10 @@ WHERE m.data_id IN ({data_ids})
 
 
 class WarehouseWriter:
-    """`QuoteStream.consume`'s handler that writes each batch of changes to the warehouse."""
+    """`QuoteStream.consume`'s handler that writes each batch of changes to the warehouse (the
+    Dagster resource `Warehouse` or, in a service without Dagster, `SqlWarehouse`)."""
 
-    def __init__(self, warehouse: Warehouse) -> None:
+    def __init__(self, warehouse: WarehouseTables) -> None:
         self.warehouse = warehouse
 
     async def __call__(self, changes: list[QuoteChange]) -> None:

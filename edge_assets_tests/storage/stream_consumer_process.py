@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from edge_assets.storage.db import Warehouse
+from edge_assets.storage.sql import SqlWarehouse
 from edge_assets.storage.stream import QuoteChange, QuoteStream
 from edge_assets.storage.stream_writer import WarehouseWriter
 
@@ -21,7 +21,7 @@ PAUSE_SECONDS = 0.1
 
 
 async def consume(url: str, durable: str, database_url: str, log_path: Path) -> None:
-    writer = WarehouseWriter(Warehouse(url=database_url))
+    writer = WarehouseWriter(SqlWarehouse(url=database_url))
 
     async def handler(changes: list[QuoteChange]) -> None:
         await writer(changes)

@@ -20,7 +20,7 @@ import nats
 import pandas as pd
 import pytest
 
-from edge_assets.storage.db import Warehouse
+from edge_assets.storage.sql import SqlWarehouse
 from edge_assets.storage.stream import (
     ALL_SUBJECTS,
     MSG_ID_HEADER,
@@ -305,13 +305,13 @@ def test_a_killed_consumer_resumes_without_loss_or_repeating_what_it_acked(broke
     acked = set(chain(*handled[:-1]))
     assert 0 < len(acked) < len(changes)
 
-    writer = WarehouseWriter(Warehouse(url=database_url))
+    writer = WarehouseWriter(SqlWarehouse(url=database_url))
     resumed = ids(asyncio.run(collect(broker_url, "writer", batch=10, also=writer)))
 
     assert not acked & set(resumed)
     assert resumed == ids(changes)[len(ids(changes)) - len(resumed) :]
     assert set(chain(*handled)) | set(resumed) == set(ids(changes))
-    stored = Warehouse(url=database_url).read_table("quote_changes")
+    stored = SqlWarehouse(url=database_url).read_table("quote_changes")
     assert sorted(stored["change_id"]) == sorted(ids(changes))
 
 
@@ -397,7 +397,7 @@ def test_a_quote_change_needs_an_aware_timestamp_and_a_sportsbook_its_bookmaker(
 
 
 def test_the_writer_keeps_predictits_key_and_stores_an_unchanged_quote_once(broker_url, database_url):
-    warehouse = Warehouse(url=database_url)
+    warehouse = SqlWarehouse(url=database_url)
     # The poller stored contract 33 before; the stream then brings the same quote again.
     stored_before = pd.DataFrame([predictit_row("33", -10, 0.30)])
     warehouse.insert_missing("predictit_market_data", stored_before, ["data_id", "timestamp"])
@@ -438,7 +438,7 @@ def test_the_writer_keeps_predictits_key_and_stores_an_unchanged_quote_once(brok
 def test_the_writer_stores_polymarket_and_sportsbook_changes_once(broker_url, database_url):
     changes = [polymarket_change("512345", step) for step in range(3)] + [sportsbook_change("ev1", 0)]
     asyncio.run(publish(broker_url, changes))
-    warehouse = Warehouse(url=database_url)
+    warehouse = SqlWarehouse(url=database_url)
     writer = WarehouseWriter(warehouse)
 
     delivered = asyncio.run(collect(broker_url, "db_writer", also=writer))
@@ -467,3 +467,10 @@ def test_rows_that_change_compare_with_the_row_just_before_stored_or_new():
     changed = rows_that_change(new, stored, "data_id", "timestamp", ["price"])
 
     assert list(zip(changed["data_id"], changed["timestamp"], strict=True)) == [("1", 3), ("2", 1)]
+
+
+def test_the_stream_and_its_writer_load_no_dagster():
+    modules = "edge_assets.storage.stream, edge_assets.storage.stream_writer, edge_assets.storage.broker"
+    code = f"import sys, {modules}\nprint('dagster' in sys.modules)\n"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "False"

@@ -21,7 +21,6 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from edge_assets.api.database import ReadOnlyWarehouse
 from edge_assets.api.signals import SignalReader
-from edge_assets.api.sql import records
 
 logger = logging.getLogger(__name__)
 
@@ -153,13 +152,13 @@ class WarehousePollFeed:
         """The position of the newest row of each source: a feed from now skips what is there."""
         batch = self._last(LATEST_BATCH_SQL, "detected_at", "signal_id")
         live = self._last(LATEST_LIVE_SQL, "changed_at", "signal_id") if self._signals.live else None
-        hour = records(self._warehouse.read_frame(LATEST_HOUR_SQL))[0]["quote_ts"]
+        hour = self._warehouse.rows(LATEST_HOUR_SQL)[0]["quote_ts"]
         predictit = self._last(LATEST_PREDICTIT_SQL, "fetched_at", "data_id")
         found = {"batch": batch, "live": live, "quotes": hour and hour.isoformat(), "predictit": predictit}
         return Position(**{source: value for source, value in found.items() if value})
 
     def _last(self, sql: str, time_column: str, key_column: str) -> tuple[str, str] | None:
-        rows = records(self._warehouse.read_frame(sql))
+        rows = self._warehouse.rows(sql)
         return (rows[0][time_column].isoformat(), rows[0][key_column]) if rows else None
 
     def _poll(self, position: Position) -> tuple[list[Change], Position]:
@@ -171,10 +170,10 @@ class WarehousePollFeed:
     def _signal_changes(self, position: Position, changes: list[Change]) -> Position:
         params = {"batch_after": _instant(position.batch[0]), "live_after": _instant(position.live[0])}
         now = self._clock()
-        frame = self._signals.select(
+        rows = self._signals.select(
             now, [], params, ROWS_PER_POLL, 0, where=((BATCH_CHANGED, LIVE_CHANGED),), order=CHANGE_ORDER
         )
-        for item in self._signals.items(frame, now):
+        for item in self._signals.items(rows, now):
             source = "batch" if item["source"] == "batch" else "live"
             changed_at = (
                 item["detected_at"] if source == "batch" else (item["closed_at"] or item["last_seen_at"])
@@ -186,9 +185,7 @@ class WarehousePollFeed:
         return position
 
     def _hour_changes(self, position: Position, changes: list[Change]) -> Position:
-        hours = records(
-            self._warehouse.read_frame(NEW_HOURS_SQL, {"quotes_after": _instant(position.quotes)})
-        )
+        hours = self._warehouse.rows(NEW_HOURS_SQL, {"quotes_after": _instant(position.quotes)})
         for row in hours:
             position = replace(position, quotes=row["quote_ts"].isoformat())
             data = {"venue": row["venue"], "quote_ts": row["quote_ts"], "market_id": None, "market_key": None}
@@ -197,7 +194,7 @@ class WarehousePollFeed:
 
     def _predictit_changes(self, position: Position, changes: list[Change]) -> Position:
         params = {"after": _instant(position.predictit[0]), "limit": ROWS_PER_POLL}
-        for row in records(self._warehouse.read_frame(NEW_PREDICTIT_SQL, params)):
+        for row in self._warehouse.rows(NEW_PREDICTIT_SQL, params):
             key = (row["fetched_at"].isoformat(), row["data_id"])
             if not _after(key, position.predictit):
                 continue

@@ -8,7 +8,6 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from edge_assets.api.database import ReadOnlyWarehouse
 from edge_assets.api.feed import ChangeFeed
-from edge_assets.api.sql import records
 
 # Each source table's observation time, on a column its primary key starts with (or a small table),
 # so each MAX is one index seek.
@@ -38,8 +37,8 @@ def health_report(
         "last_ingest_at": None,
     }
     try:
-        version = records(warehouse.read_frame(SCHEMA_SQL))[0]["version"]
-        latest = {row["source"]: row["latest_ts"] for row in records(warehouse.read_frame(INGEST_SQL))}
+        version = warehouse.rows(SCHEMA_SQL)[0]["version"]
+        latest = {row["source"]: row["latest_ts"] for row in warehouse.rows(INGEST_SQL)}
     except SQLAlchemyError as error:
         # The class name only: driver messages can quote connection details.
         report["database"] = {"ok": False, "detail": f"cannot be read ({type(error).__name__})"}

@@ -15,12 +15,11 @@ from typing import Any
 import pandas as pd
 
 from edge_assets.api.database import ReadOnlyWarehouse
-from edge_assets.api.sql import in_list, records
+from edge_assets.api.sql import in_list
 from edge_assets.mapping.markets import priced_outcomes
 
-# The newest hour of a venue: the primary key (quote_ts first) read backwards, stopping at the
-# first row of the venue, which the newest hour normally holds.
-NEWEST_HOUR_SQL = "SELECT quote_ts FROM quotes WHERE venue = :venue ORDER BY quote_ts DESC LIMIT 1"
+# One seek on quotes (venue, quote_ts).
+NEWEST_HOUR_SQL = "SELECT MAX(quote_ts) AS quote_ts FROM quotes WHERE venue = :venue"
 NEWEST_CONSENSUS_SQL = "SELECT MAX(quote_ts) AS quote_ts FROM consensus"
 
 # `contracts` walks the distinct data_ids through the primary key, one seek each (a loose index
@@ -106,32 +105,31 @@ class LatestFilter:
 def latest_page(warehouse: ReadOnlyWarehouse, where: LatestFilter, limit: int, offset: int) -> dict[str, Any]:
     """One page of the latest quotes matching `where`, with the total and the newest hours read."""
     hours = {
-        "polymarket_hour": _newest(warehouse, NEWEST_HOUR_SQL, {"venue": "polymarket"}),
-        "oddsapi_hour": _newest(warehouse, NEWEST_CONSENSUS_SQL, {}),
+        "polymarket_hour": warehouse.rows(NEWEST_HOUR_SQL, {"venue": "polymarket"})[0]["quote_ts"],
+        "oddsapi_hour": warehouse.rows(NEWEST_CONSENSUS_SQL)[0]["quote_ts"],
     }
     clauses, params = _where(where)
-    page = warehouse.read_frame(
+    page = warehouse.rows(
         f"{LATEST_CTE} SELECT latest.*, COUNT(*) OVER () AS total FROM latest {clauses} {ORDER} "
         "LIMIT :limit OFFSET :offset",
         {**hours, **params, "limit": limit, "offset": offset},
     )
-    if page.empty:
-        total_frame = warehouse.read_frame(
-            f"{LATEST_CTE} SELECT COUNT(*) AS n FROM latest {clauses}", hours | params
-        )
-        total = int(total_frame.iloc[0, 0])
+    if page:
+        total = page[0]["total"]
     else:
-        total = int(page["total"].iloc[0])
-    leagues = warehouse.read_frame(
+        total = warehouse.rows(f"{LATEST_CTE} SELECT COUNT(*) AS n FROM latest {clauses}", hours | params)[0][
+            "n"
+        ]
+    leagues = warehouse.rows(
         f"{LATEST_CTE} SELECT DISTINCT league FROM latest WHERE league IS NOT NULL ORDER BY league", hours
     )
     return {
-        "total": total,
+        "total": int(total),
         "limit": limit,
         "offset": offset,
         "as_of": {"polymarket": hours["polymarket_hour"], "oddsapi": hours["oddsapi_hour"]},
-        "leagues": leagues["league"].tolist(),
-        "items": _priced(warehouse, page.drop(columns="total"), hours["oddsapi_hour"]),
+        "leagues": [row["league"] for row in leagues],
+        "items": _priced(warehouse, page, hours["oddsapi_hour"]),
     }
 
 
@@ -153,18 +151,21 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _priced(warehouse: ReadOnlyWarehouse, page: pd.DataFrame, hour: datetime | None) -> list[dict[str, Any]]:
+def _priced(warehouse: ReadOnlyWarehouse, page: list[dict], hour: datetime | None) -> list[dict[str, Any]]:
     """The page's rows with the consensus and each book's price of their outcome at `hour`."""
-    rows = [row | {"books": []} for row in records(page)]
+    rows = [{name: value for name, value in row.items() if name != "total"} | {"books": []} for row in page]
     events = sorted({row["event_id"] for row in rows if row["event_id"]})
     if not events or hour is None:
         return rows
     names, bound = in_list("event", events)
-    books = warehouse.read_frame(BOOKS_SQL.format(events=names), {"hour": hour, **bound})
-    consensus = warehouse.read_frame(CONSENSUS_SQL.format(events=names), {"hour": hour, **bound})
-    books_of = {key: records(group) for key, group in books.groupby(["event_id", "outcome"])}
-    fair_of = {(r["event_id"], r["outcome"]): r for r in records(consensus)}
-    complements, outcomes = priced_outcomes(page["sportsbook_outcome"].fillna("").astype(str))
+    books_of: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for book in warehouse.rows(BOOKS_SQL.format(events=names), {"hour": hour, **bound}):
+        books_of.setdefault((book["event_id"], book["outcome"]), []).append(book)
+    consensus = warehouse.rows(CONSENSUS_SQL.format(events=names), {"hour": hour, **bound})
+    fair_of = {(row["event_id"], row["outcome"]): row for row in consensus}
+    complements, outcomes = priced_outcomes(
+        pd.Series([row["sportsbook_outcome"] or "" for row in rows], dtype=str)
+    )
     for row, complement, outcome in zip(rows, complements, outcomes, strict=True):
         key = (row["event_id"], str(outcome))
         if row["venue"] == "polymarket" and key in fair_of:
@@ -178,9 +179,3 @@ def _priced(warehouse: ReadOnlyWarehouse, page: pd.DataFrame, hour: datetime | N
                 for book in books_of.get(key, [])
             ]
     return rows
-
-
-def _newest(warehouse: ReadOnlyWarehouse, sql: str, params: dict[str, Any]) -> datetime | None:
-    frame = warehouse.read_frame(sql, params)
-    value = frame.iloc[0, 0] if len(frame) else None
-    return None if pd.isna(value) else value.to_pydatetime()

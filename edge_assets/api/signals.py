@@ -15,7 +15,6 @@ from typing import Any
 import pandas as pd
 
 from edge_assets.api.database import ReadOnlyWarehouse
-from edge_assets.api.sql import records
 from edge_assets.notify.formatting import dagster_link
 from edge_assets.signals.comparator import SIGNAL_COLUMNS
 
@@ -59,9 +58,9 @@ class SignalReader:
         """One page of signals, newest first; `filters`: status, since, market_id (None for any)."""
         status = filters.pop("status", None)
         wanted = {name: value for name, value in filters.items() if value is not None}
-        frame = self.select(now, [status, *wanted] if status else list(wanted), wanted, limit, offset)
-        total = int(frame["total"].iloc[0]) if len(frame) else self._count(now, status, wanted)
-        return {"total": total, "limit": limit, "offset": offset, "items": self.items(frame, now)}
+        rows = self.select(now, [status, *wanted] if status else list(wanted), wanted, limit, offset)
+        total = int(rows[0]["total"]) if rows else self._count(now, status, wanted)
+        return {"total": total, "limit": limit, "offset": offset, "items": self.items(rows, now)}
 
     def select(
         self,
@@ -72,7 +71,7 @@ class SignalReader:
         offset: int,
         where: tuple = (),
         order: str = NEWEST_FIRST,
-    ) -> pd.DataFrame:
+    ) -> list[dict[str, Any]]:
         """The signals passing the named FILTERS and the extra (batch, live) clauses `where`, with
         their market's title and league, in `order`."""
         clauses = [FILTERS[name] for name in names] + list(where)
@@ -82,18 +81,18 @@ class SignalReader:
             for select, side in branches
         )
         sql = DESCRIBED.format(union=union, order=order) + " LIMIT :limit OFFSET :offset"
-        return self.warehouse.read_frame(
+        return self.warehouse.rows(
             sql, params | {"open_after": now - BATCH_OPEN_FOR, "limit": limit, "offset": offset}
         )
 
     def _count(self, now: datetime, status: str | None, wanted: dict[str, Any]) -> int:
         """The total when the page came back empty (an offset past the end has no row to carry it)."""
-        frame = self.select(now, [status, *wanted] if status else list(wanted), wanted, 1, 0)
-        return int(frame["total"].iloc[0]) if len(frame) else 0
+        rows = self.select(now, [status, *wanted] if status else list(wanted), wanted, 1, 0)
+        return int(rows[0]["total"]) if rows else 0
 
-    def items(self, frame: pd.DataFrame, now: datetime) -> list[dict[str, Any]]:
+    def items(self, rows: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
         """API items of `select` rows: the lifecycle filled in for batch signals, provenance decoded."""
-        return [self._item(row, now) for row in records(frame.drop(columns="total", errors="ignore"))]
+        return [self._item({name: v for name, v in row.items() if name != "total"}, now) for row in rows]
 
     def _item(self, row: dict[str, Any], now: datetime) -> dict[str, Any]:
         if row["source"] == "batch":
@@ -166,7 +165,7 @@ def provenance_rows(warehouse: ReadOnlyWarehouse, provenance: dict[str, Any]) ->
 
 
 def _rows(warehouse: ReadOnlyWarehouse, sql: str, **params: Any) -> list[dict[str, Any]]:
-    return records(warehouse.read_frame(sql, params))
+    return warehouse.rows(sql, params)
 
 
 def _first(rows: list[dict[str, Any]]) -> dict[str, Any] | None:

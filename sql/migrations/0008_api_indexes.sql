@@ -4,6 +4,8 @@
 -- One market's quotes over a window: a Polymarket token's bid and ask (market_key = token id), an
 -- event's sportsbook prices (market_key = event id).
 CREATE INDEX quotes_venue_market_ts ON quotes (venue, market_key, quote_ts);
+-- A venue's newest hour (the primary key starts with quote_ts, so it cannot seek on the venue).
+CREATE INDEX quotes_venue_ts ON quotes (venue, quote_ts);
 
 -- One event's de-vigged consensus over a window.
 CREATE INDEX consensus_event_ts ON consensus (event_id, quote_ts);

@@ -16,6 +16,14 @@ FAULT_OPTIONS = {
     "--rate-timeout": "share of requests answered too late",
     "--rate-malformed": "share of records corrupted",
     "--rate-stale": "share of payloads with timestamps hours old",
+    "--rate-silent": "share of market-channel connections sent nothing once subscribed",
+    "--rate-drop": "chance per minute that the simulator drops a market-channel connection",
+}
+# The simulator's world knobs, passed through the same way when given (its defaults otherwise).
+WORLD_OPTIONS = {
+    "--plant-rate": "planted windows per Polymarket market per pre-game day",
+    "--plant-minutes": "LO,HI lengths of planted windows in minutes",
+    "--scale": "copies of each league's daily slate of games",
 }
 
 
@@ -23,11 +31,14 @@ def _add_fault_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("simulator faults")
     for flag, help_text in FAULT_OPTIONS.items():
         group.add_argument(flag, type=float, default=0.0, help=help_text)
+    group = parser.add_argument_group("simulator world")
+    for flag, help_text in WORLD_OPTIONS.items():
+        group.add_argument(flag, help=help_text)  # checked by `simulate` itself
 
 
 def _fault_args(args: argparse.Namespace) -> list[str]:
     forwarded = []
-    for flag in FAULT_OPTIONS:
+    for flag in [*FAULT_OPTIONS, *WORLD_OPTIONS]:
         value = getattr(args, flag.lstrip("-").replace("-", "_"))
         if value:
             forwarded += [flag, str(value)]

@@ -1,9 +1,10 @@
-"""The offline market world and its HTTP server.
+"""The offline market world and its server (HTTP, and Polymarket's market WebSocket channel).
 
 A deterministic, seeded world of sports games and political contracts served with the same paths
-and payload shapes as Polymarket (Gamma, CLOB), The Odds API v4 and PredictIt, so the pipeline can
-run end to end without network access. Scenarios: `realistic`, `planted` (mispricings with exported
-ground truth), `null` (no mispricing at all). No Dagster imports: the pipeline sees only a base URL.
+and payload shapes as Polymarket (Gamma, CLOB, the `/ws/market` channel), The Odds API v4 and
+PredictIt, so the pipeline can run end to end without network access. Scenarios: `realistic`,
+`planted` (mispricings with exported ground truth), `null` (no mispricing at all). No Dagster
+imports: the pipeline sees only a base URL.
 """
 
 from .cli import add_arguments, run

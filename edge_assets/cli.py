@@ -86,7 +86,18 @@ def _cmd_live(args: argparse.Namespace) -> int:
     from edge_assets.environment import Environment
     from edge_assets.live.service import run_service
 
-    run_service(build_live_service(Environment.from_env()), minutes=args.minutes)
+    env = Environment.from_env()
+    if env.stream_url is not None or env.name != "local":
+        run_service(build_live_service(env), minutes=args.minutes)
+        return 0
+    from edge_assets.storage.broker import start_local_broker, stop_local_broker
+
+    # Locally the service brings its own broker, its store under the home so offsets survive restarts.
+    url, broker = start_local_broker(env.home / "broker")
+    try:
+        run_service(build_live_service(env, stream_url=url), minutes=args.minutes)
+    finally:
+        stop_local_broker(broker)
     return 0
 
 

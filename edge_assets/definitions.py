@@ -62,9 +62,10 @@ def build_definitions(env: Environment) -> dg.Definitions:
 defs = build_definitions(Environment.from_env())
 
 
-def build_live_service(env: Environment):
+def build_live_service(env: Environment, stream_url: str | None = None):
     """The live detector over `env`'s resources: the same venues, rule, sinks and champion as the
-    batch path, handed to the pure service as plain callables."""
+    batch path, handed to the pure service as plain callables; publishing to `stream_url` (by
+    default `env`'s broker) when there is one."""
     from edge_assets.live.channel import MarketChannel
     from edge_assets.live.service import Alerts, LiveService, LiveSettings, Venues
     from edge_assets.modeling.registry import load_champion
@@ -75,7 +76,7 @@ def build_live_service(env: Environment):
     resources = build_resources(env)
     warehouse = SqlWarehouse(env.database_url)
     settings, alerting, registry = resources["settings"], resources["alerting"], resources["registry"]
-    clob, oddsapi = resources["clob"], resources["oddsapi"]
+    clob, oddsapi, predictit = resources["clob"], resources["oddsapi"], resources["predictit"]
 
     def fetch_books(tokens: list[str]) -> list[dict]:
         return [book for payload in clob.fetch_books(tokens) for book in payload.data]
@@ -86,7 +87,13 @@ def build_live_service(env: Environment):
 
     return LiveService(
         warehouse,
-        Venues(MarketChannel(env.market_channel_url), fetch_books, oddsapi.fetch_odds, oddsapi.odds_format),
+        Venues(
+            MarketChannel(env.market_channel_url),
+            fetch_books,
+            oddsapi.fetch_odds,
+            oddsapi.odds_format,
+            fetch_predictit=predictit.fetch_all,
+        ),  # fmt: skip
         Alerts(
             raise_alerts=lambda frame: alerting.raise_alerts(warehouse, frame),
             deliver=lambda now: alerting.deliver(warehouse, now),
@@ -101,5 +108,6 @@ def build_live_service(env: Environment):
         load_champion=lambda: load_champion(
             registry.tracking_uri, registry.classifier_name, registry.default_gate_threshold
         ),
+        stream_url=stream_url or env.stream_url,
         sports=settings.sports,
     )

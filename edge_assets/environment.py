@@ -92,6 +92,8 @@ class Environment:
     # Names of the alerting variables that are set; their values stay in the environment.
     alert_secrets_set: frozenset[str] = frozenset()
     dagster_ui_url: str | None = None
+    # The per-market odds stream's broker (`nats://...`); unset locally, the live service starts its own.
+    stream_url: str | None = None
     mlflow_tracking_uri: str = ""
 
     @classmethod
@@ -117,13 +119,15 @@ class Environment:
             lake_url=env.get("EDGE_LAKE_URL", str(home / "lake")),
             s3_endpoint_url=env.get("EDGE_S3_ENDPOINT_URL") or None,
             venue_urls=venue_urls,
-            market_channel_url=env.get("EDGE_MARKET_CHANNEL_URL") or _market_channel_default(name, venue_urls),
+            market_channel_url=env.get("EDGE_MARKET_CHANNEL_URL")
+            or _market_channel_default(name, venue_urls),
             odds_api_key_from_env=name == "production" or ODDS_API_KEY_VAR in env,
             # Only the simulator serves past order books; the real CLOB is live-only.
             historical_books=name == "local",
             resource_fields=_resource_fields(env),
             alert_secrets_set=frozenset(name for name in ALERT_SECRET_VARS.values() if env.get(name)),
             dagster_ui_url=env.get("EDGE_DAGSTER_UI_URL") or None,
+            stream_url=env.get("EDGE_STREAM_URL") or None,
             mlflow_tracking_uri=env.get("EDGE_MLFLOW_TRACKING_URI", f"sqlite:///{home / 'mlflow.db'}"),
         )
 

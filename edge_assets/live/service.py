@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import signal
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -25,16 +25,21 @@ import pandas as pd
 from edge_assets.live.books import OrderBooks
 from edge_assets.live.channel import MarketChannel, pause
 from edge_assets.live.evaluate import MarketContext, judge, live_consensus
+from edge_assets.live.quotes import TopOfBook, book_changes, odds_changes, predictit_changes
 from edge_assets.notify.logs import get_logger
 from edge_assets.pricing.consensus import ConsensusRule
 from edge_assets.signals.comparator import SignalRule
 from edge_assets.signals.lifecycle import LIFECYCLE_COLUMNS, SignalLifecycle
 from edge_assets.sources.oddsapi import parse_odds_events
+from edge_assets.sources.predictit import parse_predictit
 from edge_assets.storage.sql import SqlWarehouse
+from edge_assets.storage.stream import QuoteChange, QuoteStream
+from edge_assets.storage.stream_writer import WarehouseWriter
 
 logger = get_logger(__name__)
 
 SERVICE_NAME = "live"
+WAREHOUSE_CONSUMER = "warehouse-writer"  # the stream consumer that keeps the warehouse's copy
 FILL_PROB_SQL = "SELECT fill_prob FROM cost_models WHERE venue = 'polymarket'"
 OPEN_SIGNALS_SQL = "SELECT * FROM live_signals WHERE closed_at IS NULL"
 
@@ -47,6 +52,7 @@ class LiveSettings:
     odds_quota_floor: int = 100
     mapping_refresh_s: float = 60.0
     judge_every_s: float = 0.1  # changes within this are judged together, as one frame
+    publish_every_s: float = 0.1
     status_every_s: float = 5.0
     # An open signal not seen for this long (e.g. the service was down) closes at its last sighting.
     stale_signal_after: timedelta = timedelta(minutes=10)
@@ -61,6 +67,7 @@ class Venues:
     fetch_books: Callable[[list[str]], list[dict]]  # REST POST /books
     fetch_odds: Callable[[str], Any]  # one sport's live odds: a `Payload`
     odds_format: str = "american"
+    fetch_predictit: Callable[[], Any] | None = None  # PredictIt's whole market data: a `Payload`
 
 
 @dataclass
@@ -84,6 +91,9 @@ class _State:
     odds_polled_at: datetime | None = None
     quota_remaining: int | None = None
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    outbox: list[QuoteChange] = field(default_factory=list)  # changes waiting to be published
+    published_tops: dict[str, TopOfBook] = field(default_factory=dict)
+    published: int = 0
 
 
 class LiveService:
@@ -98,12 +108,12 @@ class LiveService:
         consensus_rule: ConsensusRule,
         settings: LiveSettings = LiveSettings(),
         load_champion: Callable[[], Any] = lambda: None,
-        publish: Callable[[list[dict]], Awaitable[None]] | None = None,
+        stream_url: str | None = None,
         sports: list[str] | None = None,
     ):
         self.warehouse, self.venues, self.alerts = warehouse, venues, alerts
         self.rule, self.consensus_rule, self.settings = rule, consensus_rule, settings
-        self.load_champion, self.publish, self.sports = load_champion, publish, sports
+        self.load_champion, self.stream_url, self.sports = load_champion, stream_url, sports
         self.state = _State()
         self._champion = None
 
@@ -122,9 +132,40 @@ class LiveService:
             self._every(self.settings.judge_every_s, self._judge_dirty, stop),
             self._every(self.settings.status_every_s, self._write_status, stop),
         ]
-        await asyncio.gather(*loops)
+        if self.stream_url is None:
+            await asyncio.gather(*loops)
+        else:
+            await self._run_with_stream(loops, stop)
         await self._write_status()
         logger.info("live service stopped", evaluations=self.state.evaluations, opened=self.state.opened)
+
+    async def _run_with_stream(self, loops: list, stop: asyncio.Event) -> None:
+        """Publish every quote change to the per-market stream, and keep the warehouse's copy of it
+        as the stream's own consumer (resuming from its last acked offset after a restart)."""
+        async with await QuoteStream.connect(self.stream_url) as stream:
+            self._stream = stream
+            await asyncio.gather(
+                *loops,
+                self._every(self.settings.publish_every_s, self._publish, stop),
+                self._every(self.settings.odds_interval_s, self._poll_predictit, stop, first_now=True),
+                self._every(1.0, lambda: self._keep_warehouse_copy(stop), stop),
+            )
+            await self._publish()
+
+    async def _keep_warehouse_copy(self, stop: asyncio.Event) -> None:
+        """Consume the stream into the warehouse until `stop` (restarted by `_every` if it fails)."""
+        await self._stream.consume(WAREHOUSE_CONSUMER, WarehouseWriter(self.warehouse), stop=stop)
+
+    async def _publish(self) -> None:
+        changes, self.state.outbox = self.state.outbox, []
+        if changes:
+            self.state.published += await self._stream.publish_many(changes)
+
+    async def _poll_predictit(self) -> None:
+        if self.venues.fetch_predictit is None:
+            return
+        payload = await asyncio.to_thread(self.venues.fetch_predictit)
+        self.state.outbox += predictit_changes(parse_predictit(payload.data, payload.fetched_at).frame)
 
     async def _every(self, seconds: float, step, stop: asyncio.Event, first_now: bool = False) -> None:
         if not first_now:
@@ -134,7 +175,9 @@ class LiveService:
             try:
                 await step()
             except Exception as error:  # one failed step must not stop the detector
-                logger.exception("live step failed", step=step.__name__, error=type(error).__name__)
+                logger.exception(
+                    "live step failed", step=getattr(step, "__name__", "step"), error=type(error).__name__
+                )
             await pause(stop, max(0.0, seconds - (time.monotonic() - started)))
 
     # --- inputs ---------------------------------------------------------------------------
@@ -164,6 +207,10 @@ class LiveService:
         as_of = _message_instant(message)
         for token in tokens:
             self.state.dirty[token] = max(as_of, self.state.dirty.get(token, as_of))
+        if self.stream_url is not None and self.state.context is not None:
+            self.state.outbox += book_changes(
+                self.state.books, tokens, self.state.context.tokens, self.state.published_tops
+            )
 
     async def _resync(self) -> None:
         """Fetch every watched book over REST: whatever changed while the socket was away."""
@@ -195,7 +242,10 @@ class LiveService:
             )
             frames.append(parsed.frame)
         if frames:
-            self._set_consensus(live_consensus(pd.concat(frames, ignore_index=True), self.consensus_rule))
+            odds = pd.concat(frames, ignore_index=True)
+            self._set_consensus(live_consensus(odds, self.consensus_rule))
+            if self.stream_url is not None:
+                self.state.outbox += odds_changes(odds)
 
     def _set_consensus(self, consensus: pd.DataFrame) -> None:
         self.state.consensus = consensus
@@ -260,7 +310,7 @@ class LiveService:
             "messages": stats.messages,
             "messages_per_second": stats.messages / uptime,
             "last_message_at": last_at,
-            "consumer_lag": len(self.state.dirty),
+            "consumer_lag": len(self.state.dirty) + len(self.state.outbox),
             "evaluations": self.state.evaluations,
             "open_signals": len(self.state.lifecycle.open_tokens) if self.state.lifecycle else 0,
             "signals_opened": self.state.opened,

@@ -391,7 +391,7 @@ def url_secrets(url: str) -> list[str]:
 async def _fetch(subscription: Any, batch: int) -> list[Msg]:
     try:
         return await subscription.fetch(batch, timeout=FETCH_WAIT_SECONDS)
-    except nats.errors.TimeoutError:
+    except (TimeoutError, nats.errors.TimeoutError):  # nats-py raises either when idle
         return []
 
 

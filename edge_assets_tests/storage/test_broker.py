@@ -46,17 +46,18 @@ def accepts_connections(port: int) -> bool:
         return False
 
 
-async def read(url: str, durable: str, stop_after: int | None = None) -> list[str]:
+async def read(url: str, durable: str, count: int) -> list[str]:
+    """The ids of the next `count` changes the durable consumer is handed (fewer after 20 s idle)."""
     seen: list[str] = []
     stop = asyncio.Event()
 
     async def handler(changes: list[QuoteChange]) -> None:
         seen.extend(change.change_id for change in changes)
-        if stop_after is not None and len(seen) >= stop_after:
+        if len(seen) >= count:
             stop.set()
 
     async with await QuoteStream.connect(url) as stream:
-        await stream.consume(durable, handler, batch=2, idle_timeout=0.8, stop=stop)
+        await stream.consume(durable, handler, batch=2, idle_timeout=20, stop=stop)
     return seen
 
 
@@ -77,14 +78,14 @@ def test_the_store_and_consumer_positions_survive_a_broker_restart(tmp_path):
                 return await stream.publish_many(CHANGES)
 
         assert asyncio.run(publish()) == len(CHANGES)
-        first = asyncio.run(read(url, "writer", stop_after=2))
+        first = asyncio.run(read(url, "writer", 2))
     finally:
         assert stop_local_broker(process) == 0
     assert not accepts_connections(port_of(url))
 
     url, process = start_local_broker(tmp_path, port=port_of(url))
     try:
-        rest = asyncio.run(read(url, "writer"))
+        rest = asyncio.run(read(url, "writer", len(CHANGES) - 2))
     finally:
         stop_local_broker(process)
     assert first + rest == [change.change_id for change in CHANGES]

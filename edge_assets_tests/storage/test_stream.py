@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import traceback
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from itertools import chain
 from pathlib import Path
@@ -37,8 +38,9 @@ from edge_assets.storage.stream_writer import WarehouseWriter, rows_that_change
 from edge_assets_tests.fixtures.paths import REPO_ROOT
 
 T0 = datetime(2026, 11, 20, 13, 0, tzinfo=UTC)
-# A consumer in these tests stops once no message came for this long.
+# A consumer that is to show nothing more is due stops once no message came for this long.
 IDLE_SECONDS = 0.8
+PATIENCE_SECONDS = 20
 STREAM = StreamSettings().name
 
 
@@ -96,26 +98,31 @@ async def collect(
     url: str,
     durable: str,
     *,
+    until: int | Callable[[list[QuoteChange]], bool] | None = None,
     subjects: tuple[str, ...] = (ALL_SUBJECTS,),
     batch: int = 100,
-    stop_after: int | None = None,
-    also=None,
+    also: Callable[[list[QuoteChange]], Awaitable[None]] | None = None,
 ) -> list[QuoteChange]:
-    """What one run of a durable consumer is handed: until idle, or once it has `stop_after` changes."""
+    """What one run of a durable consumer is handed: until it has `until` changes (or `until` holds
+    of them), else until it was idle for IDLE_SECONDS, which only shows that nothing more is due.
+
+    With `until`, idleness ends the run only after PATIENCE_SECONDS, so a busy machine's slow
+    fetch cannot cut a run short and fail a test.
+    """
     seen: list[QuoteChange] = []
     stop = asyncio.Event()
+    done = (lambda changes: len(changes) >= until) if isinstance(until, int) else until
 
     async def handler(changes: list[QuoteChange]) -> None:
         if also is not None:
             await also(changes)
         seen.extend(changes)
-        if stop_after is not None and len(seen) >= stop_after:
+        if done is not None and done(seen):
             stop.set()
 
+    idle = IDLE_SECONDS if until is None else PATIENCE_SECONDS
     async with await QuoteStream.connect(url) as stream:
-        await stream.consume(
-            durable, handler, subjects=subjects, batch=batch, idle_timeout=IDLE_SECONDS, stop=stop
-        )
+        await stream.consume(durable, handler, subjects=subjects, batch=batch, idle_timeout=idle, stop=stop)
     return seen
 
 
@@ -160,11 +167,13 @@ def test_each_market_has_its_own_subject(broker_url):
         "odds.predictit.7001": 4,
     }
     one_market = asyncio.run(
-        collect(broker_url, "one_market", subjects=(market_subject("polymarket", "512345"),))
+        collect(broker_url, "one_market", until=2, subjects=(market_subject("polymarket", "512345"),))
     )
     assert ids(one_market) == ids(changes[:2])
     two_venues = asyncio.run(
-        collect(broker_url, "books", subjects=(venue_subjects("sportsbook"), venue_subjects("predictit")))
+        collect(
+            broker_url, "books", until=5, subjects=(venue_subjects("sportsbook"), venue_subjects("predictit"))
+        )
     )
     assert ids(two_venues) == ids(changes[3:])
 
@@ -213,7 +222,7 @@ def test_retention_keeps_each_subjects_newest_messages(broker_url):
     asyncio.run(publish(broker_url, busy + quiet, settings))
 
     assert asyncio.run(subject_counts(broker_url)) == {"odds.polymarket.busy": 3, "odds.polymarket.quiet": 2}
-    assert ids(asyncio.run(collect(broker_url, "late_reader"))) == ids(busy[2:] + quiet)
+    assert ids(asyncio.run(collect(broker_url, "late_reader", until=5))) == ids(busy[2:] + quiet)
 
 
 def test_retention_drops_messages_older_than_max_age(broker_url):
@@ -245,24 +254,25 @@ def test_two_durable_consumers_each_see_every_message(broker_url):
     changes = [polymarket_change(str(step % 4), step) for step in range(20)]
     asyncio.run(publish(broker_url, changes))
 
-    assert ids(asyncio.run(collect(broker_url, "comparator", batch=7))) == ids(changes)
-    assert ids(asyncio.run(collect(broker_url, "web_page", batch=3))) == ids(changes)
+    assert ids(asyncio.run(collect(broker_url, "comparator", until=20, batch=7))) == ids(changes)
+    assert ids(asyncio.run(collect(broker_url, "web_page", until=20, batch=3))) == ids(changes)
     # Each has its own position: both are at the end now, and a new change reaches both.
     later = polymarket_change("0", 99)
     asyncio.run(publish(broker_url, [later]))
-    assert ids(asyncio.run(collect(broker_url, "comparator"))) == [later.change_id]
-    assert ids(asyncio.run(collect(broker_url, "web_page"))) == [later.change_id]
+    assert ids(asyncio.run(collect(broker_url, "comparator", until=1))) == [later.change_id]
+    assert ids(asyncio.run(collect(broker_url, "web_page", until=1))) == [later.change_id]
 
 
 def test_a_restarted_consumer_resumes_after_its_last_ack(broker_url):
     changes = [polymarket_change(str(step % 5), step) for step in range(100)]
     asyncio.run(publish(broker_url, changes))
 
-    first = asyncio.run(collect(broker_url, "writer", batch=10, stop_after=30))
-    second = asyncio.run(collect(broker_url, "writer", batch=10))
+    first = asyncio.run(collect(broker_url, "writer", until=30, batch=10))
+    second = asyncio.run(collect(broker_url, "writer", until=70, batch=10))
 
     assert len(first) == 30
     assert ids(first) + ids(second) == ids(changes)
+    assert asyncio.run(collect(broker_url, "writer")) == []
 
 
 def test_a_handler_failure_leaves_the_batch_for_redelivery(broker_url):
@@ -281,7 +291,7 @@ def test_a_handler_failure_leaves_the_batch_for_redelivery(broker_url):
     with pytest.raises(RuntimeError, match="database down"):
         asyncio.run(consume_once())
     assert attempts == [ids(changes[:4])]
-    assert ids(asyncio.run(collect(broker_url, "writer", batch=4))) == ids(changes)
+    assert ids(asyncio.run(collect(broker_url, "writer", until=10, batch=4))) == ids(changes)
 
 
 def test_a_killed_consumer_resumes_without_loss_or_repeating_what_it_acked(broker_url, tmp_path):
@@ -306,7 +316,13 @@ def test_a_killed_consumer_resumes_without_loss_or_repeating_what_it_acked(broke
     assert 0 < len(acked) < len(changes)
 
     writer = WarehouseWriter(SqlWarehouse(url=database_url))
-    resumed = ids(asyncio.run(collect(broker_url, "writer", batch=10, also=writer)))
+    missing = set(ids(changes)) - set(chain(*handled))
+    resumed = ids(
+        asyncio.run(
+            collect(broker_url, "writer", until=lambda seen: missing <= set(ids(seen)), batch=10, also=writer)
+        )
+    )
+    assert asyncio.run(collect(broker_url, "writer")) == []
 
     assert not acked & set(resumed)
     assert resumed == ids(changes)[len(ids(changes)) - len(resumed) :]
@@ -337,7 +353,7 @@ def test_republishing_a_change_stores_it_once(broker_url):
     assert rebuilt.change_id == change.change_id != moved.change_id
     assert asyncio.run(publish_each()) == [True, False, False, True]
     assert asyncio.run(subject_counts(broker_url)) == {"odds.polymarket.512345": 2}
-    assert ids(asyncio.run(collect(broker_url, "reader"))) == [change.change_id, moved.change_id]
+    assert ids(asyncio.run(collect(broker_url, "reader", until=2))) == [change.change_id, moved.change_id]
 
 
 def test_an_unreadable_message_is_set_aside_and_the_consumer_goes_on(broker_url, caplog):
@@ -355,7 +371,7 @@ def test_an_unreadable_message_is_set_aside_and_the_consumer_goes_on(broker_url,
     asyncio.run(publish_garbage())
     asyncio.run(publish(broker_url, [good]))
     with caplog.at_level(logging.ERROR, logger="edge_assets.storage.stream"):
-        assert ids(asyncio.run(collect(broker_url, "reader"))) == [good.change_id]
+        assert ids(asyncio.run(collect(broker_url, "reader", until=1))) == [good.change_id]
     assert [record.getMessage() for record in caplog.records].count("stream_message_unreadable") == 2
     assert asyncio.run(collect(broker_url, "reader")) == []
 
@@ -415,7 +431,7 @@ def test_the_writer_keeps_predictits_key_and_stores_an_unchanged_quote_once(brok
     asyncio.run(publish(broker_url, changes))
     writer = WarehouseWriter(warehouse)
 
-    delivered = asyncio.run(collect(broker_url, "db_writer", batch=9, also=writer))
+    delivered = asyncio.run(collect(broker_url, "db_writer", until=len(changes), batch=9, also=writer))
     assert len(delivered) == len(changes)
 
     table = warehouse.read_table("predictit_market_data").sort_values(["data_id", "timestamp"])
@@ -441,7 +457,7 @@ def test_the_writer_stores_polymarket_and_sportsbook_changes_once(broker_url, da
     warehouse = SqlWarehouse(url=database_url)
     writer = WarehouseWriter(warehouse)
 
-    delivered = asyncio.run(collect(broker_url, "db_writer", also=writer))
+    delivered = asyncio.run(collect(broker_url, "db_writer", until=len(changes), also=writer))
 
     table = warehouse.read_table("quote_changes").sort_values(["venue", "source_ts"])
     assert list(table["change_id"]) == ids(changes)

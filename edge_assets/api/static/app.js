@@ -159,6 +159,7 @@ function routeFromHash() {
   }
   state.market = { id: decodeURIComponent(match[1]), venue: match[2] };
   $("#market-section").hidden = false;
+  $("#market-section").scrollIntoView();
   loadMarket().catch(report);
 }
 
@@ -222,6 +223,12 @@ function seriesOptions(outcome) {
   return [{}, ...lines, signal];
 }
 
+// Whole percents when the ticks fall on them (5%, 10%), else one decimal (2.5% steps).
+function tickDigits(step) {
+  const points = step * 100;
+  return Math.abs(points - Math.round(points)) < 1e-9 ? 0 : 1;
+}
+
 function drawChart() {
   const history = state.history;
   const outcome = history.outcomes.find((item) => item.market_key === $("#outcome-select").value) || history.outcomes[0];
@@ -236,7 +243,7 @@ function drawChart() {
   const signals = state.marketSignals || [];
   const options = {
     width: Math.max(holder.clientWidth, 600), height: 340, series: seriesOptions(outcome),
-    axes: [{}, { values: (u, ticks) => ticks.map((tick) => percent(tick, 0)), size: 50 }],
+    axes: [{}, { values: (u, ticks, axis, space, step) => ticks.map((tick) => percent(tick, tickDigits(step))), size: 56 }],
   };
   state.chart = new uPlot(options, chartData(outcome, signals), holder);
   const marked = signals.filter((signal) => signal.pm_token_id === outcome.market_key).length;

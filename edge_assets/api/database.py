@@ -54,7 +54,7 @@ class ReadOnlyWarehouse(WarehouseTables):
             names = list(result.keys())
             stamps = [index for index, name in enumerate(names) if is_timestamp_column(name)]
             rows = []
-            for row in result:
+            for row in result.fetchall():  # one driver call, not one per row
                 values = list(row)
                 for index in stamps:
                     values[index] = _instant(values[index])

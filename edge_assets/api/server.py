@@ -43,7 +43,7 @@ def run_serve(
     check_binding(args.host, token)
     redact_from_logs([token, make_url(database_url).password])
     app = create_app(ApiConfig(database_url=database_url, token=token, dagster_ui_url=dagster_ui_url))
-    print(f"edge_assets API and page on http://{args.host}:{args.port}/ (spec at /openapi.json); Ctrl-C stops it")
+    print(f"API and page on http://{args.host}:{args.port}/ (spec: /openapi.json); Ctrl-C stops it")
     # log_config=None: uvicorn's records go through the JSON handler `edge-assets` configured.
     uvicorn.run(app, host=args.host, port=args.port, log_config=None)
     return 0

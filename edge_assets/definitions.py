@@ -75,6 +75,7 @@ def build_live_service(env: Environment, stream_url: str | None = None):
 
     resources = build_resources(env)
     warehouse = SqlWarehouse(env.database_url)
+    resources = {name: _outside_dagster(resource) for name, resource in resources.items()}
     settings, alerting, registry = resources["settings"], resources["alerting"], resources["registry"]
     clob, oddsapi, predictit = resources["clob"], resources["oddsapi"], resources["predictit"]
 
@@ -111,3 +112,12 @@ def build_live_service(env: Environment, stream_url: str | None = None):
         stream_url=stream_url or env.stream_url,
         sports=settings.sports,
     )
+
+
+def _outside_dagster(resource: dg.ConfigurableResource) -> dg.ConfigurableResource:
+    """`resource` for code that Dagster does not run: its EnvVars read, once, from the environment."""
+    fields = {name: getattr(resource, name) for name in type(resource).model_fields}
+    resolved = {
+        name: value.get_value() if isinstance(value, dg.EnvVar) else value for name, value in fields.items()
+    }
+    return type(resource)(**resolved)

@@ -243,18 +243,20 @@ class LiveService:
             frames.append(parsed.frame)
         if frames:
             odds = pd.concat(frames, ignore_index=True)
-            self._set_consensus(live_consensus(odds, self.consensus_rule))
+            # The consensus changed as of the books' own newest update, the venue's clock, like a book.
+            as_of = pd.to_datetime(odds["book_update_ts"], utc=True).max()
+            as_of = as_of.to_pydatetime() if pd.notna(as_of) else datetime.now(UTC)
+            self._set_consensus(live_consensus(odds, self.consensus_rule), as_of)
             if self.stream_url is not None:
                 self.state.outbox += odds_changes(odds)
 
-    def _set_consensus(self, consensus: pd.DataFrame) -> None:
+    def _set_consensus(self, consensus: pd.DataFrame, as_of: datetime) -> None:
         self.state.consensus = consensus
-        self.state.odds_polled_at = datetime.now(UTC)
-        now = datetime.now(UTC)
+        self.state.odds_polled_at = as_of
         for event in consensus["event_id"].unique():
             for token in self.state.context.tokens_by_event.get(event, []):
                 if token in self.state.books:
-                    self.state.dirty[token] = now
+                    self.state.dirty[token] = max(as_of, self.state.dirty.get(token, as_of))
 
     # --- judging --------------------------------------------------------------------------
 

@@ -87,14 +87,18 @@ def _wait_for(condition, timeout: float) -> float:
 
 
 def _next_window(world: World, tokens: set[str], after: datetime) -> pd.Series:
-    """The first planted window of a mapped token that starts after `after` (and lasts 3+ minutes)."""
+    """The first planted window of a mapped token that starts after `after`, lasts 3+ minutes, and
+    is wide enough to clear the rule whatever the consensus's noise (the truth 12% over the ask)."""
     world.pin(after + timedelta(hours=2))
     edges = world.planted_edges()
-    edges = edges[edges["pm_token_id"].isin(tokens) & (pd.to_datetime(edges["start_ts"], utc=True) > after)]
+    starts, ends = pd.to_datetime(edges["start_ts"], utc=True), pd.to_datetime(edges["end_ts"], utc=True)
     edges = edges[
-        (pd.to_datetime(edges["end_ts"]) - pd.to_datetime(edges["start_ts"])) >= timedelta(minutes=3)
+        edges["pm_token_id"].isin(tokens)
+        & (starts > after)
+        & (ends - starts >= timedelta(minutes=3))
+        & (edges["true_prob"] / (edges["pm_best_ask"] + 0.02) > 1.12)
     ]
-    assert len(edges), "no planted window of a mapped token in the next two hours"
+    assert len(edges), "no wide planted window of a mapped token in the next two hours"
     return edges.sort_values("start_ts").iloc[0]
 
 

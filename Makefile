@@ -9,7 +9,7 @@ SEED ?= 7
 SCENARIO ?= realistic
 HOME_DIR ?= .edge/demo
 
-.PHONY: install lock demo dev test bench lint validate clean
+.PHONY: install lock demo dev test test-quick bench lint validate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,9 @@ dev: install
 
 test: install
 	$(BIN)/pytest -q
+
+test-quick: install
+	$(BIN)/pytest -q -m "not slow"
 
 bench: install
 	$(BIN)/python bench/demo_footprint.py

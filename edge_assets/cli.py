@@ -76,6 +76,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
             scenario=args.scenario,
             home=Path(args.home),
             simulator_args=_fault_args(args),
+            live_minutes=args.live_minutes,
         )
     )
     return 1 if summary["failed_runs"] else 0
@@ -226,6 +227,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--scenario", choices=["realistic", "planted", "null"], default="realistic")
     demo.add_argument("--home", default=".edge/demo", help="where the database, lake and Dagster runs go")
+    demo.add_argument(
+        "--live-minutes", type=float, default=0.0, help="then run the live detector this long (default 0)"
+    )
     _add_fault_options(demo)
     demo.set_defaults(handler=_cmd_demo)
 

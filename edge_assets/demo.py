@@ -42,6 +42,8 @@ class DemoOptions:
     scenario: str = "realistic"
     home: Path = Path(".edge/demo")
     simulator_args: list[str] = field(default_factory=list)
+    # After the batch runs, the live detector runs this long against the same simulator.
+    live_minutes: float = 0.0
 
 
 @dataclass
@@ -160,11 +162,42 @@ def run_demo(options: DemoOptions, log: Callable[[str], None] = print) -> dict:
     try:
         with environment_set(demo_environment(options, url)):
             summary = _materialize_everything(options, log, started)
+            if options.live_minutes > 0:
+                summary["live"] = _run_live(options, log)
     finally:
         process.terminate()
         process.wait(timeout=10)
     (options.home / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     return summary
+
+
+def _run_live(options: DemoOptions, log: Callable[[str], None]) -> dict:
+    """The live detector for `options.live_minutes` with its own broker; what it saw, for the summary."""
+    from edge_assets.definitions import build_live_service
+    from edge_assets.environment import Environment
+    from edge_assets.live.service import run_service
+    from edge_assets.storage.broker import start_local_broker, stop_local_broker
+
+    log(f"live: the detector follows the market channel for {options.live_minutes:g} minute(s) ...")
+    env = Environment.from_env()
+    url, broker = start_local_broker(options.home / "broker")
+    try:
+        service = build_live_service(env, stream_url=url)
+        run_service(service, minutes=options.live_minutes)
+    finally:
+        stop_local_broker(broker)
+    status = service.status().iloc[0]
+    figures = {
+        "minutes": options.live_minutes,
+        "tokens": int(status["tokens"]),
+        "messages": int(status["messages"]),
+        "evaluations": int(status["evaluations"]),
+        "signals_opened": int(status["signals_opened"]),
+        "open_signals": int(status["open_signals"]),
+        "quote_changes_published": service.state.published,
+    }
+    log("      " + ", ".join(f"{name} {value}" for name, value in figures.items()))
+    return figures
 
 
 def _materialize_everything(options: DemoOptions, log: Callable[[str], None], started: float) -> dict:

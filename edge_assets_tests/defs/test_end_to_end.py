@@ -8,11 +8,14 @@ import threading
 from datetime import UTC, datetime
 
 import pandas as pd
+import pytest
 
 from edge_assets.demo import DemoOptions, run_demo
 from edge_assets.modeling.evaluation import gate_verdict
 from edge_assets.storage.db import Warehouse
 from edge_assets_tests.fixtures.demos import DEMO_DAYS
+
+pytestmark = pytest.mark.slow
 
 
 def _signals(home) -> pd.DataFrame:

@@ -22,6 +22,8 @@ from edge_assets.pricing.canonical import polymarket_quotes
 from edge_assets.storage.lake import Lake
 from edge_assets.storage.sql import SqlWarehouse
 
+pytestmark = pytest.mark.slow
+
 HOUR = pd.Timedelta(hours=1)
 
 

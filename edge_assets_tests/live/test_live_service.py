@@ -25,6 +25,8 @@ from edge_assets.storage.sql import SqlWarehouse
 from edge_assets_tests.fixtures.demos import DEMO_DAYS
 from edge_assets_tests.notify.conftest import stand_in  # noqa: F401 (the webhook stand-in fixture)
 
+pytestmark = pytest.mark.slow
+
 SEED = 11
 SECONDS_TO_SIGNAL = 5.0
 

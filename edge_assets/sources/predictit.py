@@ -30,6 +30,17 @@ _PRICE_COLUMNS = {
     "last_close_price": "lastClosePrice",
 }
 
+# The columns whose change makes a new `predictit_market_data` row: a contract that moved.
+PREDICTIT_QUOTE_COLUMNS = [
+    "status",
+    "last_trade_price",
+    "best_buy_yes_cost",
+    "best_buy_no_cost",
+    "best_sell_yes_cost",
+    "best_sell_no_cost",
+]
+
+
 
 def _local_time(value: Any, name: str, tz: str) -> Any:
     """A PredictIt local time as UTC, truncated to microseconds (what SQL timestamps keep).

@@ -14,20 +14,12 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from edge_assets.sources.predictit import PREDICTIT_QUOTE_COLUMNS
 from edge_assets.storage.sql import WarehouseTables
 from edge_assets.storage.stream import QuoteChange, predictit_row
 
 PREDICTIT_TABLE = "predictit_market_data"
 PREDICTIT_KEY = ["data_id", "timestamp"]
-# The columns whose change makes a new PredictIt row (the predictit_market_data asset's rule).
-PREDICTIT_QUOTE_COLUMNS = [
-    "status",
-    "last_trade_price",
-    "best_buy_yes_cost",
-    "best_buy_no_cost",
-    "best_sell_yes_cost",
-    "best_sell_no_cost",
-]
 QUOTE_CHANGES_TABLE = "quote_changes"
 QUOTE_CHANGE_COLUMNS = [
     "change_id",

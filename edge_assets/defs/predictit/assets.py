@@ -8,20 +8,12 @@ import pandas as pd
 from edge_assets.defs.common import ingest, ingest_lag_seconds, table_metadata
 from edge_assets.defs.partitions import UNPARTITIONED
 from edge_assets.sources.changes import changed_rows
-from edge_assets.sources.predictit import parse_predictit
+from edge_assets.sources.predictit import PREDICTIT_QUOTE_COLUMNS, parse_predictit
 from edge_assets.sources.resources import PredictItResource
 from edge_assets.storage.db import Warehouse
 from edge_assets.storage.lake import Lake
 
 GROUP = "predictit"
-QUOTE_COLUMNS = [
-    "status",
-    "last_trade_price",
-    "best_buy_yes_cost",
-    "best_buy_no_cost",
-    "best_sell_yes_cost",
-    "best_sell_no_cost",
-]
 LATEST_QUOTES_SQL = """
 SELECT m.data_id, m.status, m.last_trade_price, m.best_buy_yes_cost, m.best_buy_no_cost,
        m.best_sell_yes_cost, m.best_sell_no_cost
@@ -58,7 +50,7 @@ def predictit_market_data(
         ),
     )
     previous = warehouse.read_frame(LATEST_QUOTES_SQL)
-    frame = changed_rows(quotes.frame, previous, ["data_id"], QUOTE_COLUMNS)
+    frame = changed_rows(quotes.frame, previous, ["data_id"], PREDICTIT_QUOTE_COLUMNS)
     return dg.Output(
         frame,
         metadata={

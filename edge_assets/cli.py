@@ -120,7 +120,8 @@ def _interrupted(signum, frame) -> None:
 
 
 def _cmd_dev(args: argparse.Namespace) -> int:
-    """Start the simulator, the live detector and the Dagster UI; stop them (only them) on exit."""
+    """Start the simulator, the live detector, the odds API and page and the Dagster UI; stop them (only
+    them) on exit."""
     home = Path(args.home).resolve()
     dagster_home = home / "dagster"
     dagster_home.mkdir(parents=True, exist_ok=True)
@@ -143,16 +144,19 @@ def _cmd_dev(args: argparse.Namespace) -> int:
         "-w", str(Path(__file__).resolve().parents[1] / "workspace.yaml"),
     ]  # fmt: skip
     live = [sys.executable, "-m", "edge_assets.cli", "live"]
+    api = [sys.executable, "-m", "edge_assets.cli", "serve", "--port", str(args.api_port)]
     # Ctrl-C or a TERM (also when started in the background) stops the children we started, by PID.
     previous = {sig: signal.signal(sig, _interrupted) for sig in (signal.SIGINT, signal.SIGTERM)}
     children: list[subprocess.Popen] = []
     try:
         children.append(subprocess.Popen(simulate, env=env, preexec_fn=_default_sigint))
         children.append(subprocess.Popen(live, env=env, preexec_fn=_default_sigint))
+        children.append(subprocess.Popen(api, env=env, preexec_fn=_default_sigint))
         children.append(subprocess.Popen(webserver, env=env, preexec_fn=_default_sigint))
         print(
-            f"Dagster UI on http://127.0.0.1:{args.port}, simulator on {simulator_url}, live detector "
-            "running; Ctrl-C stops them all"
+            f"Dagster UI on http://127.0.0.1:{args.port}, odds page and API on "
+            f"http://127.0.0.1:{args.api_port}, simulator on {simulator_url}, live detector running; "
+            "Ctrl-C stops them all"
         )
         return children[-1].wait()
     except KeyboardInterrupt:
@@ -275,6 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
     dev = commands.add_parser("dev", help="the Dagster UI with the simulator running beside it")
     dev.add_argument("--home", default=".edge/demo")
     dev.add_argument("--port", type=int, default=3000)
+    dev.add_argument("--api-port", type=int, default=8000, help="the odds API and page")
     dev.add_argument("--simulator-port", type=int, default=8765)
     dev.add_argument("--seed", type=int, default=7)
     dev.add_argument("--scenario", choices=["realistic", "planted", "null"], default="realistic")

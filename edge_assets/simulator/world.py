@@ -293,54 +293,8 @@ class World:
         self, game: Game, created_min: int, rematch: bool, slate: int
     ) -> list[PolymarketMarket]:
         league = game.league
-        date = datetime.fromtimestamp(game.start_min * 60, UTC).strftime("%Y-%m-%d")
-        base_slug = f"{league.slug}-{game.away.abbr.lower()}-{game.home.abbr.lower()}-{date}"
-        if league.three_way:
-            base_slug = f"{league.slug}-{game.home.abbr.lower()}-{game.away.abbr.lower()}-{date}"
-        if rematch:
-            base_slug += "-game-2"
-        if slate:
-            base_slug += f"-slate-{slate + 1}"  # slugs stay unique when `scale` copies the slate
         pm_event_id = str(game.key)
-        if not league.three_way:
-            specs = [
-                (
-                    f"{game.pm_away} vs. {game.pm_home}",
-                    base_slug,
-                    (game.pm_away, game.pm_home),
-                    1,
-                    f"{game.pm_away} vs. {game.pm_home}",
-                    False,
-                )
-            ]
-        else:
-            draw = f"Draw ({game.pm_home} vs. {game.pm_away})"
-            specs = [
-                (
-                    f"Will {game.pm_home} win on {date}?",
-                    f"{base_slug}-{game.home.abbr.lower()}",
-                    ("Yes", "No"),
-                    0,
-                    game.pm_home,
-                    True,
-                ),
-                (
-                    f"Will {game.pm_home} vs. {game.pm_away} end in a draw?",
-                    f"{base_slug}-draw",
-                    ("Yes", "No"),
-                    2,
-                    draw,
-                    True,
-                ),
-                (
-                    f"Will {game.pm_away} win on {date}?",
-                    f"{base_slug}-{game.away.abbr.lower()}",
-                    ("Yes", "No"),
-                    1,
-                    game.pm_away,
-                    True,
-                ),
-            ]
+        specs = _market_specs(game, _event_slug(game, rematch, slate))
         markets = []
         for index, (question, slug, outcomes, row, group_title, neg_risk) in enumerate(specs):
             key = game.key * 4 + index
@@ -688,6 +642,65 @@ class World:
                             }
                         )
         return pd.DataFrame(rows, columns=columns).sort_values(["start_ts", "pm_token_id"], ignore_index=True)
+
+
+def _event_slug(game: Game, rematch: bool, slate: int) -> str:
+    """The game's Gamma event slug: league, teams and date, unique for rematches and slate copies."""
+    league = game.league
+    date = datetime.fromtimestamp(game.start_min * 60, UTC).strftime("%Y-%m-%d")
+    first, second = (game.home, game.away) if league.three_way else (game.away, game.home)
+    slug = f"{league.slug}-{first.abbr.lower()}-{second.abbr.lower()}-{date}"
+    if rematch:
+        slug += "-game-2"
+    if slate:
+        slug += f"-slate-{slate + 1}"  # slugs stay unique when `scale` copies the slate
+    return slug
+
+
+def _market_specs(game: Game, base_slug: str) -> list[tuple]:
+    """(question, slug, outcomes, truth row, group title, neg risk) of each of the game's markets:
+    one head-to-head market, or the home, draw and away Yes/No markets of a three-way league."""
+    date = datetime.fromtimestamp(game.start_min * 60, UTC).strftime("%Y-%m-%d")
+    if not game.league.three_way:
+        specs = [
+            (
+                f"{game.pm_away} vs. {game.pm_home}",
+                base_slug,
+                (game.pm_away, game.pm_home),
+                1,
+                f"{game.pm_away} vs. {game.pm_home}",
+                False,
+            )
+        ]
+    else:
+        draw = f"Draw ({game.pm_home} vs. {game.pm_away})"
+        specs = [
+            (
+                f"Will {game.pm_home} win on {date}?",
+                f"{base_slug}-{game.home.abbr.lower()}",
+                ("Yes", "No"),
+                0,
+                game.pm_home,
+                True,
+            ),
+            (
+                f"Will {game.pm_home} vs. {game.pm_away} end in a draw?",
+                f"{base_slug}-draw",
+                ("Yes", "No"),
+                2,
+                draw,
+                True,
+            ),
+            (
+                f"Will {game.pm_away} win on {date}?",
+                f"{base_slug}-{game.away.abbr.lower()}",
+                ("Yes", "No"),
+                1,
+                game.pm_away,
+                True,
+            ),
+        ]
+    return specs
 
 
 def american_from_decimal(decimal_odds: float) -> int:

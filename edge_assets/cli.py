@@ -103,11 +103,11 @@ def _cmd_live(args: argparse.Namespace) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    from edge_assets.api.server import TOKEN_VARIABLE, run_serve
+    from edge_assets.api.server import run_serve
     from edge_assets.environment import Environment
 
     env = Environment.from_env()
-    return run_serve(args, env.database_url, os.environ.get(TOKEN_VARIABLE) or None, env.dagster_ui_url)
+    return run_serve(args, env.database_url, env.api_token, env.dagster_ui_url)
 
 
 def _default_sigint() -> None:

@@ -94,6 +94,8 @@ class Environment:
     dagster_ui_url: str | None = None
     # The per-market odds stream's broker (`nats://...`); unset locally, the live service starts its own.
     stream_url: str | None = None
+    # The bearer token the API asks for off loopback: a secret, so never in the repr.
+    api_token: str | None = field(default=None, repr=False)
     mlflow_tracking_uri: str = ""
 
     @classmethod
@@ -128,6 +130,7 @@ class Environment:
             alert_secrets_set=frozenset(name for name in ALERT_SECRET_VARS.values() if env.get(name)),
             dagster_ui_url=env.get("EDGE_DAGSTER_UI_URL") or None,
             stream_url=env.get("EDGE_STREAM_URL") or None,
+            api_token=env.get("EDGE_API_TOKEN") or None,
             mlflow_tracking_uri=env.get("EDGE_MLFLOW_TRACKING_URI", f"sqlite:///{home / 'mlflow.db'}"),
         )
 

@@ -177,8 +177,15 @@ def test_realistic_world_trains_registers_and_gates_by_the_champion_verdict(tmp_
     assert (champion == str(newest.version)) == beats, (metrics, champion)
 
     # The demo re-ran `signals` for the hours after training, gated by the champion if any.
-    start, end = _gated_hours(tmp_path)
-    candidates = _rule_candidates(tmp_path, start, end)
+    fill_by_hour = _gated_hours(tmp_path)
+    start, end = min(fill_by_hour), max(fill_by_hour) + pd.Timedelta(hours=1)
+    candidates = pd.concat(
+        [
+            _rule_candidates(tmp_path, hour, hour + pd.Timedelta(hours=1), fill)
+            for hour, fill in fill_by_hour.items()
+        ],
+        ignore_index=True,
+    )
     assert len(candidates) > 0, f"no rule candidates in the gated hours {start} .. {end}: nothing to gate"
     signals = _signals(tmp_path)
     signals["created_at"] = pd.to_datetime(signals["created_at"], utc=True)
@@ -220,31 +227,41 @@ PARTITION_TAGS = (
 )
 
 
-def _gated_hours(home) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """[start, end) of the hours the demo's `hourly_signals` runs (after training) covered, read from
-    its own runs rather than the wall clock: just after midnight "today" has barely begun."""
+def _gated_hours(home) -> dict[pd.Timestamp, float]:
+    """Each hour the demo's `hourly_signals` runs (after training) covered, with the fill probability
+    the run that wrote it last priced with, read from its own runs rather than the wall clock (just
+    after midnight "today" has barely begun; a later tick refreshes the cost model)."""
     import dagster as dg
 
     from edge_assets.defs.jobs import hourly_signals_job
 
-    keys = []
-    with dg.DagsterInstance.from_config(str(home / "dagster")) as instance:
-        for run in instance.get_runs(dg.RunsFilter(job_name=hourly_signals_job.name)):
-            keys += [run.tags[tag] for tag in PARTITION_TAGS if tag in run.tags]
-    assert keys, "the demo ran no hourly_signals job"
     hours = hourly_signals_job.partitions_def
-    return (
-        pd.Timestamp(hours.time_window_for_partition_key(min(keys)).start),
-        pd.Timestamp(hours.time_window_for_partition_key(max(keys)).end),
-    )
+    fill_by_hour: dict[pd.Timestamp, float] = {}
+    with dg.DagsterInstance.from_config(str(home / "dagster")) as instance:
+        runs = instance.get_runs(dg.RunsFilter(job_name=hourly_signals_job.name))
+        for run in sorted(runs, key=lambda run: instance.get_run_record_by_id(run.run_id).create_timestamp):
+            keys = [run.tags[tag] for tag in PARTITION_TAGS if tag in run.tags]
+            records = instance.get_records_for_run(
+                run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION
+            )
+            fills = [
+                r.event_log_entry.asset_materialization.metadata["fill_prob"].value for r in records.records
+            ]
+            first = pd.Timestamp(hours.time_window_for_partition_key(min(keys)).start)
+            last = pd.Timestamp(hours.time_window_for_partition_key(max(keys)).start)
+            for hour in pd.date_range(first, last, freq="h"):
+                fill_by_hour[hour] = float(fills[-1])
+    assert fill_by_hour, "the demo ran no hourly_signals job"
+    return fill_by_hour
 
 
-def _rule_candidates(home, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+def _rule_candidates(home, start: pd.Timestamp, end: pd.Timestamp, fill_prob: float) -> pd.DataFrame:
     """The rule's candidates for [start, end), recomputed by the pure comparator from the tables the
-    demo wrote: the inputs the `signals` asset reads (its SQL, and its upstream assets' tables)."""
+    demo wrote: the inputs the `signals` asset reads (its SQL, its upstream assets' tables, and the
+    fill probability its run priced with)."""
     from edge_assets.defs.pricing.assets import consensus
     from edge_assets.defs.settings import EdgeSettings
-    from edge_assets.defs.signals.assets import ASK_LEVELS_SQL, FILL_PROB_SQL, POLYMARKET_ASKS_SQL
+    from edge_assets.defs.signals.assets import ASK_LEVELS_SQL, POLYMARKET_ASKS_SQL
     from edge_assets.signals.comparator import MAX_ASK_LEVELS, find_signals, priced_asks
 
     warehouse = Warehouse(url=f"sqlite:///{home / 'edge.db'}")
@@ -256,15 +273,13 @@ def _rule_candidates(home, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFra
         warehouse.read_table("market_mappings"),
         warehouse.read_table("polymarket_markets"),
     )
-    fill_probs = warehouse.read_frame(FILL_PROB_SQL)["fill_prob"]
-    assert len(fill_probs) == 1, fill_probs
     settings = EdgeSettings()
     return find_signals(
         priced,
         warehouse.read_frame(ASK_LEVELS_SQL, {**window, "max_levels": MAX_ASK_LEVELS}),
         settings.signal_rule(),
         datetime.now(UTC),
-        fill_prob=float(fill_probs.iloc[0]),
+        fill_prob=fill_prob,
         devig_method=settings.devig_method,
     )
 

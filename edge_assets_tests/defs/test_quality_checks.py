@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from edge_assets.defs.quality import (
+    SCHEMA_CHECK,
     completeness_check,
     coverage_check,
     schema_check,
@@ -237,12 +238,14 @@ CHECK_MODULES = ("pricing", "oddsapi", "polymarket", "mapping")
 
 
 def checks_of(asset: str) -> dg.AssetChecksDefinition:
-    """The one checks definition of `asset` among the code location's check modules."""
+    """The one table-checks definition of `asset` (the step reading its table once) among the code
+    location's check modules."""
     modules = [importlib.import_module(f"edge_assets.defs.{group}.checks") for group in CHECK_MODULES]
     found = [
         checks
         for checks in dg.load_asset_checks_from_modules(modules)
         if {key.asset_key for key in checks.check_keys} == {dg.AssetKey(asset)}
+        and SCHEMA_CHECK in {key.name for key in checks.check_keys}
     ]
     assert len(found) == 1, (asset, found)
     return found[0]

@@ -102,6 +102,10 @@ def test_live_features_at_an_hour_equal_the_batch_feature_store(stored):
     live = features_as_of(hour.to_pydatetime(), history, now, context.mappings, context.markets)
     lake = Lake(url=str(home / "lake"))
     batch = read_feature_store(lake, hour.to_pydatetime(), (hour + HOUR).to_pydatetime())
+    # The demo's last tick maps again; a token since held as suspect (its game in play) is mapped no
+    # more, so the final tables cannot give its features of that hour.
+    mapped = set(context.mapped["pm_token_id"])
+    batch = batch[batch["pm_token_id"].isin(mapped)]
     assert len(live) and sorted(live["pm_token_id"]) == sorted(batch["pm_token_id"])
     live, batch = (frame.sort_values("pm_token_id", ignore_index=True) for frame in (live, batch))
     np.testing.assert_allclose(

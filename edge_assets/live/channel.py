@@ -71,7 +71,10 @@ class MarketChannel:
         failures = 0
         while not stop.is_set():
             try:
-                async with websockets.connect(self.url, open_timeout=10, ping_interval=None) as socket:
+                # No message-size cap: the channel answers a subscription with every book in one list.
+                async with websockets.connect(
+                    self.url, open_timeout=10, ping_interval=None, max_size=None
+                ) as socket:
                     failures = 0
                     await self._follow(socket, on_message, on_connect, stop)
             except (OSError, websockets.WebSocketException, TimeoutError) as error:

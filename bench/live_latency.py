@@ -5,8 +5,8 @@ Every run is three processes on one demo home: the simulator (`edge-assets simul
 seed and scenario), the live service (`edge-assets live --minutes N`) and this script, which stands
 in for the alert webhook (`EDGE_ALERT_WEBHOOK_URL`: the wall time each POST arrives and the signal
 ids it carries) and samples the service with psutil (cores = user + system CPU seconds per wall
-second, from the service's first odds poll to its exit; peak RSS of samples every 0.5 s), its
-children (the local stream broker it starts) apart.
+second, from the service's first heartbeat with a consensus to its exit; peak RSS of samples every
+0.5 s), its children (the local stream broker it starts) apart.
 
 planted  a dense planted world (--plant-rate windows per market per pre-game day; by default what
          gives about 40 window starts on the home's pre-game mapped markets in --minutes) on a
@@ -23,12 +23,9 @@ load     the service's cores and peak RSS at each --tokens count. Its home is a 
          exactly that many mapped tokens of pre-game markets (so the set followed stays the same
          through the run); the champion is --reuse's (its MLflow database). No alert sink.
 
---workarounds (any mode) runs the service through a wrapper around a bug (LIVE_WITH_WORKAROUNDS):
-without it the market channel fails from about 1,200 tokens on.
-
 Usage (a home is built with `run_demo`, 2 days, unless --reuse names one):
   .venv/bin/python bench/live_latency.py planted [--reuse HOME] [--minutes 10] [--plant-rate R]
-      [--plant-minutes 2,10] [--workarounds] [--seed 11] [--work DIR] [--json FILE]
+      [--plant-minutes 2,10] [--seed 11] [--work DIR] [--json FILE]
   .venv/bin/python bench/live_latency.py null [--reuse HOME] [--minutes 10] [--json FILE]
   .venv/bin/python bench/live_latency.py load --reuse HOME [--tokens 500 5000] [--minutes 4] [--json FILE]
 """
@@ -73,17 +70,6 @@ SIGNAL_COOLDOWN = timedelta(minutes=60)  # the alerting resource's default
 STATUS_SQL = "SELECT * FROM live_status WHERE service = 'live'"
 SIGNALS_SQL = "SELECT signal_id, pm_token_id, created_at, detected_at, closed_at FROM live_signals"
 ALERTS_SQL = "SELECT created_at, payload, delivery_status FROM alerts WHERE kind = 'signal'"
-# --workarounds runs `edge-assets live` around a bug of the live service, so that what it would do
-# once fixed can be measured: `MarketChannel.run` connects with websockets' default 1 MiB message
-# limit, and the channel answers a subscription with one list of every book (4.4 MB for 5,000
-# tokens), so the client closes with 1009 and reconnects for ever. The wrapper lifts the limit.
-LIVE_WITH_WORKAROUNDS = """
-import functools, sys
-import websockets
-websockets.connect = functools.partial(websockets.connect, max_size=None)
-from edge_assets.cli import main
-sys.exit(main(["live", "--minutes", sys.argv[1]]))
-"""
 
 
 # --- processes ---------------------------------------------------------------------------
@@ -205,16 +191,14 @@ class LiveRun:
     """One `edge-assets live` run: wall instants (unix seconds), footprints and its last status."""
 
     launched: float
-    ready: float  # its first odds poll: from then on it has books and a consensus
+    ready: float  # its first heartbeat with books and a consensus
     exited: float
     service: dict
     simulator: dict
     status: dict
 
 
-def live_command(minutes: float, workarounds: bool) -> list[str]:
-    if workarounds:
-        return [sys.executable, "-c", LIVE_WITH_WORKAROUNDS, str(minutes)]
+def live_command(minutes: float) -> list[str]:
     return [str(BIN / "edge-assets"), "live", "--minutes", str(minutes)]
 
 
@@ -247,13 +231,14 @@ def run_live(
 
 
 def ready_at(warehouse: SqlWarehouse, launched: float) -> float | None:
-    """When this run's service first had a consensus and tokens, once its heartbeat says so."""
+    """The wall time of this run's first heartbeat with tokens and a consensus (the heartbeat comes
+    every 5 s; `odds_polled_at` is the books' own instant, not the poll's)."""
     status = warehouse.read_frame(STATUS_SQL)
     if status.empty:
         return None
     row = status.iloc[0]
     fresh = row["updated_at"].timestamp() >= launched and row["tokens"] > 0
-    return row["odds_polled_at"].timestamp() if fresh and pd.notna(row["odds_polled_at"]) else None
+    return row["updated_at"].timestamp() if fresh and pd.notna(row["odds_polled_at"]) else None
 
 
 # --- homes -------------------------------------------------------------------------------
@@ -441,7 +426,7 @@ def planted(args: argparse.Namespace) -> dict:
     run_dir, webhook = new_run_dir(args.work, "planted"), Webhook()
     try:
         with simulator(world, run_dir, extra) as (url, sim):
-            command = live_command(args.minutes, args.workarounds)
+            command = live_command(args.minutes)
             run = run_live(home, url, args.minutes, sim, run_dir, command, EDGE_ALERT_WEBHOOK_URL=webhook.url)
     finally:
         webhook.close()
@@ -460,7 +445,7 @@ def planted(args: argparse.Namespace) -> dict:
     long = windows[windows["minutes"] >= RECALL_MIN_MINUTES]
     return {
         "mode": "planted", "home": str(home), **world, "run_dir": str(run_dir),
-        "plant_rate": rate, "plant_minutes": args.plant_minutes, "workarounds": args.workarounds,
+        "plant_rate": rate, "plant_minutes": args.plant_minutes,
         "mapped_tokens": len(context.mapped), **run_figures(run, args.minutes),
         "windows": windows.to_dict("records"),
         "signal_latency_s": spread(windows["signal_s"]), "alert_latency_s": spread(windows["alert_s"]),
@@ -475,15 +460,15 @@ def null(args: argparse.Namespace) -> dict:
     home = demo_home("null", args.seed, args.work, args.reuse)
     world, run_dir = home_world(home), new_run_dir(args.work, "null")
     with simulator(world, run_dir, []) as (url, sim):
-        run = run_live(home, url, args.minutes, sim, run_dir, live_command(args.minutes, args.workarounds))
+        run = run_live(home, url, args.minutes, sim, run_dir, live_command(args.minutes))
     figures = run_figures(run, args.minutes)
     signals = run_signals(home, run.launched)
     return {
-        "mode": "null", "home": str(home), **world, "run_dir": str(run_dir), "workarounds": args.workarounds,
+        "mode": "null", "home": str(home), **world, "run_dir": str(run_dir),
         "mapped_tokens": len(market_context(home).mapped), **figures, "signals": len(signals),
         "per_1000_market_hours": round(len(signals) / figures["market_hours"] * 1000, 2),
-        # With no signal, the count's one-sided 95% Poisson bound is 3.
-        "bound_95_per_1000_market_hours": round(max(3, len(signals)) / figures["market_hours"] * 1000, 2),
+        # The resolution of the run: the rate that seeing no signal rules out at 95% (Poisson: 3).
+        "resolution_95_per_1000_market_hours": round(3 / figures["market_hours"] * 1000, 2),
     }  # fmt: skip
 
 
@@ -496,12 +481,12 @@ def load(args: argparse.Namespace) -> dict:
         with simulator(world, run_dir, ["--scale", str(scale)]) as (url, sim):
             until = datetime.now(UTC) + timedelta(minutes=args.minutes + 20)  # mapping, start-up, run
             home = load_home(base, args.work, tokens, url, until)
-            command, mlflow = live_command(args.minutes, args.workarounds), f"sqlite:///{base / 'mlflow.db'}"
+            command, mlflow = live_command(args.minutes), f"sqlite:///{base / 'mlflow.db'}"
             run = run_live(home, url, args.minutes, sim, run_dir, command, EDGE_MLFLOW_TRACKING_URI=mlflow)
         figures = run_figures(run, args.minutes, scale)
         signals = len(run_signals(home, run.launched))
         runs.append({"home": str(home), "run_dir": str(run_dir), **figures, "signals": signals})
-    return {"mode": "load", "base_home": str(base), **world, "workarounds": args.workarounds, "runs": runs}
+    return {"mode": "load", "base_home": str(base), **world, "runs": runs}
 
 
 # --- report ------------------------------------------------------------------------------
@@ -553,16 +538,13 @@ def print_null(report: dict) -> None:
     print(f"null world, seed {report['seed']}, {report['mapped_tokens']} mapped tokens ({report['run_dir']})")
     print(
         f"{report['signals']} signals: {report['per_1000_market_hours']} per 1000 market-hours"
-        f" (95% upper bound {report['bound_95_per_1000_market_hours']})"
+        f" (no signal would rule out {report['resolution_95_per_1000_market_hours']} at 95%)"
     )
     print_run(report)
 
 
 def print_load(report: dict) -> None:
-    print(
-        f"{report['scenario']} world, seed {report['seed']}, base home {report['base_home']},"
-        f" workarounds {report['workarounds']}"
-    )
+    print(f"{report['scenario']} world, seed {report['seed']}, base home {report['base_home']}")
     header = (
         "tokens",
         "scale",
@@ -598,9 +580,6 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, help="minutes live (default 10; load: 4)")
     parser.add_argument("--plant-rate", type=float, help="planted windows per market per pre-game day")
     parser.add_argument("--plant-minutes", default="2,10", metavar="LO,HI", help="planted window lengths")
-    parser.add_argument(
-        "--workarounds", action="store_true", help="run the service around its channel bug (see above)"
-    )
     parser.add_argument("--tokens", type=int, nargs="+", default=[500, 5000], help="load: tokens followed")
     parser.add_argument("--work", type=Path, default=Path(".edge/bench-live"), help="homes and run logs")
     parser.add_argument("--json", type=Path, metavar="FILE", help="write the report here too")

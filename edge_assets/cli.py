@@ -107,7 +107,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from edge_assets.environment import Environment
 
     env = Environment.from_env()
-    return run_serve(args, env.database_url, env.api_token, env.dagster_ui_url)
+    return run_serve(args, env.database_url, env.api_token, env.dagster_ui_url, env.stream_url)
 
 
 def _default_sigint() -> None:
@@ -148,7 +148,13 @@ def _cmd_dev(args: argparse.Namespace) -> int:
     # Ctrl-C or a TERM (also when started in the background) stops the children we started, by PID.
     previous = {sig: signal.signal(sig, _interrupted) for sig in (signal.SIGINT, signal.SIGTERM)}
     children: list[subprocess.Popen] = []
+    broker = None
     try:
+        if not env.get("EDGE_STREAM_URL"):
+            from edge_assets.storage.broker import start_local_broker
+
+            # One broker for the live detector and the API: the page follows the quotes it publishes.
+            env["EDGE_STREAM_URL"], broker = start_local_broker(home / "broker")
         children.append(subprocess.Popen(simulate, env=env, preexec_fn=_default_sigint))
         children.append(subprocess.Popen(live, env=env, preexec_fn=_default_sigint))
         children.append(subprocess.Popen(api, env=env, preexec_fn=_default_sigint))
@@ -170,6 +176,10 @@ def _cmd_dev(args: argparse.Namespace) -> int:
                 child.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 child.kill()
+        if broker is not None:
+            from edge_assets.storage.broker import stop_local_broker
+
+            stop_local_broker(broker)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 

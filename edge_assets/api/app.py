@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hmac
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,7 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import SQLAlchemyError
 
 from edge_assets.api.database import ReadOnlyWarehouse
-from edge_assets.api.feed import ChangeFeed, WarehousePollFeed
+from edge_assets.api.feed import ChangeFeed, JetStreamFeed, WarehousePollFeed, WarehouseSignals
 from edge_assets.api.models import Problem
 from edge_assets.api.routes import Services, router
 from edge_assets.api.signals import SignalReader
@@ -41,7 +42,10 @@ class ApiConfig:
     # Required as a bearer token on every /api request when set.
     token: str | None = None
     dagster_ui_url: str | None = None
-    # The change source behind /api/stream; None polls the warehouse every `poll_interval` s.
+    # The odds stream's broker (`nats://...`): /api/stream follows its quote changes when set.
+    stream_url: str | None = None
+    # The change source behind /api/stream; None: the odds stream at `stream_url`, or without one
+    # the warehouse polled. Signals are read from the warehouse every `poll_interval` s either way.
     feed: ChangeFeed | None = None
     poll_interval: float = 1.0
     clock: Callable[[], datetime] = field(default=_utc_now)
@@ -52,11 +56,21 @@ def create_app(config: ApiConfig) -> FastAPI:
     warehouse = ReadOnlyWarehouse(config.database_url)
     tables = _tables(warehouse)
     signals = SignalReader(warehouse, live=LIVE_SIGNALS_TABLE in tables, dagster_ui_url=config.dagster_ui_url)
-    feed = config.feed or WarehousePollFeed(warehouse, signals, config.poll_interval, config.clock)
+    feed = config.feed or _feed(config, warehouse, signals)
+
+    @asynccontextmanager
+    async def following(_: FastAPI) -> AsyncIterator[None]:
+        await feed.start()
+        try:
+            yield
+        finally:
+            await feed.stop()
+
     app = FastAPI(
         title="edge_assets API",
         version="1",
         description="Read-only: latest odds, odds over time, signals and their provenance, a change stream.",
+        lifespan=following,
     )
     app.state.services = Services(
         warehouse=warehouse,
@@ -74,6 +88,13 @@ def create_app(config: ApiConfig) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_api_route("/", _page, include_in_schema=False)
     return app
+
+
+def _feed(config: ApiConfig, warehouse: ReadOnlyWarehouse, signals: SignalReader) -> ChangeFeed:
+    changes = WarehouseSignals(signals, config.clock)
+    if config.stream_url:
+        return JetStreamFeed(config.stream_url, changes, config.poll_interval)
+    return WarehousePollFeed(warehouse, changes, config.poll_interval)
 
 
 def _tables(warehouse: ReadOnlyWarehouse) -> set[str]:

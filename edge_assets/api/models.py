@@ -139,13 +139,22 @@ class Health(BaseModel):
 
 
 class QuoteChange(BaseModel):
-    """New quotes: a venue's hour in `quotes`, or one PredictIt contract's new row."""
+    """New quotes. From the odds stream: one price of one outcome's side (`outcome`, `side`, `price`,
+    `size`, `bookmaker` set; `market_key` the Polymarket token, PredictIt contract or event). Without
+    a stream: a venue's new hour in `quotes`, or one PredictIt contract's new row (those fields null)."""
 
     venue: Venue
     quote_ts: datetime
     market_id: str | None
     market_key: str | None
     rows: int
+    outcome: str | None = None
+    side: Literal["ask", "bid", "back"] | None = None
+    price: float | None = Field(
+        None, description="a share's cost (0-1) on Polymarket and PredictIt, decimal odds for a book"
+    )
+    size: float | None = None
+    bookmaker: str | None = None
 
 
 class Problem(BaseModel):

@@ -32,17 +32,25 @@ def check_binding(host: str, token: str | None) -> None:
 
 
 def run_serve(
-    args: argparse.Namespace, database_url: str, token: str | None, dagster_ui_url: str | None
+    args: argparse.Namespace,
+    database_url: str,
+    token: str | None,
+    dagster_ui_url: str | None,
+    stream_url: str | None = None,
 ) -> int:
-    """Serve until interrupted."""
+    """Serve until interrupted; /api/stream follows the odds stream at `stream_url` when given."""
     import uvicorn
 
     from edge_assets.api.app import ApiConfig, create_app
     from edge_assets.notify.logs import redact_from_logs
 
     check_binding(args.host, token)
+    # The stream URL's credentials are registered by the stream's own connect.
     redact_from_logs([token, make_url(database_url).password])
-    app = create_app(ApiConfig(database_url=database_url, token=token, dagster_ui_url=dagster_ui_url))
+    config = ApiConfig(
+        database_url=database_url, token=token, dagster_ui_url=dagster_ui_url, stream_url=stream_url
+    )
+    app = create_app(config)
     print(f"API and page on http://{args.host}:{args.port}/ (spec: /openapi.json); Ctrl-C stops it")
     # log_config=None: uvicorn's records go through the JSON handler `edge-assets` configured.
     uvicorn.run(app, host=args.host, port=args.port, log_config=None)

@@ -24,10 +24,12 @@ BATCH_ASSET, LIVE_ASSET = "signals", "live_signals"
 PARTITION_KEY_FORMAT = "%Y-%m-%d-%H:%M"
 _COLUMNS = ", ".join(f"x.{name}" for name in SIGNAL_COLUMNS)
 BATCH_SELECT = (
-    f"SELECT 'batch' AS source, {_COLUMNS}, NULL AS last_seen_at, NULL AS closed_at, NULL AS best_ev "
-    "FROM signals x"
+    f"SELECT 'batch' AS source, {_COLUMNS}, NULL AS last_seen_at, NULL AS closed_at, NULL AS best_ev, "
+    "NULL AS updated_at FROM signals x"
 )
-LIVE_SELECT = f"SELECT x.source, {_COLUMNS}, x.last_seen_at, x.closed_at, x.best_ev FROM live_signals x"
+LIVE_SELECT = (
+    f"SELECT x.source, {_COLUMNS}, x.last_seen_at, x.closed_at, x.best_ev, x.updated_at FROM live_signals x"
+)
 # Each filter as (batch clause, live clause); values are bound, never formatted in.
 FILTERS = {
     "open": ("x.created_at > :open_after", "x.closed_at IS NULL"),

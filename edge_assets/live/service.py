@@ -285,9 +285,9 @@ class LiveService:
 
     async def _write(self, rows: pd.DataFrame) -> None:
         if len(rows):
-            await asyncio.to_thread(
-                self.warehouse.upsert, "live_signals", rows[LIFECYCLE_COLUMNS], ["signal_id"]
-            )
+            # updated_at: when the row changed on this clock, which readers following the table go by.
+            written = rows[LIFECYCLE_COLUMNS].assign(updated_at=pd.Timestamp(datetime.now(UTC)))
+            await asyncio.to_thread(self.warehouse.upsert, "live_signals", written, ["signal_id"])
 
     async def _alert(self, opened: pd.DataFrame) -> None:
         now = datetime.now(UTC)

@@ -5,11 +5,15 @@ stream (`ODDS` by default) that keeps each subject's newest messages up to a cou
 Publishing sets the `Nats-Msg-Id` header to the change's id, a hash of its content, so the server
 stores a change published again within the duplicate window once.
 
-Consumers are durable pull consumers with explicit acks. Each has its own name and position and sees
+Writers' consumers are durable pull consumers with explicit acks. Each has its own name and position and sees
 every message of its subjects; a batch is acked only after the handler returned, so a consumer
 restarted under the same name resumes at the first message it had not acked. Delivery is at least
 once: a consumer that dies after its handler ran but before its acks reached the server is given
 that batch again, so handlers must be idempotent (the warehouse writer is, by primary key).
+
+Readers that keep no position in the broker (the API's change stream) `follow` the stream instead:
+an ordered consumer, ephemeral and unacked, from a stream sequence the reader keeps itself; the
+client library recreates it from the last sequence seen when it misses heartbeats or a message.
 
 The broker URL may carry a user and password or a token; they never appear in a log line or an
 exception raised here.
@@ -23,7 +27,7 @@ import json
 import math
 import string
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -33,7 +37,7 @@ import nats.errors
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, DiscardPolicy, StorageType, StreamConfig
-from nats.js.errors import BadRequestError
+from nats.js.errors import BadRequestError, NotFoundError
 
 from edge_assets.notify.logs import get_logger, redact, redact_from_logs
 
@@ -47,6 +51,8 @@ MSG_ID_HEADER = "Nats-Msg-Id"
 CONNECT_TIMEOUT_SECONDS = 10.0
 # How long one fetch waits for messages: bounds how late a consumer notices `stop`.
 FETCH_WAIT_SECONDS = 0.5
+# An ordered consumer's heartbeat: two missed ones make the client recreate it.
+FOLLOW_HEARTBEAT_SECONDS = 2.0
 _SUBJECT_SAFE = frozenset(string.ascii_letters + string.digits + "-_")
 # nats-server's error code for "stream name already in use with a different configuration".
 _STREAM_NAME_IN_USE = 10058
@@ -258,8 +264,10 @@ class QuoteStream:
         settings: StreamSettings | None = None,
         *,
         connect_timeout: float = CONNECT_TIMEOUT_SECONDS,
+        ensure: bool = True,
     ) -> QuoteStream:
-        """Connect to `url` (`nats://[user:password@|token@]host:port`) and ensure the stream."""
+        """Connect to `url` (`nats://[user:password@|token@]host:port`) and, with `ensure`, ensure the
+        stream (a reader passes False: the stream's bounds are its writers' to set)."""
         secrets = url_secrets(url)
         # nats-py logs connection trouble itself; its lines must not carry the credentials either.
         redact_from_logs(secrets, "nats.aio.client")
@@ -283,6 +291,8 @@ class QuoteStream:
                 f"cannot connect to the stream broker at {redact(url, secrets)}: {reason}"
             ) from None
         stream = cls(client, settings or StreamSettings())
+        if not ensure:
+            return stream
         try:
             await stream.ensure_stream()
         except BaseException:
@@ -298,6 +308,58 @@ class QuoteStream:
 
     async def __aexit__(self, *_: object) -> None:
         await self.close()
+
+    @property
+    def is_connected(self) -> bool:
+        """Whether the connection is up now (it reconnects by itself after a broker outage)."""
+        return self._client.is_connected
+
+    async def last_sequence(self) -> int:
+        """The stream sequence of the newest message (0 for an empty stream or none yet)."""
+        try:
+            return (await self._jetstream.stream_info(self.settings.name)).state.last_seq
+        except NotFoundError:
+            return 0
+
+    async def follow(
+        self, after: int, *, subjects: Sequence[str] = (ALL_SUBJECTS,)
+    ) -> AsyncIterator[tuple[int, QuoteChange]]:
+        """The changes on `subjects` after stream sequence `after`, in stream order, each with its
+        sequence, without end. Nothing is acked or kept in the broker; a message this schema cannot
+        read is logged and skipped. Raises StreamError when the stream does not exist."""
+        config = ConsumerConfig(
+            deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
+            opt_start_seq=after + 1,
+            filter_subjects=list(subjects),
+        )
+        try:
+            subscription = await self._jetstream.subscribe(
+                subjects[0], stream=self.settings.name, config=config, ordered_consumer=True,
+                idle_heartbeat=FOLLOW_HEARTBEAT_SECONDS,
+            )  # fmt: skip
+        except NotFoundError:
+            raise StreamError(f"the stream {self.settings.name} does not exist yet") from None
+        last = after
+        try:
+            while True:
+                try:
+                    message = await subscription.next_msg(timeout=None)
+                except nats.errors.ConnectionClosedError:
+                    raise StreamError("the connection to the stream broker was closed") from None
+                sequence = message.metadata.sequence.stream
+                # The client recreates a consumer that went quiet from the last sequence it saw, or
+                # from the stream's start when it saw none: what came already is skipped here.
+                if sequence <= last:
+                    continue
+                last = sequence
+                try:
+                    change = QuoteChange.decode(message.data)
+                except (ValueError, TypeError, KeyError) as error:
+                    _log_unreadable(message, error)
+                    continue
+                yield sequence, change
+        finally:
+            await _unsubscribe_quietly(subscription)
 
     async def publish(self, change: QuoteChange) -> bool:
         """Publish one change and wait for the broker; False when it was a duplicate it already had."""
@@ -388,6 +450,14 @@ def url_secrets(url: str) -> list[str]:
     return sorted(found | {unquote(part) for part in found})
 
 
+async def _unsubscribe_quietly(subscription: Any) -> None:
+    """Drop a subscription; with the connection gone there is nothing to tell the server."""
+    try:
+        await subscription.unsubscribe()
+    except (nats.errors.ConnectionClosedError, nats.errors.BadSubscriptionError):
+        pass
+
+
 async def _fetch(subscription: Any, batch: int) -> list[Msg]:
     try:
         return await subscription.fetch(batch, timeout=FETCH_WAIT_SECONDS)
@@ -403,12 +473,7 @@ async def _deliver(messages: list[Msg], handler: Handler) -> int:
             changes.append(QuoteChange.decode(message.data))
             readable.append(message)
         except (ValueError, TypeError, KeyError) as error:
-            _LOG.error(
-                "stream_message_unreadable",
-                subject=message.subject,
-                stream_seq=message.metadata.sequence.stream,
-                error=str(error),
-            )
+            _log_unreadable(message, error)
             await message.term()
     if changes:
         try:
@@ -419,6 +484,15 @@ async def _deliver(messages: list[Msg], handler: Handler) -> int:
             raise
     await asyncio.gather(*(message.ack_sync() for message in readable))
     return len(changes)
+
+
+def _log_unreadable(message: Msg, error: Exception) -> None:
+    _LOG.error(
+        "stream_message_unreadable",
+        subject=message.subject,
+        stream_seq=message.metadata.sequence.stream,
+        error=str(error),
+    )
 
 
 def _utc(moment: datetime, name: str) -> datetime:

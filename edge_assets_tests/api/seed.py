@@ -307,6 +307,7 @@ def _live(batch: pd.DataFrame, now: datetime) -> pd.DataFrame:
     live["created_at"] = [now - timedelta(minutes=30), now - timedelta(hours=5)]
     live["last_seen_at"] = [now - timedelta(minutes=2), now - timedelta(hours=4)]
     live["closed_at"] = [None, now - timedelta(hours=3, minutes=59)]
+    live["updated_at"] = [now - timedelta(minutes=2), now - timedelta(hours=3, minutes=59)]
     live["best_ev"] = [0.07, 0.06]
     live["source"] = "live"
     live["model_version"] = None

@@ -1,7 +1,8 @@
 """The page in a real headless Chromium (Debian's, driven by Playwright) against a real server.
 
-The table shows what /api/latest says, the chart holds and draws the market's points, and a signal
-written to the warehouse appears on the page within 2 s without a reload.
+The table shows what /api/latest says, the chart holds and draws the market's points, a signal
+written to the warehouse and a quote published to the odds stream (a real NATS broker) appear on the
+page within 2 s without a reload.
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ from datetime import UTC, datetime
 import httpx
 import pandas as pd
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from edge_assets.api.app import ApiConfig
 from edge_assets.signals.comparator import SIGNAL_COLUMNS
 from edge_assets.storage.sql import SqlWarehouse
 from edge_assets_tests.api.conftest import DAGSTER_UI, LiveServer, session_now
 from edge_assets_tests.api.seed import seed, signal_row
+from edge_assets_tests.api.test_stream_feed import ask_change, publish, wait_for_stream
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -148,3 +150,20 @@ def test_a_new_signal_shows_on_the_page_within_two_seconds_with_its_links(server
     partition = now.strftime("%Y-%m-%d-%H") + "%3A00"
     assert links[1] == f"{DAGSTER_UI}/assets/signals?view=partitions&partition={partition}"
     assert "9.0%" in shown.text_content()
+
+
+def test_a_quote_published_to_the_stream_shows_on_the_page_within_two_seconds(
+    fresh_sqlite_world, broker_url, page
+):
+    url, _ = fresh_sqlite_world
+    config = ApiConfig(database_url=url, stream_url=broker_url, poll_interval=0.3)
+    with LiveServer(config) as server:
+        wait_for_stream(server)
+        page.goto(server.url)
+        page.wait_for_selector("#stream-state.ok")
+        publish(broker_url, [ask_change(1)])
+        row = page.locator('#live-quotes tr[data-quote-key="polymarket:tok-lal:Lakers:ask:polymarket"]')
+        expect(row.locator(".price")).to_have_text("41.0%", timeout=2000)
+        publish(broker_url, [ask_change(2)])
+        expect(row.locator(".price")).to_have_text("42.0%", timeout=2000)
+        expect(page.locator("#live-quotes tbody tr")).to_have_count(1)  # the same side, updated in place

@@ -128,7 +128,9 @@ def test_a_live_signal_closing_arrives_as_a_closed_signal(served):
     with _stream(server) as response:
         stream = events(response)
         next(stream)
-        closed = live.assign(closed_at=datetime.now(UTC))
+        # Closed as of its last sighting, an instant older than rows the feed has read already: the
+        # row's write time (updated_at) is what makes it a change.
+        closed = live.assign(closed_at=live["last_seen_at"], updated_at=datetime.now(UTC))
         writer.upsert("live_signals", closed, ["signal_id"])
         change = next(stream)
     assert (change["data"]["signal_id"], change["data"]["status"]) == (live["signal_id"].iloc[0], "closed")

@@ -3,6 +3,7 @@
 
 const PAGE_SIZE = 50;
 const CLOSED_SHOWN = 20;
+const LIVE_QUOTES_SHOWN = 50;
 const RECONNECT_MS = 2000;
 // Batch signals close an hour after their as-of time with no event saying so: re-read them.
 const SIGNALS_REFRESH_MS = 60000;
@@ -322,7 +323,32 @@ function refreshSoon() {
 
 function handleEvent(event) {
   if (event.type === "signal") applySignal(JSON.parse(event.data));
-  if (event.type === "quote") refreshSoon();
+  if (event.type === "quote") applyQuote(JSON.parse(event.data));
+}
+
+// A quote from the odds stream is one price of one side; without a stream, a quote event only says
+// the warehouse has new rows, and the tables are read again.
+function applyQuote(quote) {
+  if (!quote.side) return refreshSoon();
+  const key = [quote.venue, quote.market_key, quote.outcome, quote.side, quote.bookmaker].join(":");
+  const body = $("#live-quotes tbody");
+  const old = body.querySelector(`tr[data-quote-key="${CSS.escape(key)}"]`);
+  if (old) old.remove();
+  const row = document.createElement("tr");
+  row.dataset.quoteKey = key;
+  cell(row, when(quote.quote_ts));
+  cell(row, VENUES[quote.venue], "venue-cell");
+  cell(row, quote.market_id);
+  cell(row, quote.outcome);
+  cell(row, quote.venue === "oddsapi" ? quote.bookmaker : quote.side);
+  // Books quote decimal odds; the prediction markets a share's cost.
+  const price = quote.price == null ? null : quote.venue === "oddsapi" ? quote.price.toFixed(2) : percent(quote.price);
+  cell(row, price, "num price");
+  cell(row, amount(quote.size), "num");
+  row.classList.add("fresh");
+  body.prepend(row);
+  while (body.children.length > LIVE_QUOTES_SHOWN) body.lastChild.remove();
+  $("#live-empty").hidden = true;
 }
 
 function parseEvent(block) {

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from . import damage, oddsapi, polymarket, predictit
 from .faults import FaultInjector, Faults
-from .leagues import LEAGUES_BY_KEY, ODDS_REGIONS
+from .leagues import BOOKMAKERS_PER_REGION_UNIT, LEAGUES_BY_KEY, ODDS_REGIONS
 from .world import World
 
 NO_BOOK = {"error": "No orderbook exists for the requested token id"}
@@ -235,9 +235,12 @@ class SimulatorApp:
             raise BadRequest(404, {"message": f"Unknown sport: {sport_key}", "error_code": "UNKNOWN_SPORT"})
         return league
 
-    def _odds_params(self, query: Query) -> tuple[set[str], list[str], str, set[str] | None]:
+    def _odds_params(self, query: Query) -> tuple[set[str], list[str], str, set[str] | None, int]:
+        """(regions, markets, odds format, bookmakers or None, regions billed): `bookmakers=`
+        replaces `regions`, and every BOOKMAKERS_PER_REGION_UNIT of them bill as one region."""
+        wanted = {b for b in (query.get("bookmakers") or "").split(",") if b} or None
         regions = {r for r in (query.get("regions") or "").split(",") if r}
-        if not regions or not regions <= ODDS_REGIONS:
+        if wanted is None and (not regions or not regions <= ODDS_REGIONS):
             raise BadRequest(
                 422,
                 {
@@ -245,6 +248,7 @@ class SimulatorApp:
                     "error_code": "INVALID_REGION",
                 },
             )
+        billed = -(-len(wanted) // BOOKMAKERS_PER_REGION_UNIT) if wanted else len(regions)
         markets = [m for m in (query.get("markets") or "h2h").split(",") if m]
         if not set(markets) <= ODDS_MARKETS:
             raise BadRequest(
@@ -256,21 +260,20 @@ class SimulatorApp:
                 422,
                 {"message": "oddsFormat must be american or decimal", "error_code": "INVALID_ODDS_FORMAT"},
             )
-        wanted = {b for b in (query.get("bookmakers") or "").split(",") if b} or None
-        return regions, markets, odds_format, wanted
+        return regions, markets, odds_format, wanted, billed
 
     def _live_odds(self, league, query: Query) -> Response:
-        regions, markets, odds_format, wanted = self._odds_params(query)
+        regions, markets, odds_format, wanted, billed = self._odds_params(query)
         event_ids = {e for e in (query.get("eventIds") or "").split(",") if e} or None
         events = oddsapi.odds_events(
             self.world, league, self.world.now_ts(), regions, odds_format, wanted, event_ids
         )
         for event in events:
             damage.odds_event(event, self.faults)
-        return self._charged(len(markets) * len(regions), events)
+        return self._charged(len(markets) * billed, events)
 
     def _historical_odds(self, league, query: Query) -> Response:
-        regions, markets, odds_format, wanted = self._odds_params(query)
+        regions, markets, odds_format, wanted, billed = self._odds_params(query)
         try:
             date_ts = datetime.fromisoformat((query.get("date") or "").replace("Z", "+00:00")).timestamp()
         except ValueError as error:
@@ -286,7 +289,7 @@ class SimulatorApp:
         )
         for event in payload["data"]:
             damage.odds_event(event, self.faults)
-        return self._charged(10 * len(markets) * len(regions), payload)
+        return self._charged(10 * len(markets) * billed, payload)
 
     def _scores(self, league, query: Query) -> Response:
         days_from = query.get("daysFrom")

@@ -278,23 +278,38 @@ LEAGUES_BY_KEY = {league.sport_key: league for league in LEAGUES}
 
 @dataclass(frozen=True)
 class Bookmaker:
-    """A sportsbook: its margin, how noisy and how late it follows the true price."""
+    """A sportsbook: its margin, how noisy and how late it follows the true price, the one region
+    The Odds API lists it under, and how often it prices a game (`listing_weight`)."""
 
     key: str
     title: str
     vig: float  # overround: implied probabilities sum to 1 + vig
     noise_sd: float  # logit noise around the truth, redrawn every NOISE_BLOCK_MIN minutes
     lag_min: int  # quotes follow the truth this many minutes late
-    regions: frozenset[str]
+    region: str
+    # `us` books: events of the real US capture (of 28) that the book prices, so a game's books are
+    # drawn as often as in the capture (see captured.py); other regions' books price every game.
+    listing_weight: int = 0
 
 
+# Regions as The Odds API's bookmaker list gives them: Pinnacle, the sharp book, is only in `eu`,
+# so a `regions=us` request never sees it. The `us` books are the 14 of the captured US response.
 BOOKMAKERS: tuple[Bookmaker, ...] = (
-    Bookmaker("pinnacle", "Pinnacle", 0.03, 0.015, 1, frozenset({"us", "eu"})),
-    Bookmaker("draftkings", "DraftKings", 0.045, 0.05, 3, frozenset({"us"})),
-    Bookmaker("fanduel", "FanDuel", 0.045, 0.05, 2, frozenset({"us"})),
-    Bookmaker("betmgm", "BetMGM", 0.055, 0.06, 4, frozenset({"us"})),
-    Bookmaker("williamhill_us", "Caesars", 0.05, 0.06, 5, frozenset({"us"})),
-    Bookmaker("betrivers", "BetRivers", 0.065, 0.07, 6, frozenset({"us"})),
-    Bookmaker("bovada", "Bovada", 0.075, 0.08, 8, frozenset({"us"})),
+    Bookmaker("pinnacle", "Pinnacle", 0.03, 0.015, 1, "eu"),
+    Bookmaker("draftkings", "DraftKings", 0.045, 0.05, 3, "us", 20),
+    Bookmaker("fanduel", "FanDuel", 0.045, 0.05, 2, "us", 23),
+    Bookmaker("betmgm", "BetMGM", 0.055, 0.06, 4, "us", 23),
+    Bookmaker("williamhill_us", "Caesars", 0.05, 0.06, 5, "us", 18),
+    Bookmaker("betrivers", "BetRivers", 0.065, 0.07, 6, "us", 6),
+    Bookmaker("bovada", "Bovada", 0.075, 0.08, 8, "us", 19),
+    Bookmaker("unibet_us", "Unibet", 0.055, 0.06, 4, "us", 19),
+    Bookmaker("mybookieag", "MyBookie.ag", 0.075, 0.08, 7, "us", 18),
+    Bookmaker("wynnbet", "WynnBET", 0.06, 0.07, 6, "us", 15),
+    Bookmaker("pointsbetus", "PointsBet (US)", 0.055, 0.06, 5, "us", 7),
+    Bookmaker("lowvig", "LowVig.ag", 0.035, 0.04, 3, "us", 6),
+    Bookmaker("betus", "BetUS", 0.075, 0.08, 8, "us", 6),
+    Bookmaker("betonlineag", "BetOnline.ag", 0.04, 0.03, 2, "us", 6),
+    Bookmaker("superbook", "SuperBook", 0.05, 0.05, 4, "us", 4),
 )
 ODDS_REGIONS = frozenset({"us", "us2", "uk", "eu", "au"})
+BOOKMAKERS_PER_REGION_UNIT = 10  # The Odds API bills every 10 `bookmakers=` as one region

@@ -67,8 +67,8 @@ def _bookmakers(
     names = game.outcome_names
     entries = []
     for book, updated_ts, prices in world.bookmaker_quotes(game, ts):
-        if not (book.regions & regions) or (wanted and book.key not in wanted):
-            continue
+        if (book.key not in wanted) if wanted else (book.region not in regions):
+            continue  # `bookmakers=` replaces `regions`, as on The Odds API
         outcomes = [
             {"name": name, "price": price if odds_format == "american" else decimal_from_american(price)}
             for name, price in sorted(zip(names, prices, strict=True))

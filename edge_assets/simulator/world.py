@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 
-from . import politics
+from . import captured, politics
 from .leagues import BOOKMAKERS, EPL, LEAGUES, MLB, NBA, NFL, NHL, Bookmaker, League, Team
 from .randomness import generator, hex_id, mix64, norm_cdf, token_id, uniform
 
@@ -53,6 +53,9 @@ NEWS_PER_GAME = 2.0  # mean pieces of pregame news per game (Poisson) in `realis
 NEWS_JUMP_SD = 0.3  # latent jump: about 12 points at 50%
 NEWS_BOOK_DELAY_MIN = (30, 180)  # the sportsbooks price the news this much later than Polymarket
 _BOOK_LAGS = np.array([book.lag_min for book in BOOKMAKERS])
+_US_BOOKS = np.array([i for i, book in enumerate(BOOKMAKERS) if book.region == "us"])
+_US_BOOK_SHARES = np.array([BOOKMAKERS[i].listing_weight for i in _US_BOOKS], float)
+_US_BOOK_SHARES /= _US_BOOK_SHARES.sum()
 _BOOK_VIGS = np.array([book.vig for book in BOOKMAKERS])
 _SPREAD_TICKS = (0, 0, 1, 2)  # extra ticks between the truth and the touch, mostly none
 POLITICAL_CREATED = datetime(2025, 1, 15, 16, 0, tzinfo=UTC)
@@ -125,6 +128,7 @@ class Game:
     event_id: str
     pm_home: str
     pm_away: str
+    bookmakers: tuple[int, ...] = ()  # indices in BOOKMAKERS of the books that price the game
     markets: list[PolymarketMarket] = field(default_factory=list)
 
     @property
@@ -283,11 +287,21 @@ class World:
             hex_id(f"{self.seed}:game:{key}", 16),
             pm_home,
             pm_away,
+            self._listed_books(key),
         )
         if rng.random() < POLYMARKET_SHARE:
             created_min = open_min + int(rng.integers(0, 90))
             game.markets = self._game_markets(game, created_min, rematch, slate)
         return game
+
+    def _listed_books(self, key: int) -> tuple[int, ...]:
+        """The books pricing a game: as many `us` books as an event of the real US capture carries
+        (drawn from it), picked as often as the capture lists each; other regions' books price all."""
+        rng = generator(self.seed, key, 9)
+        count = int(rng.choice(captured.US_BOOKS_PER_EVENT))
+        us_books = rng.choice(_US_BOOKS, size=count, replace=False, p=_US_BOOK_SHARES)
+        others = [i for i, book in enumerate(BOOKMAKERS) if book.region != "us"]
+        return tuple(sorted(others + us_books.tolist()))
 
     def _game_markets(
         self, game: Game, created_min: int, rematch: bool, slate: int
@@ -590,7 +604,7 @@ class World:
         minute = minute_of(ts)
         path = self.path(game)
         columns = minute - _BOOK_LAGS - game.open_min  # each book reacts to the truth late
-        listed = np.flatnonzero(columns >= 0)
+        listed = np.array([i for i in game.bookmakers if columns[i] >= 0], dtype=np.intp)
         if not len(listed):
             return []
         columns = np.minimum(columns[listed], path.probs.shape[1] - 1)

@@ -145,7 +145,8 @@ class OddsApiResource(VenueResource):
 
     base_url: str = "https://api.the-odds-api.com"
     api_key: str = Field(description="The Odds API key; pass dg.EnvVar('EDGE_ODDS_API_KEY').")
-    regions: str = Field(default="us", description="Bookmaker regions, comma separated.")
+    # `eu` brings in Pinnacle, the consensus's sharp book: The Odds API lists it in no other region.
+    regions: str = Field(default="us,eu", description="Bookmaker regions, comma separated.")
     odds_format: OddsFormat = Field(default="american", description="Odds format asked for.")
     quota_floor: int = Field(default=100, description="Stop when fewer requests than this remain.")
 

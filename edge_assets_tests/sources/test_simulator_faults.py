@@ -91,12 +91,12 @@ def test_wrong_key_is_a_401_that_is_not_retried(simulator_factory, caplog):
 
 
 def test_quota_floor_stops_before_the_reserve_is_spent(simulator_factory):
-    server = simulator_factory(api_key=API_KEY, quota=13)
+    server = simulator_factory(api_key=API_KEY, quota=24)
     resource = odds(server, quota_floor=5)
-    resource.fetch_odds(SPORT)  # costs 1
-    assert resource.last_quota.remaining == 12
-    resource.fetch_historical_odds(SPORT, datetime.now(UTC) - timedelta(hours=2))  # costs 10
-    assert resource.last_quota.remaining == 2 and resource.last_quota.last == 10
+    resource.fetch_odds(SPORT)  # one market in the default two regions (us, eu) costs 2
+    assert resource.last_quota.remaining == 22
+    resource.fetch_historical_odds(SPORT, datetime.now(UTC) - timedelta(hours=2))  # costs 10 x 2
+    assert resource.last_quota.remaining == 2 and resource.last_quota.last == 20
     with pytest.raises(QuotaFloorReached, match="2 requests remain .* quota_floor is 5"):
         resource.fetch_scores(SPORT)
 

@@ -36,6 +36,7 @@ def _quota_metadata(oddsapi: OddsApiResource, warehouse: Warehouse, alerting: Al
         alert = quota_low_alert(quota.remaining, threshold, datetime.now(UTC))
         alerting.raise_alerts(warehouse, alerts_frame([alert]))
     return {
+        "regions": oddsapi.regions,  # what each request is billed by: markets x regions
         "quota_remaining": quota.remaining,
         "quota_used": quota.used,
         "quota_last_cost": quota.last,

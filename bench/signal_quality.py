@@ -128,7 +128,7 @@ def _actionable_at(
     _, asks = world.book_levels(market, token_index, int(ts.timestamp() // 60))
     if not asks or asks[0][1] < rule.min_size:
         return False
-    fill = walk_book([(cents / 100, size) for cents, size in asks], rule.stake)
+    fill = walk_book([(mills / 1000, size) for mills, size in asks], rule.stake)
     if not fill.filled:
         return False
     fee = fee_per_share(fill.vwap, market.fee_rate, 1.0)

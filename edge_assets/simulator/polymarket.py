@@ -10,7 +10,7 @@ from .world import PolymarketMarket, World, iso_z, minute_of
 
 GAMMA_MAX_LIMIT = 500
 TICK_SIZE, FINE_TICK_SIZE = "0.01", "0.001"
-FINE_TICK_BELOW, FINE_TICK_ABOVE = 4, 96  # cents: beyond these the CLOB quotes in tenths of a cent
+FINE_TICK_BELOW, FINE_TICK_ABOVE = 40, 960  # mills: beyond these the CLOB quotes in tenths of a cent
 _IMAGE = "https://polymarket-upload.s3.us-east-2.amazonaws.com/league-{}.png"
 
 
@@ -24,9 +24,9 @@ def gamma_micros(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def price_text(cents: int) -> str:
-    """A CLOB price string: '0.45', '0.5', '0.1'."""
-    return str(cents / 100)
+def price_text(mills: int) -> str:
+    """A CLOB price string from thousandths: '0.45', '0.5', '0.1', '0.455'."""
+    return str(mills / 1000)
 
 
 def size_text(size: float) -> str:
@@ -34,11 +34,11 @@ def size_text(size: float) -> str:
     return f"{size:.2f}".rstrip("0").rstrip(".")
 
 
-def tick_size(bids: list[tuple[int, float]], asks: list[tuple[int, float]]) -> str:
-    """A book's minimum tick: the CLOB tightens it to 0.001 once the price passes 0.96 or 0.04 (best
-    bid above, best ask below); the simulator loosens it again when the price comes back, and its
-    levels stay on whole cents, which are on both grids."""
-    if (bids and bids[0][0] > FINE_TICK_ABOVE) or (asks and asks[0][0] < FINE_TICK_BELOW):
+def tick_size(fine: bool, bids: list[tuple[int, float]], asks: list[tuple[int, float]]) -> str:
+    """A book's minimum tick: 0.001 on a fine-tick market; otherwise the CLOB tightens it to 0.001
+    once the price passes 0.96 or 0.04 (best bid above, best ask below) and the simulator loosens
+    it again when the price comes back (its levels stay on whole cents, which are on both grids)."""
+    if fine or (bids and bids[0][0] > FINE_TICK_ABOVE) or (asks and asks[0][0] < FINE_TICK_BELOW):
         return FINE_TICK_SIZE
     return TICK_SIZE
 
@@ -125,7 +125,7 @@ def gamma_market(world: World, market: PolymarketMarket, now_ts: float, nested: 
         "groupItemTitle": market.group_item_title,
         "questionID": "0x" + hashlib.blake2b(market.condition_id.encode(), digest_size=32).hexdigest(),
         "enableOrderBook": True,
-        "orderPriceMinTickSize": 0.01,
+        "orderPriceMinTickSize": float(FINE_TICK_SIZE if world.fine_tick(market) else TICK_SIZE),
         "orderMinSize": 5,
         "volumeNum": volume,
         "liquidityNum": volume / 12,
@@ -289,7 +289,7 @@ def clob_book(world: World, token: str, ts: float, history_start_ts: float) -> d
     bids, asks = world.book_levels(market, index, minute)
     bid_rows = [{"price": price_text(p), "size": size_text(s)} for p, s in reversed(bids)]
     ask_rows = [{"price": price_text(p), "size": size_text(s)} for p, s in reversed(asks)]
-    last = bids[0][0] if bids and market.key % 2 else asks[0][0] if asks else 50
+    last = bids[0][0] if bids and market.key % 2 else asks[0][0] if asks else 500
     book_hash = hashlib.sha1(f"{token}:{minute}:{bid_rows}:{ask_rows}".encode()).hexdigest()
     return {
         "market": market.condition_id,
@@ -299,7 +299,7 @@ def clob_book(world: World, token: str, ts: float, history_start_ts: float) -> d
         "bids": bid_rows,
         "asks": ask_rows,
         "min_order_size": "5",
-        "tick_size": tick_size(bids, asks),
+        "tick_size": tick_size(world.fine_tick(market), bids, asks),
         "neg_risk": market.neg_risk,
-        "last_trade_price": f"{last / 100:.3f}",
+        "last_trade_price": f"{last / 1000:.3f}",
     }

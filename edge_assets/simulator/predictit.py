@@ -6,8 +6,8 @@ import math
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from . import politics
-from .randomness import mix64
+from . import captured, politics
+from .randomness import mix64, uniform
 
 EASTERN = ZoneInfo("America/New_York")
 QUOTE_BLOCK_MIN = 10  # PredictIt quotes are re-evaluated this often, so pollers see repeats
@@ -38,6 +38,9 @@ def _contract(
     yes_ask = math.ceil(truth * 100) + draw % 2
     yes_bid = min(math.floor(truth * 100) - (draw >> 8) % 2, yes_ask - 1)
     last = yes_ask if draw >> 16 & 1 else yes_bid
+    no_yes_bid, contracts = captured.PREDICTIT_NO_YES_BID
+    if uniform(seed, contract.contract_id, 15) < no_yes_bid / contracts:
+        yes_bid = 0  # nobody bids for Yes, as in most real contracts: no Yes sale, no No purchase
     return {
         "id": contract.contract_id,
         "dateEnd": date_end,

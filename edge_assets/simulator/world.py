@@ -563,24 +563,29 @@ class World:
             total += REALISTIC_NOISE_AMPLITUDE * math.sin(2 * math.pi * minute / period + phase)
         return total
 
+    def fine_tick(self, market: PolymarketMarket) -> bool:
+        """Whether the market quotes in tenths of a cent, as most real markets do (captured.py)."""
+        fine, total = captured.FINE_TICK_MARKETS
+        return uniform(self.seed, market.key, 12) < fine / total
+
     def book_levels(
         self, market: PolymarketMarket, token_index: int, minute: int
     ) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
-        """A token's (bids, asks) as (cents, size) lists, best first."""
+        """A token's (bids, asks) as (price in mills, size) lists, best first.
+
+        Each side is as deep as a side of a real captured book (drawn per depth block, none at
+        times: an empty side), on a ladder of whole cents from the touch; a market on the fine tick
+        also rests orders between the cents, at the real share of three-decimal levels."""
         bid0, ask0, window = self.top_of_book(market, minute)
         depth_block = minute // DEPTH_BLOCK_MIN
-        shape = mix64(self.seed, market.key, depth_block, 6)
-        bid_levels, ask_levels = 5 + shape % 8, 5 + (shape >> 8) % 8
-        asks0 = [
-            (ask0 + i, self._size(market, depth_block, 1, i))
-            for i in range(ask_levels)
-            if 1 <= ask0 + i <= 99
-        ]
-        bids0 = [
-            (bid0 - i, self._size(market, depth_block, 0, i))
-            for i in range(bid_levels)
-            if 1 <= bid0 - i <= 99
-        ]
+        fine = self.fine_tick(market)
+        depths = [self._side_depth(market, depth_block, side) for side in (0, 1)]
+        if window is not None:  # the planted offer's side is never empty
+            depths[1 if window.token_index == 0 else 0] = max(depths[1 if window.token_index == 0 else 0], 1)
+        bid_prices = self._ladder(market, depth_block, 0, bid0 * 10, -1, depths[0], fine)
+        ask_prices = self._ladder(market, depth_block, 1, ask0 * 10, 1, depths[1], fine)
+        bids0 = [(price, self._size(market, depth_block, 0, i)) for i, price in enumerate(bid_prices)]
+        asks0 = [(price, self._size(market, depth_block, 1, i)) for i, price in enumerate(ask_prices)]
         if window is not None:
             # the planted offer is real depth: hundreds to thousands of shares at that price
             if window.token_index == 0 and asks0:
@@ -589,7 +594,43 @@ class World:
                 bids0[0] = (bids0[0][0], window.size)
         if token_index == 0:
             return bids0, asks0
-        return [(100 - price, size) for price, size in asks0], [(100 - price, size) for price, size in bids0]
+        return [(1000 - price, size) for price, size in asks0], [
+            (1000 - price, size) for price, size in bids0
+        ]
+
+    def _side_depth(self, market: PolymarketMarket, depth_block: int, side: int) -> int:
+        sides = [levels for book in captured.BOOK_SIDE_LEVELS for levels in book]
+        return sides[mix64(self.seed, market.key, depth_block, side, 6) % len(sides)]
+
+    def _ladder(
+        self,
+        market: PolymarketMarket,
+        depth_block: int,
+        side: int,
+        touch: int,
+        step: int,
+        depth: int,
+        fine: bool,
+    ) -> list[int]:
+        """`depth` prices in mills from `touch` away from the spread (`step` -1 for bids, +1 for
+        asks), inside 0.001..0.999: whole cents, with a resting order between two cents at the
+        rate that makes the real share of three-decimal levels on the fine tick."""
+        odd, total = captured.THREE_DECIMAL_LEVELS
+        fine_share, markets = captured.FINE_TICK_MARKETS
+        between = (odd / total) * markets / fine_share  # share of levels off the cent on a fine book
+        insert_rate = between / (1 - between)  # off-cent levels per whole-cent level
+        low, high = (1, 999) if fine else (10, 990)
+        prices: list[int] = []
+        cent = touch
+        while len(prices) < depth and low <= cent <= high:
+            prices.append(cent)
+            if fine and uniform(self.seed, market.key, depth_block, side, cent, 13) < insert_rate:
+                offset = 1 + mix64(self.seed, market.key, depth_block, side, cent, 14) % 9
+                inner = cent + step * offset
+                if len(prices) < depth and low <= inner <= high:
+                    prices.append(inner)
+            cent += 10 * step
+        return prices
 
     def _size(self, market: PolymarketMarket, depth_block: int, side: int, level: int) -> float:
         """Resting size: log-uniform between 10 and 5,000 shares, thinner at the touch."""

@@ -11,6 +11,7 @@ from http.client import HTTPConnection
 import pytest
 import requests
 
+from edge_assets.simulator import captured
 from edge_assets_tests.fixtures.paths import SHARED_FIXTURES
 
 GAMMA_FIELDS = {
@@ -154,12 +155,16 @@ def test_clob_books_match_the_fixture_shape(simulator, http):
         assert set(token_book) == set(real_book) and token_book["market"] == market["conditionId"]
         bids = [float(level["price"]) for level in token_book["bids"]]
         asks = [float(level["price"]) for level in token_book["asks"]]
-        # 5 to 12 levels a side, fewer only where the ladder runs into the edge of the price range
-        assert 1 <= len(bids) <= 12 and 1 <= len(asks) <= 12
-        assert len(bids) >= 5 or min(bids) <= 0.01 + 1e-9
-        assert len(asks) >= 5 or max(asks) >= 0.99 - 1e-9
+        # as deep as a side of a real book, fewer only where the ladder runs into the price edge
+        real_depths = {levels for book in captured.BOOK_SIDE_LEVELS for levels in book}
+        for side in (bids, asks):
+            assert len(side) in real_depths or (side and min(side) <= 0.011) or (side and max(side) >= 0.989)
         assert bids == sorted(bids) and asks == sorted(asks, reverse=True), "best price last"
-        assert bids[-1] < asks[-1]
+        assert not (bids and asks) or bids[-1] < asks[-1]
+        tick = float(token_book["tick_size"])
+        assert all(abs(price / tick - round(price / tick)) < 1e-6 for price in bids + asks), (
+            "on the tick grid"
+        )
         assert all(
             isinstance(level["size"], str) and float(level["size"]) >= 1 for level in token_book["bids"]
         )

@@ -102,6 +102,30 @@ def _cmd_live(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_trading(args: argparse.Namespace) -> int:
+    """Halt, resume or show the kill switch that every trading process reads before each decision."""
+    import getpass
+    import socket
+    from datetime import UTC, datetime
+
+    from edge_assets.environment import Environment
+    from edge_assets.storage.sql import SqlWarehouse
+    from edge_assets.trading.store import TradingStore
+
+    store = TradingStore(SqlWarehouse(args.url or Environment.from_env().database_url))
+    by = f"{getpass.getuser()}@{socket.gethostname()}"
+    if args.trading_command == "halt":
+        store.set_kill_switch(True, args.reason, by, datetime.now(UTC))
+    elif args.trading_command == "resume":
+        store.set_kill_switch(False, None, by, datetime.now(UTC))
+    switch = store.kill_switch()
+    state = "halted" if switch.halted else "running"
+    since = f" since {switch.updated_at.isoformat()} by {switch.changed_by}" if switch.updated_at else ""
+    reason = f": {switch.reason}" if switch.reason else ""
+    print(f"trading {state}{since}{reason}")
+    return 0
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     from edge_assets.api.server import run_serve
     from edge_assets.environment import Environment
@@ -285,6 +309,16 @@ def build_parser() -> argparse.ArgumentParser:
     broker.add_argument("--port", type=int, default=4222, help="0 picks a free port (default 4222)")
     broker.add_argument("--home", default=".edge/demo", help="its store goes in HOME/broker")
     broker.set_defaults(handler=_cmd_broker)
+
+    trading = commands.add_parser("trading", help="the kill switch every trader obeys")
+    trading_commands = trading.add_subparsers(dest="trading_command", required=True)
+    halt = trading_commands.add_parser("halt", help="stop every trader before its next decision")
+    halt.add_argument("--reason", help="why, kept with the switch")
+    trading_commands.add_parser("resume", help="let the traders decide again")
+    trading_commands.add_parser("status", help="show whether trading is halted")
+    for command in trading_commands.choices.values():
+        command.add_argument("--url", help="SQLAlchemy URL (default: EDGE_DATABASE_URL or the local SQLite)")
+        command.set_defaults(handler=_cmd_trading)
 
     dev = commands.add_parser("dev", help="the Dagster UI with the simulator running beside it")
     dev.add_argument("--home", default=".edge/demo")

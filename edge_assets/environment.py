@@ -10,11 +10,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
+
+from edge_assets.trading.limits import (
+    ExecutionSettings,
+    RiskLimits,
+    TradingConfig,
+    TradingMode,
+    VenueCredentials,
+)
 
 DEFAULT_HOME = ".edge/demo"
 DEFAULT_SIMULATOR_URL = "http://127.0.0.1:8765"
@@ -37,6 +45,20 @@ ALERT_SECRET_VARS = {
 }
 # The simulator accepts any non-empty key; this one is not a secret.
 SIMULATOR_API_KEY = "simulator-key"
+# Paper orders to the simulator are signed with a well-known test key (Hardhat's first account), whose
+# API credentials the simulator derives as the CLOB does: it guards nothing.
+SIMULATOR_CLOB_CREDENTIALS = VenueCredentials(
+    private_key="0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
+)
+# The CLOB credentials for live trading: VenueCredentials field -> environment variable.
+CLOB_SECRET_VARS = {
+    "private_key": "EDGE_CLOB_PRIVATE_KEY",
+    "api_key": "EDGE_CLOB_API_KEY",
+    "api_secret": "EDGE_CLOB_API_SECRET",
+    "api_passphrase": "EDGE_CLOB_API_PASSPHRASE",
+}
+# Live trading needs this exact value in EDGE_TRADING_LIVE_CONFIRM besides EDGE_TRADING_MODE=live.
+LIVE_TRADING_CONFIRMATION = "yes-send-real-orders"
 
 
 def _names(value: str) -> list[str]:
@@ -74,6 +96,49 @@ def _resource_fields(env: Mapping[str, str]) -> dict[str, dict[str, Any]]:
     return fields
 
 
+def _trading_settings(env: Mapping[str, str], cls: type, prefix: str = "EDGE_TRADING_") -> Any:
+    """`cls` (RiskLimits or ExecutionSettings) with each field set by EDGE_TRADING_<FIELD> when given."""
+    values: dict[str, Any] = {}
+    for item in fields(cls):
+        variable = prefix + item.name.upper()
+        if not env.get(variable):
+            continue
+        default = getattr(cls(), item.name)
+        try:
+            if isinstance(default, frozenset):
+                values[item.name] = frozenset(_names(env[variable]))
+            else:
+                values[item.name] = type(default)(env[variable])
+        except ValueError:
+            raise ValueError(f"{variable}={env[variable]!r} is not a valid {item.name}") from None
+    return cls(**values)
+
+
+def _trading_config(env: Mapping[str, str], name: str, clob_url: str) -> TradingConfig:
+    mode_name = env.get("EDGE_TRADING_MODE", TradingMode.DRY)
+    try:
+        mode = TradingMode(mode_name)
+    except ValueError:
+        raise ValueError(f"EDGE_TRADING_MODE must be dry, paper or live, not {mode_name!r}") from None
+    credentials = None
+    if mode is TradingMode.PAPER and name == "local":
+        credentials = SIMULATOR_CLOB_CREDENTIALS
+    elif mode is TradingMode.LIVE:
+        missing = [variable for variable in CLOB_SECRET_VARS.values() if not env.get(variable)]
+        if missing:
+            raise ValueError(f"trading mode live needs {', '.join(missing)}")
+        credentials = VenueCredentials(**{key: env[variable] for key, variable in CLOB_SECRET_VARS.items()})
+    return TradingConfig(
+        mode=mode,
+        environment=name,
+        clob_url=clob_url,
+        credentials=credentials,
+        live_confirmed=env.get("EDGE_TRADING_LIVE_CONFIRM") == LIVE_TRADING_CONFIRMATION,
+        limits=_trading_settings(env, RiskLimits),
+        execution=_trading_settings(env, ExecutionSettings),
+    )
+
+
 @dataclass(frozen=True)
 class Environment:
     """Where the venues, the database and the lake are, as read from the environment."""
@@ -97,6 +162,9 @@ class Environment:
     # The bearer token the API asks for off loopback: a secret, so never in the repr.
     api_token: str | None = field(default=None, repr=False)
     mlflow_tracking_uri: str = ""
+    # The EDGE_TRADING_* and CLOB credential variables, judged only when a trader is built (so a bad
+    # trading setting never stops `trading halt`); they hold secrets, so never in the repr.
+    trading_vars: dict[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Environment:
@@ -132,7 +200,16 @@ class Environment:
             stream_url=env.get("EDGE_STREAM_URL") or None,
             api_token=env.get("EDGE_API_TOKEN") or None,
             mlflow_tracking_uri=env.get("EDGE_MLFLOW_TRACKING_URI", f"sqlite:///{home / 'mlflow.db'}"),
+            trading_vars={
+                key: value
+                for key, value in env.items()
+                if key.startswith("EDGE_TRADING_") or key in CLOB_SECRET_VARS.values()
+            },
         )
+
+    def trading_config(self) -> TradingConfig:
+        """The trader's validated mode, limits and CLOB credentials; a one-line ValueError if invalid."""
+        return _trading_config(self.trading_vars, self.name, self.venue_urls["clob"])
 
     def fields_of(self, resource: str) -> dict[str, Any]:
         """The fields of `resource` that the environment sets."""

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
 
 import pytest
 
-# Pure domain packages; live and trading are checked as soon as they exist.
+# Pure domain packages.
 DOMAIN_PACKAGES = [
     "sources",
     "pricing",
@@ -44,21 +43,14 @@ def _loaded_after_import(package: str, *, submodules: bool) -> list[str]:
     return json.loads(result.stdout)
 
 
-def _existing(package: str) -> str:
-    module = f"edge_assets.{package}"
-    if importlib.util.find_spec(module) is None:
-        pytest.skip(f"{module} does not exist yet")
-    return module
-
-
 @pytest.mark.parametrize("package", DOMAIN_PACKAGES)
 def test_no_module_of_a_domain_package_imports_dagster(package):
-    assert "dagster" not in _loaded_after_import(_existing(package), submodules=True)
+    assert "dagster" not in _loaded_after_import(f"edge_assets.{package}", submodules=True)
 
 
 @pytest.mark.parametrize("package", DOMAIN_PACKAGES)
 def test_importing_a_domain_package_loads_no_model_library(package):
-    assert _loaded_after_import(_existing(package), submodules=False) == []
+    assert _loaded_after_import(f"edge_assets.{package}", submodules=False) == []
 
 
 def test_the_training_module_is_where_the_model_libraries_load():

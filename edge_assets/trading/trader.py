@@ -1,0 +1,214 @@
+"""The trader: one decision per signal, `Trader.consider(signal, book, now)`.
+
+The live service calls it on each opened signal with the token's in-memory book, a batch backfill
+with each `signals` row and the REST book of its hour; both get back the `executions` row written.
+A decision re-checks the price against the book, takes the market's lock (one order in flight per
+market, across processes), reads the risk state and passes the order to the risk guard, which alone
+can send it. Every decision, placed or not, is written to `executions` and logged.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import socket
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from edge_assets.live.books import Book
+from edge_assets.notify.logs import get_logger, redact_from_logs
+from edge_assets.storage.sql import WarehouseTables
+from edge_assets.trading.guard import GuardDecision, ProposedOrder, RiskGuard
+from edge_assets.trading.limits import TradingConfig
+from edge_assets.trading.store import TradingStore
+
+log = get_logger(__name__)
+
+# Checks of the trader itself, named in `executions.stopped_by` beside the guard's limits.
+NO_BOOK = "no_book"
+PRICE_MOVED = "price_moved"
+MARKET_LOCKED = "market_locked"
+TOO_SMALL = "below_minimum_size"
+# Polymarket's smallest order, in shares.
+MIN_ORDER_SHARES = 5.0
+# The venue's answer -> the execution's status.
+_STATUS_BY_VENUE = {"matched": "filled", "live": "open", "delayed": "open", "unmatched": "unfilled"}
+
+
+@dataclass(frozen=True)
+class TradeSignal:
+    """What the trader needs of a `signals` or `live_signals` row, plus the league and market type the
+    blacklists judge (from market_mappings and pm_markets; None when unknown)."""
+
+    signal_id: str
+    market_id: str
+    token_id: str
+    outcome: str
+    price: float
+    stake: float | None = None
+    league: str | None = None
+    market_type: str | None = None
+
+    @classmethod
+    def from_row(
+        cls, row: Mapping[str, Any], league: str | None = None, market_type: str | None = None
+    ) -> TradeSignal:
+        stake = row.get("stake")
+        return cls(
+            signal_id=str(row["signal_id"]),
+            market_id=str(row["pm_market_id"]),
+            token_id=str(row["pm_token_id"]),
+            outcome=str(row["outcome"]),
+            price=float(row["pm_price"]),
+            stake=None if stake is None or (isinstance(stake, float) and math.isnan(stake)) else float(stake),
+            league=league,
+            market_type=market_type,
+        )
+
+
+class Trader:
+    def __init__(
+        self,
+        config: TradingConfig,
+        warehouse: WarehouseTables,
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        self.config = config
+        self.store = TradingStore(warehouse)
+        self.guard = RiskGuard(config, sleep=sleep)
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._clock = clock
+        if config.credentials is not None:
+            redact_from_logs(config.credentials.secrets(), "httpx", "py_clob_client")
+
+    def consider(self, signal: TradeSignal, book: Book | None, now: datetime) -> dict[str, Any]:
+        """Decide on `signal` against `book` at `now`; return the `executions` row written."""
+        mode = self.config.mode
+        execution = {
+            "execution_id": uuid.uuid4().hex,
+            "decided_at": now,
+            "signal_id": signal.signal_id,
+            "mode": str(mode),
+            "pm_market_id": signal.market_id,
+            "pm_token_id": signal.token_id,
+            "outcome": signal.outcome,
+            "price": signal.price,
+            "stake": 0.0,
+            "status": "skipped",
+            "stopped_by": None,
+            "detail": None,
+            "order_id": None,
+        }
+        best_bid = book.best("bid") if book is not None else None
+        if best_bid is not None:
+            self.store.mark(str(mode), signal.token_id, best_bid, now)
+        order, stopped_by = self._order_for(signal, book)
+        if order is None:
+            return self._finish(execution, stopped_by)
+        execution.update(price=order.price, stake=order.stake)
+        now_epoch = self._clock() if self._clock is not None else now.timestamp()
+        if not self.store.take_lock(
+            signal.market_id, self.holder, now_epoch, self.config.execution.lock_ttl_seconds
+        ):
+            return self._finish(execution, MARKET_LOCKED)
+        try:
+            halted = self.store.kill_switch().halted
+            state = self.store.risk_state(str(mode), now, halted)
+            decision = self.guard.submit(order, state, now)
+            if decision.stopped_by is not None:
+                return self._finish(execution, decision.stopped_by)
+            self._record(order, decision, execution, now)
+            return self._finish(execution, None)
+        finally:
+            self.store.release_lock(signal.market_id, self.holder)
+
+    def _order_for(self, signal: TradeSignal, book: Book | None) -> tuple[ProposedOrder | None, str | None]:
+        """The order to propose at the book's best ask, or the check that found none worth sending."""
+        ask = book.best("ask") if book is not None else None
+        if ask is None:
+            return None, NO_BOOK
+        if ask > signal.price + self.config.execution.price_tolerance:
+            return None, PRICE_MOVED
+        budget = min(signal.stake or math.inf, self.config.limits.max_stake_per_order)
+        shares = math.floor(min(budget / ask, book.asks[ask]) * 100) / 100
+        if shares < MIN_ORDER_SHARES:
+            return None, TOO_SMALL
+        order = ProposedOrder(
+            signal_id=signal.signal_id,
+            market_id=signal.market_id,
+            token_id=signal.token_id,
+            outcome=signal.outcome,
+            price=ask,
+            size=shares,
+            league=signal.league,
+            market_type=signal.market_type,
+        )
+        return order, None
+
+    def _record(
+        self, order: ProposedOrder, decision: GuardDecision, execution: dict[str, Any], now: datetime
+    ) -> None:
+        mode = str(self.config.mode)
+        outcome = decision.outcome
+        if outcome is None:  # dry: decided, nothing sent
+            order_id, status, attempts, matched, error = execution["execution_id"], "decided", 0, 0.0, None
+        else:
+            order_id = outcome.order_id or execution["execution_id"]
+            status, attempts, matched, error = (
+                outcome.status,
+                outcome.attempts,
+                outcome.size_matched,
+                outcome.error,
+            )
+        self.store.record_order(
+            {
+                "order_id": order_id,
+                "created_at": now,
+                "updated_at": now,
+                "signal_id": order.signal_id,
+                "mode": mode,
+                "pm_market_id": order.market_id,
+                "pm_token_id": order.token_id,
+                "outcome": order.outcome,
+                "side": "BUY",
+                "order_type": self.config.execution.order_type if outcome is not None else "DRY",
+                "price": order.price,
+                "size": order.size,
+                "stake": order.stake,
+                "status": status,
+                "attempts": attempts,
+                "size_matched": matched,
+                "error": error,
+            }
+        )
+        if outcome is not None and outcome.fills:
+            fills = [
+                {
+                    "fill_id": fill.trade_id,
+                    "order_id": order_id,
+                    "filled_at": now,
+                    "mode": mode,
+                    "pm_market_id": order.market_id,
+                    "pm_token_id": order.token_id,
+                    "outcome": order.outcome,
+                    "price": fill.price,
+                    "size": fill.size,
+                }
+                for fill in outcome.fills
+            ]
+            self.store.record_fills(fills, mode, order.token_id, now)
+        execution["order_id"] = order_id
+        execution["status"] = "decided" if outcome is None else _STATUS_BY_VENUE.get(status, status)
+        execution["detail"] = error
+
+    def _finish(self, execution: dict[str, Any], stopped_by: str | None) -> dict[str, Any]:
+        execution["stopped_by"] = stopped_by
+        self.store.record_execution(execution)
+        fields = {key: value for key, value in execution.items() if key != "decided_at"}
+        report = log.warning if execution["status"] in ("failed", "rejected") else log.info
+        report("trading decision", decided_at=execution["decided_at"].isoformat(), **fields)
+        return execution

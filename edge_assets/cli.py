@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from edge_assets.preflight import OneLineArgumentParser, OperatorError, positive_int
+
 # The simulator's fault options, which `demo` and `dev` pass through to it.
 FAULT_OPTIONS = {
     "--rate-429": "share of requests answered 429 with Retry-After",
@@ -55,12 +57,15 @@ def _cmd_db_upgrade(args: argparse.Namespace) -> int:
     from sqlalchemy import create_engine
 
     from edge_assets.environment import Environment
+    from edge_assets.preflight import require_database, require_writable_folder
     from edge_assets.storage.migrations import upgrade
 
     env = Environment.from_env()
     url = args.url or env.database_url
+    option = "--url" if args.url else "the database (EDGE_DATABASE_URL or EDGE_HOME)"
     if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        require_writable_folder(Path(url.removeprefix("sqlite:///")).parent, option)
+    require_database(url, option)
     applied = upgrade(create_engine(url))
     print(f"applied {len(applied)} migration(s): {', '.join(applied) or 'none, already current'}")
     return 0
@@ -245,7 +250,7 @@ def _latest_quota_remaining() -> float | None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="edge-assets", description=__doc__)
+    parser = OneLineArgumentParser(prog="edge-assets", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
     simulate = commands.add_parser("simulate", help="serve the offline market world over HTTP")
@@ -261,7 +266,9 @@ def build_parser() -> argparse.ArgumentParser:
     upgrade.set_defaults(handler=_cmd_db_upgrade)
 
     demo = commands.add_parser("demo", help="run the whole lineage against a fresh simulator")
-    demo.add_argument("--days", type=int, default=14, help="days of history to backfill (default 14)")
+    demo.add_argument(
+        "--days", type=positive_int, default=14, help="days of history to backfill (default 14)"
+    )
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--scenario", choices=["realistic", "planted", "null"], default="realistic")
     demo.add_argument("--home", default=".edge/demo", help="where the database, lake and Dagster runs go")
@@ -327,7 +334,7 @@ def build_parser() -> argparse.ArgumentParser:
     dev.add_argument("--simulator-port", type=int, default=8765)
     dev.add_argument("--seed", type=int, default=7)
     dev.add_argument("--scenario", choices=["realistic", "planted", "null"], default="realistic")
-    dev.add_argument("--days", type=int, default=14)
+    dev.add_argument("--days", type=positive_int, default=14)
     _add_fault_options(dev)
     dev.set_defaults(handler=_cmd_dev)
     return parser
@@ -337,8 +344,13 @@ def main(argv: list[str] | None = None) -> int:
     from edge_assets.notify.logs import configure_logging
 
     configure_logging()
-    args = build_parser().parse_args(argv)
-    return args.handler(args)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except OperatorError as error:
+        print(f"{parser.prog} {args.command}: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import requests
 
+from edge_assets.preflight import OperatorError, redacted_url, require_database, require_writable_folder
+
 SCENARIOS = ("realistic", "planted", "null")
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 # Jobs whose assets are independent run their steps in parallel processes (Dagster's multiprocess
@@ -33,6 +35,8 @@ MULTIPROCESS_JOBS = {"hourly_sources"}
 TRAINING_DAYS = 14
 MULTIPROCESS_CONFIG = {**QUIET_LOGS, "execution": {"config": {"multiprocess": {"max_concurrent": 2}}}}
 SIMULATOR_START_TIMEOUT_S = 60
+# How messages name the demo's database: EDGE_DATABASE_URL when set, else the SQLite file in the home.
+DATABASE_OPTION = "the database (EDGE_DATABASE_URL, or edge.db under --home)"
 
 
 @dataclass
@@ -57,7 +61,8 @@ class RunTally:
     assets: set[str] = field(default_factory=set)
     materializations: int = 0
     checks_passed: int = 0
-    checks_failed: list[str] = field(default_factory=list)
+    # Each failed check ("asset:check") once, with the evaluations that failed it.
+    checks_failed: dict[str, list[dict]] = field(default_factory=dict)
 
     def add(self, name: str, result) -> None:
         self.runs += 1
@@ -73,7 +78,15 @@ class RunTally:
                 self.checks_passed += 1
             else:
                 key = evaluation.asset_check_key
-                self.checks_failed.append(f"{key.asset_key.to_user_string()}:{key.name}")
+                self.checks_failed.setdefault(f"{key.asset_key.to_user_string()}:{key.name}", []).append(
+                    {
+                        "job": name,
+                        "run_id": result.run_id,
+                        "partition": evaluation.partition,
+                        "severity": evaluation.severity.value,
+                        "description": evaluation.description,
+                    }
+                )
 
 
 def free_port() -> int:
@@ -157,7 +170,7 @@ def run_demo(options: DemoOptions, log: Callable[[str], None] = print) -> dict:
     if options.scenario not in SCENARIOS:
         raise ValueError(f"--scenario must be one of {', '.join(SCENARIOS)}")
     started = time.monotonic()
-    options.home.mkdir(parents=True, exist_ok=True)
+    require_writable_folder(options.home, "--home")
     process, url = start_simulator(options, log)
     try:
         with environment_set(demo_environment(options, url)):
@@ -210,6 +223,7 @@ def _materialize_everything(options: DemoOptions, log: Callable[[str], None], st
     warnings.filterwarnings("ignore", category=dg.BetaWarning)
     warnings.filterwarnings("ignore", category=dg.PreviewWarning)
     env = Environment.from_env()
+    require_database(env.database_url, DATABASE_OPTION)
     defs = build_definitions(env)
     instance = dg.DagsterInstance.get()
     tally = RunTally()
@@ -224,6 +238,8 @@ def _materialize_everything(options: DemoOptions, log: Callable[[str], None], st
             _release_memory()
             status = "ok" if result.success else "FAILED"
             log(f"      {job_name}: {status} (run {result.run_id[:8]})")
+            if not result.success:
+                _stop_if_database_gone(env.database_url, job_name)
         log(f"      done in {time.monotonic() - step_start:.1f} s (total {time.monotonic() - started:.1f} s)")
     step_start = time.monotonic()
     log(f"[{total_steps}/{total_steps}] alerts: evaluate the alert sensors, deliver to the sinks ...")
@@ -233,6 +249,14 @@ def _materialize_everything(options: DemoOptions, log: Callable[[str], None], st
     summary = _summarize(env, tally, options, started)
     _print_summary(summary, log)
     return summary
+
+
+def _stop_if_database_gone(url: str, job_name: str) -> None:
+    """After a failed run: when the database no longer answers, every later run would fail the same."""
+    try:
+        require_database(url, DATABASE_OPTION)
+    except OperatorError as error:
+        raise OperatorError(f"stopped after {job_name} failed: {error}") from None
 
 
 def _demo_steps(first: str, last: str) -> list[tuple[str, list[str], dict[str, str]]]:
@@ -338,7 +362,7 @@ def _summarize(env, tally: RunTally, options: DemoOptions, started: float) -> di
         "seed": options.seed,
         "days": options.days,
         "home": str(options.home.resolve()),
-        "database_url": _redacted_url(env.database_url),
+        "database_url": redacted_url(env.database_url),
         "runs": tally.runs,
         "failed_runs": tally.failed_runs,
         "runs_stopped_by_checks": tally.stopped_by_checks,
@@ -346,17 +370,10 @@ def _summarize(env, tally: RunTally, options: DemoOptions, started: float) -> di
         "materializations": tally.materializations,
         "checks_passed": tally.checks_passed,
         "checks_failed": len(tally.checks_failed),
-        "failed_checks": sorted(set(tally.checks_failed)),
+        "failed_checks": dict(sorted(tally.checks_failed.items())),
         **{name: int(value) for name, value in counts.items()},
         "wall_s": round(time.monotonic() - started, 1),
     }
-
-
-def _redacted_url(url: str) -> str:
-    """Database URL without its password, fit for a summary file."""
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
 
 
 def _print_summary(summary: dict, log: Callable[[str], None]) -> None:
@@ -371,8 +388,8 @@ def _print_summary(summary: dict, log: Callable[[str], None]) -> None:
         f" ({summary['materializations']} materializations)"
     )
     log(f"  checks             {summary['checks_passed']} passed, {summary['checks_failed']} failed")
-    for check in summary["failed_checks"]:
-        log(f"    failed: {check}")
+    for check, evaluations in summary["failed_checks"].items():
+        log(f"    failed: {check} ({len(evaluations)} evaluation(s))")
     log(f"  sportsbook events  {summary['events']}")
     log(f"  polymarket markets {summary['markets']} ({summary['mapped_tokens']} tokens mapped)")
     log(f"  quotes             {summary['quotes']}")

@@ -160,7 +160,8 @@ def run_match(args: argparse.Namespace) -> int:
         frame.to_csv(args.out, index=False)
     except OSError as error:
         print(
-            f"edge-assets match: cannot write {args.out} ({error.strerror}); choose a writable path",
+            f"edge-assets match: --out {args.out} cannot be written ({error.strerror or error}); "
+            "choose a file in an existing, writable folder",
             file=sys.stderr,
         )
         return 2

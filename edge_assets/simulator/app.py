@@ -5,16 +5,28 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from . import damage, oddsapi, polymarket, predictit
 from .faults import FaultInjector, Faults
 from .leagues import BOOKMAKERS_PER_REGION_UNIT, LEAGUES_BY_KEY, ODDS_REGIONS
+from .orders import Booked, ClobError, Credentials, OrderBookLedger
 from .world import World
 
 NO_BOOK = {"error": "No orderbook exists for the requested token id"}
 ODDS_MARKETS = frozenset({"h2h", "spreads", "totals", "outrights"})  # only h2h carries prices here
+CLOB_QUOTES = ("/tick-size", "/neg-risk", "/fee-rate", "/midpoint", "/price", "/spread", "/last-trade-price")
+CLOB_BATCH_QUOTES = {  # batch path -> the single quote it repeats
+    "/midpoints": "/midpoint",
+    "/prices": "/price",
+    "/spreads": "/spread",
+    "/last-trades-prices": "/last-trade-price",
+}
+CLOB_AUTHENTICATED = frozenset(
+    {"_api_key", "_post_order", "_cancel_order", "_order_log"}
+)  # routes given the request headers
 
 
 @dataclass
@@ -61,8 +73,12 @@ class SimulatorApp:
         self.quota = quota
         self._used = 0
         self._quota_lock = threading.Lock()
+        self.ledger = OrderBookLedger(Credentials(world.seed))
 
-    def handle(self, method: str, path: str, query: Query, body: bytes) -> Response:
+    def handle(
+        self, method: str, path: str, query: Query, body: bytes, headers: Mapping[str, str] | None = None
+    ) -> Response:
+        """Answer one request; `headers` (lower-case names) carry the CLOB's L1/L2 auth."""
         if path == "/health":
             return Response(200, {"status": "ok"})
         route = self._route(method, path)
@@ -76,9 +92,13 @@ class SimulatorApp:
             status, headers = failure
             return Response(status, {"error": "simulated failure", "status": status}, headers)
         try:
+            if route.__name__ in CLOB_AUTHENTICATED:
+                return route(path, query, body, headers or {})
             return route(path, query, body)
         except BadRequest as error:
             return Response(error.status, error.body)
+        except ClobError as error:
+            return Response(error.status, {"error": error.message})
 
     def _route(self, method: str, path: str):
         if method == "GET":
@@ -88,12 +108,28 @@ class SimulatorApp:
                 return self._gamma_events
             if path == "/book":
                 return self._book
+            if path in CLOB_QUOTES:
+                return self._quote
+            if path == "/time":
+                return self._clob_time
+            if path == "/auth/derive-api-key":
+                return self._api_key
+            if path in ("/data/orders", "/data/trades") or path.startswith("/data/order/"):
+                return self._order_log
             if path in ("/api/marketdata/all/", "/api/marketdata/all"):
                 return self._predictit
             if path.startswith("/v4/"):
                 return self._odds_api
         if method == "POST" and path == "/books":
             return self._books
+        if method == "POST" and path in CLOB_BATCH_QUOTES:
+            return self._batch_quotes
+        if method == "POST" and path == "/auth/api-key":
+            return self._api_key
+        if method == "POST" and path == "/order":
+            return self._post_order
+        if method == "DELETE" and path == "/order":
+            return self._cancel_order
         return None
 
     # --- Polymarket ---------------------------------------------------------------------------
@@ -161,12 +197,17 @@ class SimulatorApp:
         except ValueError as error:
             raise BadRequest(400, {"error": "ts must be unix seconds"}) from error
 
+    def _served_book(self, token: str, instant: float, history_start: float) -> dict | None:
+        """`token`'s book at `instant` as `/book` serves it: the world's levels less the depth the
+        simulator's own fills took (orders.py)."""
+        return polymarket.clob_book(self.world, token, instant, history_start, self.ledger.remaining)
+
     def _book(self, path: str, query: Query, body: bytes) -> Response:
         token = query.get("token_id")
         if not token:
             raise BadRequest(400, {"error": "Invalid token id"})
         instant = self._book_instant(query)
-        book = polymarket.clob_book(self.world, token, instant, self.world.history_start_ts())
+        book = self._served_book(token, instant, self.world.history_start_ts())
         if book is None:
             return Response(404, NO_BOOK)
         damage.clob_book(book, self.faults)
@@ -182,11 +223,116 @@ class SimulatorApp:
         history_start = self.world.history_start_ts()
         books = []
         for token in tokens:
-            book = polymarket.clob_book(self.world, token, instant, history_start)
+            book = self._served_book(token, instant, history_start)
             if book is not None:  # unknown or closed tokens are left out, as on the CLOB
                 damage.clob_book(book, self.faults)
                 books.append(book)
         return Response(200, books)
+
+    # --- Polymarket CLOB: quotes, auth and orders -------------------------------------------------
+
+    def _quote_of(self, path: str, token: str | None, side: str | None):
+        """The body of one CLOB quote (`path` one of CLOB_QUOTES) for `token`, read off the book
+        `/book` serves now; None where there is no book."""
+        if not token:
+            raise BadRequest(400, {"error": "Invalid token id"})
+        book = self._served_book(token, self.world.now_ts(), self.world.history_start_ts())
+        if book is None:
+            return None
+        market = self.world.token(token)[0]
+        bid, ask = polymarket.touch(book)
+        if path == "/tick-size":
+            return {"minimum_tick_size": float(book["tick_size"])}
+        if path == "/neg-risk":
+            return {"neg_risk": book["neg_risk"]}
+        if path == "/fee-rate":
+            return {"base_fee": polymarket.base_fee_bps(market)}
+        if path == "/last-trade-price":
+            return {"price": book["last_trade_price"], "side": "BUY" if market.key % 2 else "SELL"}
+        if path == "/price":
+            if side not in ("BUY", "SELL"):
+                raise BadRequest(400, {"error": "Invalid side"})
+            return {"price": str(bid if side == "BUY" else ask)}  # BUY quotes the best bid, as on the CLOB
+        if path == "/midpoint":
+            return {"mid": str((bid + ask) / 2)}
+        return {"spread": str(ask - bid)}
+
+    def _quote(self, path: str, query: Query, body: bytes) -> Response:
+        quote = self._quote_of(path, query.get("token_id"), (query.get("side") or "").upper() or None)
+        return Response(404, NO_BOOK) if quote is None else Response(200, quote)
+
+    def _batch_quotes(self, path: str, query: Query, body: bytes) -> Response:
+        """`POST /midpoints`, `/prices`, `/spreads` and `/last-trades-prices` over a list of
+        `{"token_id": ..., ["side": ...]}`; tokens without a quote are left out."""
+        try:
+            requested = [(str(item["token_id"]), item.get("side")) for item in json.loads(body or b"null")]
+        except (ValueError, TypeError, KeyError, AttributeError) as error:
+            raise BadRequest(400, {"error": "Invalid payload"}) from error
+        single = CLOB_BATCH_QUOTES[path]
+        answers: dict = {}
+        trades: list[dict] = []
+        for token, side in requested:
+            quote = self._quote_of(single, token, side)
+            if quote is None:
+                continue
+            if path == "/prices":
+                answers.setdefault(token, {})[side] = quote["price"]
+            elif path == "/last-trades-prices":
+                trades.append({"token_id": token, **quote})
+            else:
+                answers[token] = next(iter(quote.values()))
+        return Response(200, trades if path == "/last-trades-prices" else answers)
+
+    def _clob_time(self, path: str, query: Query, body: bytes) -> Response:
+        return Response(200, int(self.world.now_ts()))
+
+    def _api_key(self, path: str, query: Query, body: bytes, headers: Mapping[str, str]) -> Response:
+        return Response(200, self.ledger.credentials.issue(headers).body())
+
+    def _booked(self, token: str) -> Booked | None:
+        """What matching needs of `token`'s book now, or None where no book is served."""
+        found = polymarket.clob_levels(self.world, token, self.world.now_ts(), self.world.history_start_ts())
+        if found is None:
+            return None
+        market, minute, bids, asks = found
+        bids, asks = self.ledger.remaining(token, minute, bids, asks)
+        tick = polymarket.tick_size(self.world.fine_tick(market), bids, asks)
+        return Booked(
+            token=token,
+            market_id=market.condition_id,
+            outcome=market.outcomes[self.world.token(token)[1]],
+            minute=minute,
+            bids=bids,
+            asks=asks,
+            tick_mills=round(float(tick) * 1000),
+            min_size=float(polymarket.MIN_ORDER_SIZE),
+            neg_risk=market.neg_risk,
+        )
+
+    def _cancel_order(self, path: str, query: Query, body: bytes, headers: Mapping[str, str]) -> Response:
+        owner = self.ledger.credentials.verify_l2(headers, "DELETE", path, body)
+        return Response(200, self.ledger.cancel(owner, body))
+
+    def _post_order(self, path: str, query: Query, body: bytes, headers: Mapping[str, str]) -> Response:
+        owner = self.ledger.credentials.verify_l2(headers, "POST", path, body)
+        try:
+            payload = json.loads(body)
+        except ValueError as error:
+            raise ClobError(400, "Invalid order payload") from error
+        answer = self.ledger.place(owner, payload, self._booked, self.world.now_ts())
+        stall = self.faults.order_timeout()
+        if stall:  # the ambiguous case: matched and logged, but the client sees no answer in time
+            time.sleep(stall)
+        return Response(200, answer)
+
+    def _order_log(self, path: str, query: Query, body: bytes, headers: Mapping[str, str]) -> Response:
+        owner = self.ledger.credentials.verify_l2(headers, "GET", path, body)
+        filters = {name: query.get(name) for name in ("id", "market", "asset_id", "maker_address")}
+        if path == "/data/orders":
+            return Response(200, self.ledger.orders(owner, filters))
+        if path == "/data/trades":
+            return Response(200, self.ledger.trades(owner, filters))
+        return Response(200, self.ledger.order(owner, path.removeprefix("/data/order/")))
 
     # --- PredictIt ----------------------------------------------------------------------------
 

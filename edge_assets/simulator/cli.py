@@ -8,6 +8,8 @@ import signal
 import time
 from pathlib import Path
 
+from edge_assets.preflight import OperatorError, positive_int
+
 from .faults import Faults
 from .server import start_server
 from .world import SCENARIOS, World
@@ -29,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (0 picks a free one)")
     parser.add_argument("--seed", type=int, default=7, help="world seed: same seed, same world")
     parser.add_argument("--scenario", choices=SCENARIOS, default="realistic")
-    parser.add_argument("--days", type=int, default=14, help="days of history served before now")
+    parser.add_argument("--days", type=positive_int, default=14, help="days of history served before now")
     parser.add_argument(
         "--ground-truth", metavar="FILE", help="write the planted windows to this CSV (again at exit)"
     )
@@ -50,6 +52,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=0.0,
         help="chance per world minute that the server drops a market-channel connection",
+    )
+    parser.add_argument(
+        "--rate-order-timeout",
+        type=float,
+        default=0.0,
+        help="share of CLOB orders matched and logged whose answer then times out",
     )
     parser.add_argument("--retry-after", type=int, default=1, help="Retry-After seconds on 429")
     parser.add_argument("--quota", type=int, default=500_000, help="Odds API credits before 429")
@@ -82,6 +90,7 @@ def faults_from_args(args: argparse.Namespace) -> Faults:
         rate_stale=args.rate_stale,
         rate_silent=args.rate_silent,
         rate_drop=args.rate_drop,
+        rate_order_timeout=args.rate_order_timeout,
         retry_after_s=args.retry_after,
         seed=args.seed,
     )
@@ -104,7 +113,13 @@ def run(args: argparse.Namespace) -> int:
     world = world_from_args(args)
     world.served_games()  # generate the history now rather than on the first request
     if args.ground_truth:
-        write_ground_truth(world, args.ground_truth)  # before serving: it exists once /health answers
+        try:
+            write_ground_truth(world, args.ground_truth)  # before serving: it exists once /health answers
+        except OSError as error:
+            raise OperatorError(
+                f"--ground-truth {args.ground_truth} cannot be written ({error.strerror or error}); "
+                "choose a file in an existing, writable folder"
+            ) from None
     server = start_server(
         world,
         faults_from_args(args),

@@ -16,7 +16,10 @@ _SILENT_KEY, _DROP_KEY = 11, 12  # keys of the market-channel draws, apart from 
 @dataclass(frozen=True)
 class Faults:
     """Fault rates, each a probability per request (429, 5xx, timeout), per record (malformed,
-    stale), per market-channel connection (silent) or per connection and minute (drop)."""
+    stale), per market-channel connection (silent) or per connection and minute (drop).
+
+    `rate_order_timeout` is the ambiguous placement: the order is accepted and matched (the order
+    and trade logs show it) but its answer stalls `timeout_delay_s`, so the client times out."""
 
     rate_429: float = 0.0
     rate_5xx: float = 0.0
@@ -25,6 +28,7 @@ class Faults:
     rate_stale: float = 0.0
     rate_silent: float = 0.0
     rate_drop: float = 0.0
+    rate_order_timeout: float = 0.0
     retry_after_s: int = 1
     timeout_delay_s: float = 5.0
     seed: int = 0
@@ -64,6 +68,10 @@ class FaultInjector:
         if self._hit(self.faults.rate_5xx):
             return self._choice((500, 502, 503)), {}
         return None
+
+    def order_timeout(self) -> float:
+        """Seconds to stall an order's answer after it was matched (0 unless the fault hits)."""
+        return self.faults.timeout_delay_s if self._hit(self.faults.rate_order_timeout) else 0.0
 
     def malformed(self) -> bool:
         return self._hit(self.faults.rate_malformed)

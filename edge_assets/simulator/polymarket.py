@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from .world import PolymarketMarket, World, iso_z, minute_of
 
 GAMMA_MAX_LIMIT = 500
+MIN_ORDER_SIZE = "5"  # shares, as on the real books
 TICK_SIZE, FINE_TICK_SIZE = "0.01", "0.001"
 FINE_TICK_BELOW, FINE_TICK_ABOVE = 40, 960  # mills: beyond these the CLOB quotes in tenths of a cent
 _IMAGE = "https://polymarket-upload.s3.us-east-2.amazonaws.com/league-{}.png"
@@ -32,6 +34,28 @@ def price_text(mills: int) -> str:
 def size_text(size: float) -> str:
     """A CLOB size string: '1160422.93', '25'."""
     return f"{size:.2f}".rstrip("0").rstrip(".")
+
+
+def base_fee_bps(market: PolymarketMarket) -> int:
+    """The market's base fee in basis points, as Gamma's `takerBaseFee` and the CLOB's `/fee-rate`."""
+    return 1000 if market.fee_rate else 0
+
+
+def book_hash(book: dict) -> str:
+    """The CLOB's book hash: SHA-1 of the compact JSON book in the server's field order with an
+    empty `hash` (the algorithm py-clob-client reproduces, and the real fixtures' hashes follow)."""
+    fields = ("market", "asset_id", "timestamp", "hash", "bids", "asks")
+    payload = {name: book[name] for name in fields} | {"hash": ""}
+    payload |= {name: book[name] for name in ("min_order_size", "tick_size", "neg_risk", "last_trade_price")}
+    return hashlib.sha1(json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()
+
+
+def touch(book: dict) -> tuple[Decimal, Decimal]:
+    """(best bid, best ask) of a `/book` payload: an empty bid side quotes 0, as the real CLOB's
+    `/price` and `/midpoint` do (fixtures); an empty ask side quotes 1, its mirror."""
+    bid = Decimal(book["bids"][-1]["price"]) if book["bids"] else Decimal(0)
+    ask = Decimal(book["asks"][-1]["price"]) if book["asks"] else Decimal(1)
+    return bid, ask
 
 
 def tick_size(fine: bool, bids: list[tuple[int, float]], asks: list[tuple[int, float]]) -> str:
@@ -138,8 +162,8 @@ def gamma_market(world: World, market: PolymarketMarket, now_ts: float, nested: 
         "umaReward": "1.5",
         "volumeClob": volume,
         "liquidityClob": volume / 12,
-        "makerBaseFee": 1000 if market.fee_rate else 0,
-        "takerBaseFee": 1000 if market.fee_rate else 0,
+        "makerBaseFee": base_fee_bps(market),
+        "takerBaseFee": base_fee_bps(market),
         "customLiveness": 900,
         "acceptingOrders": state == "open",
         "negRisk": market.neg_risk,
@@ -277,8 +301,11 @@ def _description(market: PolymarketMarket) -> str:
     )
 
 
-def clob_book(world: World, token: str, ts: float, history_start_ts: float) -> dict | None:
-    """A CLOB `/book` payload for `token` at instant `ts`, or None where no order book exists."""
+def clob_levels(
+    world: World, token: str, ts: float, history_start_ts: float
+) -> tuple[PolymarketMarket, int, list[tuple[int, float]], list[tuple[int, float]]] | None:
+    """(market, minute, bids, asks) of `token`'s book at instant `ts`, best first, or None where no
+    order book exists."""
     found = world.token(token)
     if found is None or ts < history_start_ts:
         return None
@@ -287,19 +314,34 @@ def clob_book(world: World, token: str, ts: float, history_start_ts: float) -> d
     if minute < market.created_min or (market.game is not None and minute >= market.game.resolve_min):
         return None
     bids, asks = world.book_levels(market, index, minute)
+    return market, minute, bids, asks
+
+
+def clob_book(world: World, token: str, ts: float, history_start_ts: float, taken=None) -> dict | None:
+    """A CLOB `/book` payload for `token` at instant `ts`, or None where no order book exists.
+
+    `taken(token, minute, bids, asks)`, when given, returns the levels left once the simulator's
+    own fills are taken out (orders.OrderBookLedger.remaining)."""
+    found = clob_levels(world, token, ts, history_start_ts)
+    if found is None:
+        return None
+    market, minute, bids, asks = found
+    if taken is not None:
+        bids, asks = taken(token, minute, bids, asks)
     bid_rows = [{"price": price_text(p), "size": size_text(s)} for p, s in reversed(bids)]
     ask_rows = [{"price": price_text(p), "size": size_text(s)} for p, s in reversed(asks)]
     last = bids[0][0] if bids and market.key % 2 else asks[0][0] if asks else 500
-    book_hash = hashlib.sha1(f"{token}:{minute}:{bid_rows}:{ask_rows}".encode()).hexdigest()
-    return {
+    book = {
         "market": market.condition_id,
         "asset_id": token,
         "timestamp": str(int(ts * 1000)),
-        "hash": book_hash,
+        "hash": "",
         "bids": bid_rows,
         "asks": ask_rows,
-        "min_order_size": "5",
+        "min_order_size": MIN_ORDER_SIZE,
         "tick_size": tick_size(world.fine_tick(market), bids, asks),
         "neg_risk": market.neg_risk,
         "last_trade_price": f"{last / 1000:.3f}",
     }
+    book["hash"] = book_hash(book)
+    return book

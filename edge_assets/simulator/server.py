@@ -93,14 +93,17 @@ class SimulatorServer:
     async def _http(self, request: Request) -> Response:
         body = await request.body()
         scope = request.scope
+        headers = dict(request.headers)  # lower-case names
         status, data, headers = await asyncio.get_running_loop().run_in_executor(
-            self._pool, self._answer, scope["method"], scope["path"], scope["query_string"], body
+            self._pool, self._answer, scope["method"], scope["path"], scope["query_string"], body, headers
         )
         return Response(data, status, headers, media_type="application/json")
 
-    def _answer(self, method: str, path: str, query: bytes, body: bytes) -> tuple[int, bytes, dict[str, str]]:
+    def _answer(
+        self, method: str, path: str, query: bytes, body: bytes, headers: dict[str, str]
+    ) -> tuple[int, bytes, dict[str, str]]:
         try:
-            response = self.app.handle(method, path, Query(parse_qs(query.decode())), body)
+            response = self.app.handle(method, path, Query(parse_qs(query.decode())), body, headers)
             status, payload, headers = response.status, response.body, response.headers
         except Exception as error:  # a bug must answer 500, not hang the client
             status, payload, headers = 500, {"error": f"simulator error: {error!r}"}, {}

@@ -107,12 +107,14 @@ def gamma_market(world: World, market: PolymarketMarket, now_ts: float, nested: 
         end_ts = datetime(2028, 11, 7, tzinfo=UTC).timestamp()
         image = _IMAGE.format("politics")
         resolution_source = ""
-    if closed:
-        winner_first = world.path(game).probs[market.truth_row, -1] > 0.5
-        outcome_prices = ["1", "0"] if winner_first else ["0", "1"]
+    winner_first = state != "open" and world.path(game).probs[market.truth_row, -1] > 0.5
+    if state != "open":
+        # Ended, the result proposed but not resolved: still trading at 0.9995/0.0005, as on Gamma.
+        won, lost = ("1", "0") if closed else ("0.9995", "0.0005")
+        outcome_prices = [won, lost] if winner_first else [lost, won]
         best_bid, best_ask, last_trade = (0.999, 1, 0.999) if winner_first else (None, 0.001, 0.001)
         spread = 0.001
-        updated_ts = game.resolve_min * 60 + 146.346609
+        updated_ts = (game.resolve_min if closed else game.end_min) * 60 + 146.346609
     else:
         bid, ask, _ = world.top_of_book(market, minute_of(now_ts))
         bid, ask = max(bid, 1), min(ask, 99)
@@ -165,7 +167,7 @@ def gamma_market(world: World, market: PolymarketMarket, now_ts: float, nested: 
         "makerBaseFee": base_fee_bps(market),
         "takerBaseFee": base_fee_bps(market),
         "customLiveness": 900,
-        "acceptingOrders": state == "open",
+        "acceptingOrders": not closed,
         "negRisk": market.neg_risk,
     }
     if market.neg_risk:
@@ -217,7 +219,13 @@ def gamma_market(world: World, market: PolymarketMarket, now_ts: float, nested: 
         payload["sportsMarketType"] = "moneyline"
         if not game.league.three_way:  # Gamma omits eventStartTime on soccer legs, as in the fixture
             payload["eventStartTime"] = iso_z(game.start_min * 60)
+    if state == "ended":
+        payload["umaResolutionStatus"] = "proposed"
+        if not winner_first:
+            del payload["bestBid"]  # nobody bids for the loser: Gamma leaves the key out, not null
     if closed:
+        for name in ("liquidity", "liquidityNum", "liquidityClob"):
+            del payload[name]  # resolved markets carry no liquidity fields on Gamma
         payload.update(
             {
                 "closedTime": gamma_time(game.resolve_min * 60),
@@ -269,7 +277,20 @@ def gamma_event(world: World, markets: list[PolymarketMarket], now_ts: float) ->
     event = gamma_event_header(world, markets[0], now_ts)
     event["closed"] = all(market_state(world, m, now_ts) == "closed" for m in markets)
     event["markets"] = [gamma_market(world, market, now_ts, nested=True) for market in markets]
+    event.update(_event_details(markets[0]))
     return event
+
+
+def _event_details(market: PolymarketMarket) -> dict:
+    """The fields a full Gamma event carries beyond its header: description, tags, series, metadata."""
+    game = market.game
+    slug, title = (game.league.slug, game.league.sport_title) if game else ("politics", "Politics")
+    return {
+        "description": _description(market),
+        "tags": [{"id": str(100 + sum(map(ord, slug))), "label": title, "slug": slug}],
+        "series": [{"id": str(sum(map(ord, slug))), "ticker": slug, "slug": slug, "title": title}],
+        "eventMetadata": {"context_description": _description(market)},
+    }
 
 
 def _event_slug(market: PolymarketMarket) -> str:

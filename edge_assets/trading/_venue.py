@@ -113,7 +113,7 @@ class ClobVenue:
                     found = self._reconcile(order_id, order.token_id)
                     if found is not None:
                         return VenueOutcome(order_id, found[0], attempts, found[1])
-                answer = self._client.post_order(signed, OrderType[self._settings.order_type])
+                answer = self._client.post_order(signed, getattr(OrderType, self._settings.order_type))
                 status = str(answer.get("status") or "live") if isinstance(answer, dict) else "live"
                 if isinstance(answer, dict) and answer.get("success") is False:
                     return VenueOutcome(

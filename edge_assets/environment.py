@@ -17,6 +17,7 @@ from typing import Any
 import dagster as dg
 
 from edge_assets.trading.limits import (
+    LIVE_TRADING_CONFIRMATION,
     ExecutionSettings,
     RiskLimits,
     TradingConfig,
@@ -57,8 +58,6 @@ CLOB_SECRET_VARS = {
     "api_secret": "EDGE_CLOB_API_SECRET",
     "api_passphrase": "EDGE_CLOB_API_PASSPHRASE",
 }
-# Live trading needs this exact value in EDGE_TRADING_LIVE_CONFIRM besides EDGE_TRADING_MODE=live.
-LIVE_TRADING_CONFIRMATION = "yes-send-real-orders"
 
 
 def _names(value: str) -> list[str]:

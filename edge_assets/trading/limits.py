@@ -8,6 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
 
+# Live trading needs this exact value in EDGE_TRADING_LIVE_CONFIRM besides EDGE_TRADING_MODE=live.
+LIVE_TRADING_CONFIRMATION = "yes-send-real-orders"
+
 
 class TradingMode(StrEnum):
     """`dry` decides and records but sends nothing; `paper` sends real orders to the simulator's CLOB;
@@ -99,16 +102,16 @@ class TradingConfig:
         mode = self.mode
         if mode is TradingMode.DRY:
             return
-        if not self.clob_url:
-            raise ValueError(f"trading mode {mode} needs the CLOB URL")
-        if self.credentials is None:
-            raise ValueError(
-                f"trading mode {mode} needs CLOB credentials (EDGE_CLOB_PRIVATE_KEY and API keys)"
-            )
         if mode is TradingMode.LIVE:
             if self.environment == "local":
                 raise ValueError("trading mode live refuses to start in the local environment")
             if not self.live_confirmed:
-                raise ValueError("trading mode live needs EDGE_TRADING_LIVE_CONFIRM=yes-send-real-orders")
+                raise ValueError(
+                    f"trading mode live needs EDGE_TRADING_LIVE_CONFIRM={LIVE_TRADING_CONFIRMATION}"
+                )
         elif self.environment != "local":
             raise ValueError("trading mode paper sends to the simulator, which runs only in local")
+        if not self.clob_url:
+            raise ValueError(f"trading mode {mode} needs the CLOB URL")
+        if self.credentials is None:
+            raise ValueError(f"trading mode {mode} needs CLOB credentials (EDGE_CLOB_PRIVATE_KEY)")

@@ -12,11 +12,12 @@ from datetime import datetime
 from . import damage, oddsapi, polymarket, predictit
 from .faults import FaultInjector, Faults
 from .leagues import BOOKMAKERS_PER_REGION_UNIT, LEAGUES_BY_KEY, ODDS_REGIONS
-from .orders import Booked, ClobError, Credentials, OrderBookLedger
+from .orders import END_CURSOR, Booked, ClobError, Credentials, OrderBookLedger
 from .world import World
 
 NO_BOOK = {"error": "No orderbook exists for the requested token id"}
 ODDS_MARKETS = frozenset({"h2h", "spreads", "totals", "outrights"})  # only h2h carries prices here
+CLOB_BASE = "/clob"  # the CLOB's base path: its routes answer here as on clob.polymarket.com
 CLOB_QUOTES = ("/tick-size", "/neg-risk", "/fee-rate", "/midpoint", "/price", "/spread", "/last-trade-price")
 CLOB_BATCH_QUOTES = {  # batch path -> the single quote it repeats
     "/midpoints": "/midpoint",
@@ -74,14 +75,29 @@ class SimulatorApp:
         self._used = 0
         self._quota_lock = threading.Lock()
         self.ledger = OrderBookLedger(Credentials(world.seed))
+        self.base_url = ""  # set by the server once its port is known
+
+    def venues(self) -> dict[str, str]:
+        """Each venue's base URL on this simulator, as `/health` lists them."""
+        base = self.base_url
+        return {"gamma": base, "clob": base + CLOB_BASE, "oddsapi": base, "predictit": base}
 
     def handle(
         self, method: str, path: str, query: Query, body: bytes, headers: Mapping[str, str] | None = None
     ) -> Response:
-        """Answer one request; `headers` (lower-case names) carry the CLOB's L1/L2 auth."""
+        """Answer one request; `headers` (lower-case names) carry the CLOB's L1/L2 auth.
+
+        The CLOB answers under CLOB_BASE too (its own host in reality), where `/markets` is the
+        CLOB's list rather than Gamma's; its other paths also answer at the root, as before."""
         if path == "/health":
-            return Response(200, {"status": "ok"})
-        route = self._route(method, path)
+            return Response(200, {"status": "ok", "venues": self.venues()})
+        clob = path.startswith(CLOB_BASE + "/")
+        path = path.removeprefix(CLOB_BASE) if clob else path
+        route = (
+            self._clob_markets
+            if clob and method == "GET" and path == "/markets"
+            else self._route(method, path)
+        )
         if route is None:
             return Response(404, {"error": f"no route for {method} {path}"})
         delay = self.faults.delay()
@@ -282,6 +298,17 @@ class SimulatorApp:
             else:
                 answers[token] = next(iter(quote.values()))
         return Response(200, trades if path == "/last-trades-prices" else answers)
+
+    def _clob_markets(self, path: str, query: Query, body: bytes) -> Response:
+        """CLOB `/markets`: every listed market, one page (the cursor is already the last)."""
+        now_ts = self.world.now_ts()
+        data = [
+            polymarket.clob_market(polymarket.gamma_market(self.world, market, now_ts))
+            for market in polymarket.listed_markets(self.world, now_ts)
+        ]
+        return Response(
+            200, {"limit": len(data), "count": len(data), "next_cursor": END_CURSOR, "data": data}
+        )
 
     def _clob_time(self, path: str, query: Query, body: bytes) -> Response:
         return Response(200, int(self.world.now_ts()))

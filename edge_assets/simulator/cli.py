@@ -130,7 +130,8 @@ def run(args: argparse.Namespace) -> int:
     )
     signal.signal(signal.SIGTERM, _terminated)
     try:
-        print(f"simulator listening on {server.url} (market channel {server.ws_url})", flush=True)
+        venues = ", ".join(f"{venue} {url}" for venue, url in server.app.venues().items())
+        print(f"simulator listening on {server.url} ({venues}; market channel {server.ws_url})", flush=True)
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:

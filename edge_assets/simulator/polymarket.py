@@ -322,6 +322,39 @@ def _description(market: PolymarketMarket) -> str:
     )
 
 
+def clob_market(gamma: dict) -> dict:
+    """A CLOB `/markets` entry, read off the market's Gamma payload (the same market, one truth)."""
+    prices = [float(price) for price in json.loads(gamma["outcomePrices"])]
+    tokens = json.loads(gamma["clobTokenIds"])
+    closed = gamma["closed"]
+    return {
+        "enable_order_book": True,
+        "active": gamma["active"],
+        "closed": closed,
+        "archived": False,
+        "accepting_orders": gamma["acceptingOrders"],
+        "minimum_order_size": gamma["orderMinSize"],
+        "minimum_tick_size": gamma["orderPriceMinTickSize"],
+        "condition_id": gamma["conditionId"],
+        "question_id": gamma["questionID"],
+        "question": gamma["question"],
+        "description": gamma["description"],
+        "market_slug": gamma["slug"],
+        "end_date_iso": gamma["endDate"],
+        "game_start_time": gamma.get("gameStartTime"),
+        "seconds_delay": 0,
+        "maker_base_fee": gamma["makerBaseFee"],
+        "taker_base_fee": gamma["takerBaseFee"],
+        "neg_risk": gamma["negRisk"],
+        "icon": gamma["icon"],
+        "image": gamma["image"],
+        "tokens": [
+            {"token_id": token, "outcome": outcome, "price": price, "winner": closed and price == 1.0}
+            for token, outcome, price in zip(tokens, json.loads(gamma["outcomes"]), prices, strict=True)
+        ],
+    }
+
+
 def clob_levels(
     world: World, token: str, ts: float, history_start_ts: float
 ) -> tuple[PolymarketMarket, int, list[tuple[int, float]], list[tuple[int, float]]] | None:

@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
 
-from .app import Query, SimulatorApp
+from .app import CLOB_BASE, Query, SimulatorApp
 from .faults import Faults
 from .market_channel import MarketChannel
 from .world import World
@@ -43,6 +43,7 @@ class SimulatorServer:
         self._pool = ThreadPoolExecutor(HTTP_WORKERS, thread_name_prefix="edge-simulator-http")
         routes = [
             WebSocketRoute("/ws/market", self.channel.serve),
+            WebSocketRoute(CLOB_BASE + "/ws/market", self.channel.serve),  # beside the CLOB base URL
             Route("/{path:path}", self._http, methods=METHODS),
         ]
         # Bound here rather than by uvicorn, so the port is known (and taken) before we return. The
@@ -56,6 +57,7 @@ class SimulatorServer:
         self.port = listener.getsockname()[1]
         self.url = f"http://{host}:{self.port}"
         self.ws_url = f"ws://{host}:{self.port}/ws/market"
+        self.app.base_url = self.url
         config = uvicorn.Config(
             Starlette(routes=routes, lifespan=self._lifespan),
             log_config=None,  # leave the process's logging as it is; uvicorn's warnings still surface

@@ -246,3 +246,32 @@ def test_an_order_whose_answer_times_out_is_matched_and_logged(simulator_factory
         client.post_order(signed, OrderType.FOK)
     assert retried.value.error_msg == {"error": orders.DUPLICATED}
     assert len(client.get_trades()) == 1
+
+
+def test_the_clob_base_path_serves_the_clob_markets_and_orders_and_health_lists_the_venues(server):
+    health = requests.get(f"{server.url}/health").json()
+    assert health == {
+        "status": "ok",
+        "venues": {
+            "gamma": server.url,
+            "clob": f"{server.url}/clob",
+            "oddsapi": server.url,
+            "predictit": server.url,
+        },
+    }
+    client = ClobClient(health["venues"]["clob"], chain_id=POLYGON, key=Account.create().key.hex())
+    client.set_api_creds(client.create_or_derive_api_creds())
+    gamma = {m["conditionId"]: m for m in requests.get(f"{server.url}/markets", params={"limit": 500}).json()}
+    listed = client.get_markets()
+    assert listed["next_cursor"] == orders.END_CURSOR and listed["count"] == len(listed["data"]) > 0
+    for market in listed["data"]:
+        twin = gamma.get(market["condition_id"])
+        if twin is not None:
+            assert [t["token_id"] for t in market["tokens"]] == json.loads(twin["clobTokenIds"])
+            assert market["minimum_tick_size"] == twin["orderPriceMinTickSize"]
+    token = _deep_token(server, "asks", 1)
+    p0, s0 = _best_first(client.get_order_book(token).asks)[0]
+    size = min(s0, Decimal(6)).quantize(Decimal("0.01"), rounding="ROUND_DOWN")
+    signed = client.create_order(OrderArgs(token_id=token, price=float(p0), size=float(size), side=BUY))
+    assert client.post_order(signed, OrderType.FOK)["status"] == "matched"  # HMAC over the path below /clob
+    assert [Decimal(t["size"]) for t in client.get_trades()] == [size]

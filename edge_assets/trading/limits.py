@@ -50,7 +50,9 @@ class ExecutionSettings:
 
     # A price this much worse than the signal's (in probability points) means the edge has gone.
     price_tolerance: float = 0.01
-    lock_ttl_seconds: float = 30.0
+    # Outlasts a placement's worst case (4 attempts of up to three 5 s requests each), so a lock
+    # expires only when its holder has died.
+    lock_ttl_seconds: float = 120.0
     max_attempts: int = 4
     retry_backoff_seconds: float = 0.2
     # Fill-or-kill: a paper or live order either fills at the checked price or leaves nothing behind.

@@ -378,11 +378,20 @@ class SimulatorApp:
             self._check_key(query)
             if parts == ["v4", "sports"]:
                 return self._charged(0, oddsapi.sports())
-            if len(parts) == 4 and parts[:2] == ["v4", "sports"] and parts[3] in ("odds", "scores"):
+            if len(parts) == 4 and parts[:2] == ["v4", "sports"] and parts[3] in ("odds", "scores", "events"):
                 league = self._league(parts[2])
                 if parts[3] == "odds":
                     return self._live_odds(league, query)
+                if parts[3] == "events":
+                    return self._events(league, query)
                 return self._scores(league, query)
+            if (
+                len(parts) == 6
+                and parts[:2] == ["v4", "sports"]
+                and parts[3] == "events"
+                and parts[5] == "odds"
+            ):
+                return self._event_odds(self._league(parts[2]), parts[4], query)
             if len(parts) == 5 and parts[:3] == ["v4", "historical", "sports"] and parts[4] == "odds":
                 return self._historical_odds(self._league(parts[3]), query)
         except BadRequest as error:
@@ -435,11 +444,65 @@ class SimulatorApp:
             )
         return regions, markets, odds_format, wanted, billed
 
+    def _date_format(self, query: Query) -> str:
+        date_format = query.get("dateFormat", "iso")
+        if date_format not in oddsapi.DATE_FORMATS:
+            raise BadRequest(
+                422, {"message": "dateFormat must be iso or unix", "error_code": "INVALID_DATE_FORMAT"}
+            )
+        return date_format
+
+    def _commence(self, query: Query) -> tuple[float, float] | None:
+        """(commenceTimeFrom, commenceTimeTo) in unix seconds, open ends unbounded; None when unset."""
+        bounds = []
+        for name, unbounded in (("commenceTimeFrom", float("-inf")), ("commenceTimeTo", float("inf"))):
+            value = query.get(name)
+            try:
+                bounds.append(unbounded if value is None else datetime.fromisoformat(value).timestamp())
+            except ValueError as error:
+                raise BadRequest(
+                    422,
+                    {
+                        "message": f"{name} must be an ISO 8601 instant, e.g. 2026-01-01T12:00:00Z",
+                        "error_code": "INVALID_COMMENCE_TIME",
+                    },
+                ) from error
+        return None if bounds == [float("-inf"), float("inf")] else (bounds[0], bounds[1])
+
+    def _events(self, league, query: Query) -> Response:
+        """`/v4/sports/{sport}/events`: the listed events without odds, free of quota."""
+        date_format = self._date_format(query)
+        games = oddsapi.listed_games(self.world, league, self.world.now_ts(), self._commence(query))
+        return self._charged(0, [oddsapi.event_header(game, date_format) for game in games])
+
+    def _event_odds(self, league, event_id: str, query: Query) -> Response:
+        """`/v4/sports/{sport}/events/{id}/odds`: one event's odds object, billed like `/odds`."""
+        regions, markets, odds_format, wanted, billed = self._odds_params(query)
+        now_ts = self.world.now_ts()
+        game = next(
+            (g for g in oddsapi.listed_games(self.world, league, now_ts) if g.event_id == event_id), None
+        )
+        if game is None:
+            raise BadRequest(404, {"message": "Event not found", "error_code": "EVENT_NOT_FOUND"})
+        event = oddsapi.event_odds(
+            self.world, game, now_ts, regions, odds_format, wanted, self._date_format(query)
+        )
+        damage.odds_event(event, self.faults)
+        return self._charged(len(markets) * billed, event)
+
     def _live_odds(self, league, query: Query) -> Response:
         regions, markets, odds_format, wanted, billed = self._odds_params(query)
         event_ids = {e for e in (query.get("eventIds") or "").split(",") if e} or None
         events = oddsapi.odds_events(
-            self.world, league, self.world.now_ts(), regions, odds_format, wanted, event_ids
+            self.world,
+            league,
+            self.world.now_ts(),
+            regions,
+            odds_format,
+            wanted,
+            event_ids,
+            self._date_format(query),
+            self._commence(query),
         )
         for event in events:
             damage.odds_event(event, self.faults)
@@ -458,7 +521,14 @@ class SimulatorApp:
                 },
             ) from error
         payload = oddsapi.historical_odds(
-            self.world, league, date_ts, self.world.now_ts(), regions, odds_format, wanted
+            self.world,
+            league,
+            date_ts,
+            self.world.now_ts(),
+            regions,
+            odds_format,
+            wanted,
+            self._date_format(query),
         )
         for event in payload["data"]:
             damage.odds_event(event, self.faults)
@@ -470,7 +540,13 @@ class SimulatorApp:
             raise BadRequest(
                 422, {"message": "daysFrom must be 1, 2 or 3", "error_code": "INVALID_DAYS_FROM"}
             )
-        rows = oddsapi.scores(self.world, league, self.world.now_ts(), int(days_from) if days_from else None)
+        rows = oddsapi.scores(
+            self.world,
+            league,
+            self.world.now_ts(),
+            int(days_from) if days_from else None,
+            self._date_format(query),
+        )
         for row in rows:
             damage.score_row(row, self.faults)
         return self._charged(2 if days_from else 1, rows)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+import pandas as pd
+
 from edge_assets.pricing import american_to_decimal
 from edge_assets.sources.parsing import (
     ODDS_HISTORICAL,
@@ -69,6 +71,13 @@ class QuotaFloorReached(RuntimeError):
 # --------------------------------------------------------------------------------------------
 
 
+def _instant(value: Any, name: str) -> pd.Timestamp | None:
+    """An Odds API instant: ISO 8601, or unix seconds when the request asked `dateFormat=unix`."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return pd.Timestamp(value, unit="s", tz="UTC")
+    return as_utc(value, name)
+
+
 def _decimal_odds(price: Any, odds_format: OddsFormat) -> float:
     number = as_float(price, "price")
     if number is None:
@@ -87,7 +96,7 @@ def _event_header(event: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "event_id": as_text(require(event, "id"), "id"),
         "sport_key": as_text(require(event, "sport_key"), "sport_key"),
-        "commence_ts": as_utc(require(event, "commence_time"), "commence_time"),
+        "commence_ts": _instant(require(event, "commence_time"), "commence_time"),
         "home_team": as_text(require(event, "home_team"), "home_team"),
         "away_team": as_text(require(event, "away_team"), "away_team"),
     }
@@ -104,7 +113,7 @@ def _bookmaker_rows(bookmaker: Mapping[str, Any], odds_format: OddsFormat) -> li
         if not isinstance(market, Mapping) or market.get("key") != H2H:
             continue
         # The market's own update time is the price's; the bookmaker's covers all its markets.
-        updated = as_utc(market.get("last_update") or bookmaker.get("last_update"), "last_update")
+        updated = _instant(market.get("last_update") or bookmaker.get("last_update"), "last_update")
         outcomes = market.get("outcomes")
         if not isinstance(outcomes, list) or not outcomes:
             raise RecordError(f"h2h market of {key} has no outcomes")
@@ -274,7 +283,7 @@ def parse_scores(events: list[dict], fetched_at: datetime) -> ParseResult:
                     "completed": as_bool(require(event, "completed"), "completed"),
                     "home_score": _score(by_team.get(row["home_team"]), row["home_team"]),
                     "away_score": _score(by_team.get(row["away_team"]), row["away_team"]),
-                    "last_update_ts": as_utc(event.get("last_update"), "last_update"),
+                    "last_update_ts": _instant(event.get("last_update"), "last_update"),
                     "fetched_at": fetched,
                 }
             )

@@ -155,7 +155,9 @@ def _cmd_dev(args: argparse.Namespace) -> int:
     dagster_home = home / "dagster"
     dagster_home.mkdir(parents=True, exist_ok=True)
     if not (dagster_home / "dagster.yaml").exists():
-        (dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+        from edge_assets.demo import write_instance_yaml
+
+        write_instance_yaml(dagster_home)
     simulator_url = f"http://127.0.0.1:{args.simulator_port}"
     env = {
         **os.environ,

@@ -35,6 +35,22 @@ MULTIPROCESS_JOBS = {"hourly_sources"}
 TRAINING_DAYS = 14
 MULTIPROCESS_CONFIG = {**QUIET_LOGS, "execution": {"config": {"multiprocess": {"max_concurrent": 2}}}}
 SIMULATOR_START_TIMEOUT_S = 60
+# The demo's and `dev`'s Dagster instance. Run monitoring (the daemon, under `dev`) fails a run
+# that never started and cancels one past its maximum runtime, so a run whose process was killed
+# does not stay STARTED; run retries rerun a run whose worker crashed (an asset's own failure is
+# retried by its RetryPolicy, not by a new run). The checkout's dagster.yaml holds the same
+# sections (a test keeps them equal).
+INSTANCE_SETTINGS = {
+    "telemetry": {"enabled": False},
+    "run_monitoring": {
+        "enabled": True,
+        "start_timeout_seconds": 180,
+        "cancel_timeout_seconds": 180,
+        "max_runtime_seconds": 6 * 3600,
+        "poll_interval_seconds": 60,
+    },
+    "run_retries": {"enabled": True, "max_retries": 1, "retry_on_asset_or_op_failure": False},
+}
 # How messages name the demo's database: EDGE_DATABASE_URL when set, else the SQLite file in the home.
 DATABASE_OPTION = "the database (EDGE_DATABASE_URL, or edge.db under --home)"
 
@@ -123,12 +139,19 @@ def start_simulator(options: DemoOptions, log: Callable[[str], None]) -> tuple[s
     raise RuntimeError(f"the simulator did not answer on {url} within {SIMULATOR_START_TIMEOUT_S} s")
 
 
+def write_instance_yaml(dagster_home: Path) -> None:
+    """The demo's Dagster instance settings, as DAGSTER_HOME/dagster.yaml."""
+    import yaml
+
+    (dagster_home / "dagster.yaml").write_text(yaml.safe_dump(INSTANCE_SETTINGS, sort_keys=False))
+
+
 def demo_environment(options: DemoOptions, simulator_url: str) -> dict[str, str]:
     """The variables pointing the code location and the Dagster instance at the demo's home."""
     home = options.home.resolve()
     dagster_home = home / "dagster"
     dagster_home.mkdir(parents=True, exist_ok=True)
-    (dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    write_instance_yaml(dagster_home)
     return {
         "EDGE_ENV": "local",
         "EDGE_HOME": str(home),

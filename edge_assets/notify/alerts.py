@@ -219,20 +219,22 @@ def check_failure_alert(
     asset_key: str,
     check_name: str,
     metadata_summary: Mapping[str, Any],
-    run_id: str | None,
+    partition: str | None,
     created_at: datetime,
     *,
     severity: str = "error",
 ) -> dict:
-    """An asset check that failed: which asset, which check, and what failed (its metadata).
+    """An asset check that failed: which asset, which check, on which partition, and what failed (its
+    metadata).
 
-    One alert per failing evaluation: the run id is part of its identity.
+    Its identity is what is alerted, not the run that evaluated it: a rerun that fails the same check
+    on the same partition in the same way raises no second alert.
     """
     what_failed = "; ".join(f"{key}: {value}" for key, value in metadata_summary.items()) or "check failed"
     payload = {
         "asset_key": asset_key,
         "check_name": check_name,
-        "run_id": run_id,
+        "partition": partition,
         "metadata": {key: _jsonable(value) for key, value in metadata_summary.items()},
     }
     return alert_row(

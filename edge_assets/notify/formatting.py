@@ -79,7 +79,7 @@ def alert_view(alert: Mapping[str, Any], dagster_ui_url: str | None) -> AlertVie
             ("Asset", str(payload.get("asset_key"))),
             ("Check", str(payload.get("check_name"))),
             ("What failed", message),
-            ("Run", str(payload.get("run_id") or "-")),
+            ("Partition", str(payload.get("partition") or "-")),
         )
         title = f"Check {payload.get('check_name')} failed on {payload.get('asset_key')}"
         return AlertView(kind, str(alert["severity"]), title, fields, link, "Open the asset's checks")

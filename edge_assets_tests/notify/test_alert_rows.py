@@ -73,12 +73,12 @@ def test_initial_status_is_pending_with_sinks_and_logged_without():
 
 def test_check_failure_names_asset_check_and_what_failed():
     row = check_failure_alert(
-        "oddsapi_live_odds", "fresh_quotes", {"stale_rows": 12, "max_lag": "3h"}, "run-7", NOW
+        "oddsapi_live_odds", "fresh_quotes", {"stale_rows": 12, "max_lag": "3h"}, "2026-03-01-10:00", NOW
     )
     assert list(row) == ALERT_COLUMNS
     assert row["subject"] == "oddsapi_live_odds / fresh_quotes"
     assert row["message"] == "stale_rows: 12; max_lag: 3h"
-    assert json.loads(row["payload"])["run_id"] == "run-7"
+    assert json.loads(row["payload"])["partition"] == "2026-03-01-10:00"
 
 
 def test_a_stale_state_and_a_low_quota_day_each_raise_one_alert():

@@ -105,7 +105,9 @@ def test_a_failed_send_is_recorded_and_delivered_once_the_sink_recovers(warehous
         SlackWebhookSink(stand_in.url(SLACK_WEBHOOK_PATH), retry=FAST_RETRY),
         GenericWebhookSink(stand_in.url(GENERIC_WEBHOOK_PATH), retry=FAST_RETRY),
     ]
-    check = check_failure_alert("oddsapi_live_odds", "fresh_quotes", {"stale_rows": 12}, "run-7", NOW)
+    check = check_failure_alert(
+        "oddsapi_live_odds", "fresh_quotes", {"stale_rows": 12}, "2026-03-01-10:00", NOW
+    )
     assert WITH_A_SINK.raise_alerts(warehouse, alerts_frame([check])) == 1
 
     stand_in.status = 500
@@ -134,7 +136,7 @@ def test_a_failed_send_is_recorded_and_delivered_once_the_sink_recovers(warehous
 
 def test_a_sink_that_is_down_leaves_alerts_undelivered_until_attempts_run_out(sqlite_warehouse):
     sinks = [SlackWebhookSink(f"http://127.0.0.1:{free_port()}{SLACK_WEBHOOK_PATH}", retry=FAST_RETRY)]
-    check = check_failure_alert("quotes", "schema", {"bad_rows": 1}, "run-1", NOW)
+    check = check_failure_alert("quotes", "schema", {"bad_rows": 1}, "2026-03-01-10:00", NOW)
     WITH_A_SINK.raise_alerts(sqlite_warehouse, alerts_frame([check]))
 
     reports = [deliver_pending(sqlite_warehouse, sinks, NOW, max_attempts=2) for _ in range(3)]
@@ -191,7 +193,7 @@ def test_without_sinks_raised_alerts_are_logged_once_and_kept_as_logged(sqlite_w
 
 def test_pending_alerts_left_when_sinks_are_removed_are_logged(sqlite_warehouse, caplog):
     caplog.set_level(logging.INFO)
-    check = check_failure_alert("quotes", "schema", {"bad_rows": 1}, "run-1", NOW)
+    check = check_failure_alert("quotes", "schema", {"bad_rows": 1}, "2026-03-01-10:00", NOW)
     WITH_A_SINK.raise_alerts(sqlite_warehouse, alerts_frame([check]))
 
     report = deliver_pending(sqlite_warehouse, [], NOW)

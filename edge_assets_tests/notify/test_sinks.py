@@ -29,7 +29,9 @@ def signal_records():
 
 
 def check_record():
-    row = check_failure_alert("oddsapi_live_odds", "fresh_quotes", {"stale_rows": 12}, "run-7", NOW)
+    row = check_failure_alert(
+        "oddsapi_live_odds", "fresh_quotes", {"stale_rows": 12}, "2026-03-01-10:00", NOW
+    )
     return alerts_frame([row]).to_dict("records")
 
 

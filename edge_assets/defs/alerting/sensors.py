@@ -23,6 +23,9 @@ from edge_assets.storage.db import Warehouse
 from edge_assets.storage.io_managers import table_name
 
 INTERVAL_S = 60
+# Dagster's run tags for a run's partition, or the range of a single-run backfill.
+PARTITION_TAG = "dagster/partition"
+RANGE_TAGS = ("dagster/asset_partition_range_start", "dagster/asset_partition_range_end")
 NEW_SIGNALS_SQL = """
 SELECT s.*, m.question FROM signals AS s LEFT JOIN polymarket_markets AS m ON m.market_id = s.pm_market_id
 WHERE s.created_at >= :since
@@ -51,7 +54,8 @@ def alert_on_signals(
 def alert_on_check_failures(
     context: dg.SensorEvaluationContext, warehouse: Warehouse, alerting: AlertingResource
 ) -> dg.SensorResult:
-    """Raise an alert for every failed asset-check evaluation since the cursor."""
+    """Raise an alert for every failed asset-check evaluation since the cursor (one per check, partition
+    and failure, however many runs evaluated it)."""
     after = int(context.cursor) if context.cursor else None
     records = context.instance.get_event_records(
         dg.EventRecordsFilter(event_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION, after_cursor=after),
@@ -69,7 +73,7 @@ def alert_on_check_failures(
                 evaluation.asset_key.to_user_string(),
                 evaluation.check_name,
                 summary,
-                record.run_id,
+                _evaluated_partition(context.instance, record.run_id, evaluation),
                 datetime.fromtimestamp(record.timestamp, UTC),
                 severity="error" if evaluation.severity == dg.AssetCheckSeverity.ERROR else "warning",
             )
@@ -137,8 +141,22 @@ def freshness_windows(repository: dg.RepositoryDefinition) -> dict[dg.AssetKey, 
     }
 
 
+def _evaluated_partition(
+    instance: dg.DagsterInstance, run_id: str, evaluation: dg.AssetCheckEvaluation
+) -> str | None:
+    """The partition a check judged: its own when the check is partitioned, else its run's partition
+    or partition range ("first..last"), None for an unpartitioned run."""
+    if evaluation.partition is not None:
+        return evaluation.partition
+    run = instance.get_run_by_id(run_id)
+    tags = run.tags if run is not None else {}
+    if PARTITION_TAG in tags:
+        return tags[PARTITION_TAG]
+    first, last = (tags.get(tag) for tag in RANGE_TAGS)
+    return f"{first}..{last}" if first and last else None
+
+
 def _plain(value) -> object:
     """A metadata value as plain JSON-able data for the alert payload."""
     raw = getattr(value, "value", value)
     return raw if isinstance(raw, str | int | float | bool) or raw is None else str(raw)
-

@@ -85,8 +85,9 @@ class ClobVenue:
         self._sleep = sleep
         self._placed: set[str] = set()
 
-    def place(self, clearance: Any) -> VenueOutcome:
-        """Sign and post the cleared order once (retrying only the same signed order)."""
+    def place(self, clearance: Any, on_signed: Callable[[str], None] | None = None) -> VenueOutcome:
+        """Sign and post the cleared order once (retrying only the same signed order). `on_signed`
+        hears the order's id before it is first posted, so a crash mid-placement leaves a record."""
         if getattr(clearance, "seal", None) is not self._seal:
             raise PermissionError("an order reaches the venue only with the risk guard's clearance")
         if clearance.clearance_id in self._placed:
@@ -109,6 +110,8 @@ class ClobVenue:
                         OrderArgs(token_id=order.token_id, price=order.price, size=order.size, side=BUY)
                     )
                     order_id = self._order_hash(signed, order.token_id)
+                    if on_signed is not None:
+                        on_signed(order_id)
                 else:
                     found = self._reconcile(order_id, order.token_id)
                     if found is not None:

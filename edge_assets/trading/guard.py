@@ -123,9 +123,15 @@ class RiskGuard:
             extra = {} if sleep is None else {"sleep": sleep}
             self._venue = ClobVenue(config.clob_url, config.credentials, config.execution, _SEAL, **extra)
 
-    def submit(self, order: ProposedOrder, state: RiskState, now: datetime) -> GuardDecision:
+    def submit(
+        self,
+        order: ProposedOrder,
+        state: RiskState,
+        now: datetime,
+        on_signed: Callable[[str], None] | None = None,
+    ) -> GuardDecision:
         stopped_by = check_order(order, state, self.config.limits, now)
         if stopped_by is not None or self._venue is None:
             return GuardDecision(stopped_by)
         clearance = Clearance(order, uuid.uuid4().hex, _SEAL)
-        return GuardDecision(None, self._venue.place(clearance))
+        return GuardDecision(None, self._venue.place(clearance, on_signed))

@@ -22,7 +22,7 @@ from edge_assets.live.books import Book
 from edge_assets.notify.logs import get_logger, redact_from_logs
 from edge_assets.storage.sql import WarehouseTables
 from edge_assets.trading.guard import GuardDecision, ProposedOrder, RiskGuard
-from edge_assets.trading.limits import TradingConfig
+from edge_assets.trading.limits import TradingConfig, TradingMode
 from edge_assets.trading.store import TradingStore
 
 log = get_logger(__name__)
@@ -118,7 +118,15 @@ class Trader:
         try:
             halted = self.store.kill_switch().halted
             state = self.store.risk_state(str(mode), now, halted)
-            decision = self.guard.submit(order, state, now)
+            decision = self.guard.submit(
+                order,
+                state,
+                now,
+                # Recorded as sending before its first post: its stake counts, and a crash leaves a row.
+                on_signed=lambda order_id: self.store.record_order(
+                    self._order_row(order, order_id, now, "sending")
+                ),
+            )
             if decision.stopped_by is not None:
                 return self._finish(execution, decision.stopped_by)
             self._record(order, decision, execution, now)
@@ -149,42 +157,54 @@ class Trader:
         )
         return order, None
 
+    def _order_row(
+        self, order: ProposedOrder, order_id: str, now: datetime, status: str, **outcome: Any
+    ) -> dict[str, Any]:
+        sent = self.config.mode is not TradingMode.DRY
+        return {
+            "order_id": order_id,
+            "created_at": now,
+            "updated_at": now,
+            "signal_id": order.signal_id,
+            "mode": str(self.config.mode),
+            "pm_market_id": order.market_id,
+            "pm_token_id": order.token_id,
+            "outcome": order.outcome,
+            "side": "BUY",
+            "order_type": self.config.execution.order_type if sent else "DRY",
+            "price": order.price,
+            "size": order.size,
+            "stake": order.stake,
+            "status": status,
+            "attempts": outcome.get("attempts", 0),
+            "size_matched": outcome.get("size_matched", 0.0),
+            "error": outcome.get("error"),
+        }
+
     def _record(
         self, order: ProposedOrder, decision: GuardDecision, execution: dict[str, Any], now: datetime
     ) -> None:
         mode = str(self.config.mode)
         outcome = decision.outcome
         if outcome is None:  # dry: decided, nothing sent
-            order_id, status, attempts, matched, error = execution["execution_id"], "decided", 0, 0.0, None
+            order_id, status, error = execution["execution_id"], "decided", None
+            self.store.record_order(self._order_row(order, order_id, now, status))
         else:
-            order_id = outcome.order_id or execution["execution_id"]
-            status, attempts, matched, error = (
+            order_id, status, error = (
+                outcome.order_id or execution["execution_id"],
                 outcome.status,
-                outcome.attempts,
-                outcome.size_matched,
                 outcome.error,
             )
-        self.store.record_order(
-            {
-                "order_id": order_id,
-                "created_at": now,
-                "updated_at": now,
-                "signal_id": order.signal_id,
-                "mode": mode,
-                "pm_market_id": order.market_id,
-                "pm_token_id": order.token_id,
-                "outcome": order.outcome,
-                "side": "BUY",
-                "order_type": self.config.execution.order_type if outcome is not None else "DRY",
-                "price": order.price,
-                "size": order.size,
-                "stake": order.stake,
-                "status": status,
-                "attempts": attempts,
-                "size_matched": matched,
-                "error": error,
-            }
-        )
+            row = self._order_row(
+                order,
+                order_id,
+                now,
+                status,
+                attempts=outcome.attempts,
+                size_matched=outcome.size_matched,
+                error=error,
+            )
+            self.store.record_order(row)
         if outcome is not None and outcome.fills:
             fills = [
                 {

@@ -16,6 +16,7 @@ from typing import Any
 
 import dagster as dg
 
+from edge_assets.simulator.app import CLOB_BASE
 from edge_assets.trading.limits import (
     LIVE_TRADING_CONFIRMATION,
     ExecutionSettings,
@@ -174,7 +175,8 @@ class Environment:
         home = Path(env.get("EDGE_HOME", DEFAULT_HOME)).resolve()
         if name == "local":
             simulator = env.get("EDGE_SIMULATOR_URL", DEFAULT_SIMULATOR_URL).rstrip("/")
-            defaults = dict.fromkeys(PRODUCTION_URLS, simulator)
+            # The CLOB at its own base path, as on its own host (its market channel follows it).
+            defaults = dict.fromkeys(PRODUCTION_URLS, simulator) | {"clob": simulator + CLOB_BASE}
         else:
             defaults = dict(PRODUCTION_URLS)
         venue_urls = {

@@ -54,13 +54,6 @@ FAK_NOT_FILLED = (
 )
 NO_MARKET = "the market is not yet ready to process new orders"
 
-# Paper orders from the project's own trader are signed with the well-known first Hardhat account
-# and these L2 credentials (the simulator knows them without an L1 call); none guards anything.
-DEV_ADDRESS = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
-DEV_API_KEY = "simulator-key"
-DEV_API_SECRET = "c2ltdWxhdG9yLXNlY3JldA=="
-DEV_API_PASSPHRASE = "simulator-passphrase"
-
 
 class ClobError(Exception):
     """A request the CLOB refuses: answered with `status` and `{"error": message}`."""
@@ -89,8 +82,7 @@ class Credentials:
 
     def __init__(self, seed: int):
         self._root = hashlib.sha256(f"edge-simulator-clob:{seed}".encode()).digest()
-        dev = ApiCredentials(DEV_ADDRESS, DEV_API_KEY, DEV_API_SECRET, DEV_API_PASSPHRASE)
-        self._keys: dict[str, ApiCredentials] = {dev.api_key: dev}
+        self._keys: dict[str, ApiCredentials] = {}
         self._lock = threading.Lock()
 
     def issue(self, headers: Mapping[str, str]) -> ApiCredentials:

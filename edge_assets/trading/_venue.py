@@ -23,8 +23,10 @@ from py_clob_client.clob_types import ApiCreds, OpenOrderParams, OrderArgs, Orde
 from py_clob_client.exceptions import PolyApiException
 from py_clob_client.order_builder.constants import BUY
 
-from edge_assets.notify.logs import redact_from_logs
+from edge_assets.notify.logs import get_logger, redact_from_logs
 from edge_assets.trading.limits import ExecutionSettings, VenueCredentials
+
+log = get_logger(__name__)
 
 TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
 
@@ -132,6 +134,9 @@ class ClobVenue:
                     # A refused re-post (the venue's duplicate check) of an order that got through.
                     return VenueOutcome(order_id, found[0], attempts, found[1])
                 return VenueOutcome(order_id if signed else None, "rejected", attempts, error=str(last_error))
+            log.warning(
+                "venue call failed, retrying", order_id=order_id, attempt=attempts, error=str(last_error)
+            )
             self._sleep(self._settings.retry_backoff_seconds * attempts)
         if signed is not None and (found := self._reconcile_quietly(order_id, order.token_id)):
             return VenueOutcome(order_id, found[0], attempts, found[1])

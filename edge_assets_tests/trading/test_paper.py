@@ -111,10 +111,13 @@ def test_a_lost_answer_is_reconciled_and_the_order_is_not_sent_again(simulator_f
     assert len(warehouse.read_table("fills")) == len(venue_client(server.url).get_trades())
 
 
-def test_under_5xx_and_429_no_signal_is_filled_twice_and_secrets_stay_out(
+def test_under_5xx_429_and_lost_answers_no_signal_is_filled_twice_and_secrets_stay_out(
     simulator_factory, warehouse, caplog
 ):
-    server = simulator_factory(now=NOW, rate_5xx=0.3, rate_429=0.1, fault_seed=3)
+    # Any request may fail, and a third of placements are matched but answered after the client's timeout.
+    server = simulator_factory(
+        now=NOW, rate_5xx=0.3, rate_429=0.1, rate_order_timeout=0.3, timeout_delay_s=6.0, fault_seed=3
+    )
     markets = open_books_retrying(server.url, 6)
     trader = Trader(paper_config(server.url, max_attempts=6), warehouse, sleep=lambda _: None)
     caplog.set_level(logging.DEBUG)
@@ -128,7 +131,10 @@ def test_under_5xx_and_429_no_signal_is_filled_twice_and_secrets_stay_out(
     assert orders["signal_id"].is_unique  # one order per signal, however many attempts
     client = venue_client(server.url)
     venue_orders, venue_trades = retrying(client.get_orders), retrying(client.get_trades)
-    assert len(venue_orders) == len(orders[orders["status"].isin(["matched", "live"])])
+    # Every order the venue took, answered or not, is known to the trader as what the venue says.
+    assert {entry["id"]: entry["status"].lower() for entry in venue_orders} == dict(
+        orders[orders["status"].isin(["matched", "live"])][["order_id", "status"]].values
+    )
     assert sorted(fills["fill_id"]) == sorted(trade["id"] for trade in venue_trades)
     secrets = [*SIMULATOR_CLOB_CREDENTIALS.secrets(), *vars(trader.guard._venue._client.creds).values()]
     tables = "\n".join(frame.to_csv() for frame in (executions, orders, fills))
@@ -136,6 +142,10 @@ def test_under_5xx_and_429_no_signal_is_filled_twice_and_secrets_stay_out(
         assert secret not in tables
         assert secret not in caplog.text
     assert "trading decision" in caplog.text
+    retried = [
+        record.error for record in caplog.records if record.getMessage() == "venue call failed, retrying"
+    ]
+    assert any("no response" in error for error in retried)  # a lost answer was among them
 
 
 def retrying(call, attempts: int = 20):

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from .randomness import mix64
 from .world import PolymarketMarket, World, iso_z, minute_of
 
 GAMMA_MAX_LIMIT = 500
@@ -22,8 +24,23 @@ def gamma_time(ts: float) -> str:
 
 
 def gamma_micros(ts: float) -> str:
-    """Gamma's ISO instant with microseconds (createdAt, updatedAt)."""
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """Gamma's ISO instant with microseconds (createdAt, updatedAt), trailing zeros dropped as the
+    real API drops them: six fractional digits, fewer, or none on a whole second."""
+    whole = math.floor(ts)
+    micros = round((ts - whole) * 1_000_000)
+    fraction = f".{micros:06d}".rstrip("0").rstrip(".") if micros < 1_000_000 else ""
+    return datetime.fromtimestamp(whole, UTC).strftime("%Y-%m-%dT%H:%M:%S") + fraction + "Z"
+
+
+def _stamp_fraction(world: World, market: PolymarketMarket, tag: int) -> float:
+    """A sub-second part with 6, 5, 4 or no significant digits, drawn per market."""
+    draw = mix64(world.seed, market.key, tag)
+    digits = (6, 6, 5, 4, 0)[draw % 5]
+    if not digits:
+        return 0.0
+    significant = (draw >> 8) % 10**digits
+    significant += significant % 10 == 0  # a last digit of 0 would be dropped, leaving fewer digits
+    return significant * 10 ** (6 - digits) / 1_000_000
 
 
 def price_text(mills: int) -> str:
@@ -96,7 +113,7 @@ def gamma_market(world: World, market: PolymarketMarket, now_ts: float, nested: 
     game = market.game
     state = market_state(world, market, now_ts)
     closed = state == "closed"
-    created_ts = market.created_min * 60 + 9.835486
+    created_ts = market.created_min * 60 + 9 + _stamp_fraction(world, market, 16)
     vol_seed = int(market.market_id) % 997
     volume = 25_000.0 + vol_seed * 311.7
     if game is not None:
@@ -247,7 +264,7 @@ def gamma_event_header(world: World, market: PolymarketMarket, now_ts: float) ->
         "slug": _event_slug(market),
         "title": _event_title(market),
         "startDate": iso_z(market.created_min * 60 + 18),
-        "creationDate": gamma_micros(market.created_min * 60 + 118.418481),
+        "creationDate": gamma_micros(market.created_min * 60 + 118 + _stamp_fraction(world, market, 17)),
         "active": True,
         "closed": closed,
         "archived": False,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+import pandas as pd
 import pytest
 import requests
 
@@ -59,6 +60,8 @@ def assert_gamma_quirks(markets: list[dict]) -> None:
         assert market.get("bestBid", 0.0) is not None, "an open market leaves bestBid out, never null"
         if market.get("umaResolutionStatus") == "proposed":
             assert json.loads(market["outcomePrices"]) in ENDED_PRICES and market["acceptingOrders"]
+    digits = {len(m["createdAt"].rstrip("Z").partition(".")[2]) for m in markets}
+    assert digits <= {0, 4, 5, 6} and len(digits) >= 2, "createdAt: 4-6 fractional digits, or none"
     assert any("bestBid" not in m for m in open_markets), "some open markets lack bestBid"
     assert any(m.get("umaResolutionStatus") == "proposed" for m in open_markets)
 
@@ -69,6 +72,8 @@ def test_gamma_markets_quirks_and_parse(served, source):
     assert_gamma_quirks(markets)
     parsed = parse_gamma_markets(markets, NOW)
     assert not parsed.quarantined and len(parsed.frame) == len(markets)
+    created = pd.to_datetime([m["createdAt"] for m in markets], utc=True, format="ISO8601")
+    assert (created.microsecond > 0).any()  # the precision variants parse to the same instants
     missing_bid = {m["id"] for m in markets if "bestBid" not in m and not m["closed"]}
     frame = parsed.frame.set_index("market_id")
     assert missing_bid and frame.loc[sorted(missing_bid), "best_bid"].isna().all()  # absent reads as no bid

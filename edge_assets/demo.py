@@ -81,6 +81,8 @@ class RunTally:
     checks_failed: dict[str, list[dict]] = field(default_factory=dict)
 
     def add(self, name: str, result) -> None:
+        from edge_assets.defs.alerting.sensors import evaluated_partition, what_failed
+
         self.runs += 1
         evaluations = result.get_asset_check_evaluations()
         if not result.success:
@@ -98,9 +100,9 @@ class RunTally:
                     {
                         "job": name,
                         "run_id": result.run_id,
-                        "partition": evaluation.partition,
+                        "partition": evaluated_partition(evaluation, result.dagster_run.tags),
                         "severity": evaluation.severity.value,
-                        "description": evaluation.description,
+                        "what_failed": what_failed(evaluation),
                     }
                 )
 

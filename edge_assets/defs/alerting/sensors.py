@@ -5,6 +5,7 @@ A failed asset check does not fail its run, so run-failure sensors never see it:
 get their own sensor, reading check evaluations from the event log after a cursor.
 """
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 import dagster as dg
@@ -67,13 +68,13 @@ def alert_on_check_failures(
         evaluation = record.event_log_entry.dagster_event.event_specific_data
         if evaluation.passed:
             continue
-        summary = {key: _plain(value) for key, value in evaluation.metadata.items()}
+        run = context.instance.get_run_by_id(record.run_id)
         rows.append(
             check_failure_alert(
                 evaluation.asset_key.to_user_string(),
                 evaluation.check_name,
-                summary,
-                _evaluated_partition(context.instance, record.run_id, evaluation),
+                what_failed(evaluation),
+                evaluated_partition(evaluation, run.tags if run is not None else {}),
                 datetime.fromtimestamp(record.timestamp, UTC),
                 severity="error" if evaluation.severity == dg.AssetCheckSeverity.ERROR else "warning",
             )
@@ -141,19 +142,20 @@ def freshness_windows(repository: dg.RepositoryDefinition) -> dict[dg.AssetKey, 
     }
 
 
-def _evaluated_partition(
-    instance: dg.DagsterInstance, run_id: str, evaluation: dg.AssetCheckEvaluation
-) -> str | None:
+def evaluated_partition(evaluation: dg.AssetCheckEvaluation, run_tags: Mapping[str, str]) -> str | None:
     """The partition a check judged: its own when the check is partitioned, else its run's partition
     or partition range ("first..last"), None for an unpartitioned run."""
     if evaluation.partition is not None:
         return evaluation.partition
-    run = instance.get_run_by_id(run_id)
-    tags = run.tags if run is not None else {}
-    if PARTITION_TAG in tags:
-        return tags[PARTITION_TAG]
-    first, last = (tags.get(tag) for tag in RANGE_TAGS)
+    if PARTITION_TAG in run_tags:
+        return run_tags[PARTITION_TAG]
+    first, last = (run_tags.get(tag) for tag in RANGE_TAGS)
     return f"{first}..{last}" if first and last else None
+
+
+def what_failed(evaluation: dg.AssetCheckEvaluation) -> dict[str, object]:
+    """A check evaluation's metadata as plain JSON-able values: what it found wrong."""
+    return {key: _plain(value) for key, value in evaluation.metadata.items()}
 
 
 def _plain(value) -> object:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import os
 import socket
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -74,14 +75,12 @@ class Trader:
         self,
         config: TradingConfig,
         warehouse: WarehouseTables,
-        clock: Callable[[], float] | None = None,
         sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.config = config
         self.store = TradingStore(warehouse)
         self.guard = RiskGuard(config, sleep=sleep)
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self._clock = clock
         if config.credentials is not None:
             redact_from_logs(config.credentials.secrets(), "httpx", "py_clob_client")
 
@@ -110,7 +109,9 @@ class Trader:
         if order is None:
             return self._finish(execution, stopped_by)
         execution.update(price=order.price, stake=order.stake)
-        now_epoch = self._clock() if self._clock is not None else now.timestamp()
+        # The lock's lease runs on the wall clock: `now` is the signal's as-of time, which a backfill
+        # sets in the past.
+        now_epoch = time.time()
         if not self.store.take_lock(
             signal.market_id, self.holder, now_epoch, self.config.execution.lock_ttl_seconds
         ):

@@ -25,11 +25,11 @@ def quotes_schema(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult
     return dg.AssetCheckResult(passed=False, metadata={"bad_rows": bad_rows})
 
 
-def _tick(instance: dg.DagsterInstance, warehouse: Warehouse) -> None:
-    """One evaluation of the sensor as the daemon runs it, from the start of the event log."""
+def _tick(instance: dg.DagsterInstance, warehouse: Warehouse, cursor: str | None) -> str | None:
+    """One evaluation of the sensor as the daemon runs it; the cursor it leaves."""
     resources = {"warehouse": warehouse, "alerting": AlertingResource()}
-    with dg.build_sensor_context(instance=instance, resources=resources) as context:
-        alert_on_check_failures(context)
+    with dg.build_sensor_context(instance=instance, resources=resources, cursor=cursor) as context:
+        return alert_on_check_failures(context).cursor
 
 
 def _evaluate(instance: dg.DagsterInstance, partition: str) -> None:
@@ -40,18 +40,20 @@ def _evaluate(instance: dg.DagsterInstance, partition: str) -> None:
 def test_the_same_failure_evaluated_twice_raises_one_alert(postgres_url):
     upgrade(create_engine(postgres_url))
     warehouse = Warehouse(url=postgres_url)
+    # The test instance keeps one SQLite event log per run, as the local and demo instances do.
     with dg.instance_for_test() as instance:
         _evaluate(instance, "2026-03-01-10:00")
-        _tick(instance, warehouse)
-        # The rerun (say, after the first run was killed before its alerts went out) fails it again,
-        # and the sensor reads both evaluations.
+        cursor = _tick(instance, warehouse, None)
+        # The rerun (say, after the first run was killed before its alerts went out) fails it again.
         _evaluate(instance, "2026-03-01-10:00")
-        _tick(instance, warehouse)
+        cursor = _tick(instance, warehouse, cursor)
+        # A sensor that lost its cursor reads both evaluations again and raises nothing new.
+        _tick(instance, warehouse, None)
         alerts = warehouse.read_frame("SELECT subject, payload FROM alerts")
         assert len(alerts) == 1
         assert '"partition": "2026-03-01-10:00"' in alerts["payload"].iloc[0]
 
-        # Another partition failing is another alert.
+        # Another partition failing after the cursor is another alert.
         _evaluate(instance, "2026-03-01-11:00")
-        _tick(instance, warehouse)
+        _tick(instance, warehouse, cursor)
         assert len(warehouse.read_frame("SELECT alert_id FROM alerts")) == 2

@@ -24,6 +24,7 @@ from edge_assets.storage.db import Warehouse
 from edge_assets.storage.io_managers import table_name
 
 INTERVAL_S = 60
+CURSOR_OVERLAP_S = 1.0
 # Dagster's run tags for a run's partition, or the range of a single-run backfill.
 PARTITION_TAG = "dagster/partition"
 RANGE_TAGS = ("dagster/asset_partition_range_start", "dagster/asset_partition_range_end")
@@ -56,12 +57,17 @@ def alert_on_check_failures(
     context: dg.SensorEvaluationContext, warehouse: Warehouse, alerting: AlertingResource
 ) -> dg.SensorResult:
     """Raise an alert for every failed asset-check evaluation since the cursor (one per check, partition
-    and failure, however many runs evaluated it)."""
-    after = int(context.cursor) if context.cursor else None
+    and failure, however many runs evaluated it).
+
+    The cursor is the newest evaluation's timestamp, not its storage id: a local SQLite instance keeps
+    one event log per run, where ids are not comparable across runs.
+    """
+    # Re-read a little before the cursor so an evaluation stored in the same instant is not missed;
+    # alert identity makes the overlap harmless.
+    after = float(context.cursor) - CURSOR_OVERLAP_S if context.cursor else None
     records = context.instance.get_event_records(
-        dg.EventRecordsFilter(event_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION, after_cursor=after),
+        dg.EventRecordsFilter(event_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION, after_timestamp=after),
         ascending=True,
-        limit=500,
     )
     rows = []
     for record in records:
@@ -80,7 +86,7 @@ def alert_on_check_failures(
             )
         )
     new = alerting.raise_alerts(warehouse, alerts_frame(rows))
-    cursor = str(records[-1].storage_id) if records else context.cursor
+    cursor = str(max(record.timestamp for record in records)) if records else context.cursor
     return dg.SensorResult(
         skip_reason=f"{new} check-failure alert(s) from {len(records)} evaluations", cursor=cursor
     )

@@ -122,6 +122,8 @@ class SimulatorApp:
                 return self._gamma_markets
             if path == "/events":
                 return self._gamma_events
+            if path.startswith(("/markets/", "/events/")):
+                return self._gamma_one
             if path == "/book":
                 return self._book
             if path in CLOB_QUOTES:
@@ -203,6 +205,19 @@ class SimulatorApp:
             for market in event["markets"]:
                 damage.gamma_market(market, self.faults)
         return Response(200, payload)
+
+    def _gamma_one(self, path: str, query: Query, body: bytes) -> Response:
+        """Gamma's single-object routes: `/markets/{id}`, `/markets/slug/{slug}`, `/events/{id}` and
+        `/events/slug/{slug}`, answered off the list routes' filters."""
+        kind, _, rest = path.strip("/").partition("/")
+        field, _, value = rest.partition("/") if rest.startswith("slug/") else ("id", "", rest)
+        if not value or "/" in value:
+            return Response(404, {"error": f"no route for GET {path}"})
+        listing = self._gamma_markets if kind == "markets" else self._gamma_events
+        found = listing(path, Query({field: [value]}), body).body
+        if not found:
+            return Response(404, {"type": "not found error", "error": f"{kind[:-1]} {value} not found"})
+        return Response(200, found[0])
 
     def _book_instant(self, query: Query) -> float:
         value = query.get("ts")

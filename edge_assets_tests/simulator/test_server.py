@@ -69,7 +69,9 @@ def _all_markets(http, url: str, **params) -> list[dict]:
 
 
 def test_health(simulator, http):
-    assert http.get(f"{simulator.url}/health").json() == {"status": "ok"}
+    base = simulator.url
+    venues = {"gamma": base, "clob": f"{base}/clob", "oddsapi": base, "predictit": base}
+    assert http.get(f"{base}/health").json() == {"status": "ok", "venues": venues}
 
 
 def _pregame(market: dict) -> bool:
@@ -450,4 +452,4 @@ def test_a_bug_answers_500_and_the_server_keeps_serving(simulator_factory, http,
     monkeypatch.setattr(server.app, "_predictit", broken)
     failed = http.get(f"{server.url}/api/marketdata/all/")
     assert failed.status_code == 500 and "ZeroDivisionError" in failed.json()["error"]
-    assert http.get(f"{server.url}/health").json() == {"status": "ok"}
+    assert http.get(f"{server.url}/health").json()["status"] == "ok"

@@ -113,4 +113,4 @@ def test_match_into_a_missing_folder_is_one_line_and_exit_2(gamma_file, tmp_path
     out = tmp_path / "no" / "such" / "folder" / "m.csv"
     assert run_match(parse("--polymarket", str(gamma_file), "--oddsapi", odds, "--out", str(out))) == 2
     error = capsys.readouterr().err.strip()
-    assert error.count("\n") == 0 and f"cannot write {out}" in error
+    assert error.count("\n") == 0 and f"--out {out} cannot be written" in error

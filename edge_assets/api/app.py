@@ -19,8 +19,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from edge_assets.api.database import ReadOnlyWarehouse
 from edge_assets.api.feed import ChangeFeed, JetStreamFeed, WarehousePollFeed, WarehouseSignals
+from edge_assets.api.latest import LATEST_CACHE_SECONDS, LatestCache
 from edge_assets.api.models import Problem
-from edge_assets.api.routes import Services, router
+from edge_assets.api.routes import Services, latest_json, router
 from edge_assets.api.signals import SignalReader
 
 logger = logging.getLogger(__name__)
@@ -48,6 +49,8 @@ class ApiConfig:
     # the warehouse polled. Signals are read from the warehouse every `poll_interval` s either way.
     feed: ChangeFeed | None = None
     poll_interval: float = 1.0
+    # How long a /api/latest page may be served again while the newest hours stay the same.
+    latest_cache_seconds: float = LATEST_CACHE_SECONDS
     clock: Callable[[], datetime] = field(default=_utc_now)
 
 
@@ -75,6 +78,7 @@ def create_app(config: ApiConfig) -> FastAPI:
     app.state.services = Services(
         warehouse=warehouse,
         signals=signals,
+        latest=LatestCache(warehouse, latest_json, config.latest_cache_seconds),
         feed=feed,
         clock=config.clock,
         paper_trading=POSITIONS_TABLE in tables,

@@ -24,7 +24,6 @@ import asyncio
 import base64
 import binascii
 import json
-import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime
@@ -39,7 +38,6 @@ from edge_assets.api.signals import SignalReader
 from edge_assets.notify.logs import get_logger, redact
 from edge_assets.storage.stream import QuoteChange, QuoteStream, StreamError, StreamSettings, url_secrets
 
-logger = logging.getLogger(__name__)
 _LOG = get_logger(__name__)
 
 READY = "ready"
@@ -289,7 +287,7 @@ def _instant(text: str) -> datetime:
 
 def _log_poll_failure(error: SQLAlchemyError) -> None:
     # The class name only: connection errors can quote the URL's details.
-    logger.warning("Change feed poll failed: %s", type(error).__name__)
+    _LOG.warning("change_feed_poll_failed", error=type(error).__name__)
 
 
 # The API names the sportsbooks' venue after their source, as /api/latest does.

@@ -8,6 +8,8 @@ against the consensus and the books of that newest hour.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,9 +20,18 @@ from edge_assets.api.database import ReadOnlyWarehouse
 from edge_assets.api.sql import in_list
 from edge_assets.mapping.markets import priced_outcomes
 
-# One seek on quotes (venue, quote_ts).
-NEWEST_HOUR_SQL = "SELECT MAX(quote_ts) AS quote_ts FROM quotes WHERE venue = :venue"
-NEWEST_CONSENSUS_SQL = "SELECT MAX(quote_ts) AS quote_ts FROM consensus"
+# The newest hour of each venue and the newest PredictIt row: what a page is read at, and what a
+# cached page is kept for. One seek each (quotes (venue, quote_ts), consensus's and
+# predictit_market_data (fetched_at)'s indexes).
+NEWEST_WRITES_SQL = """
+SELECT (SELECT MAX(quote_ts) FROM quotes WHERE venue = 'polymarket') AS polymarket_ts,
+    (SELECT MAX(quote_ts) FROM consensus) AS oddsapi_ts,
+    (SELECT MAX(fetched_at) FROM predictit_market_data) AS predictit_fetched_at
+"""
+# How long a cached page may be served while the newest writes stay the same: it bounds how late
+# a change they do not show (a mapping or a market's title rewritten within the hour) appears.
+LATEST_CACHE_SECONDS = 5.0
+LATEST_CACHE_PAGES = 256
 
 # `contracts` walks the distinct data_ids through the primary key, one seek each (a loose index
 # scan), so the newest row per contract costs a few seeks per contract, not a scan of its history.
@@ -102,12 +113,46 @@ class LatestFilter:
     search: str | None = None
 
 
-def latest_page(warehouse: ReadOnlyWarehouse, where: LatestFilter, limit: int, offset: int) -> dict[str, Any]:
-    """One page of the latest quotes matching `where`, with the total and the newest hours read."""
-    hours = {
-        "polymarket_hour": warehouse.rows(NEWEST_HOUR_SQL, {"venue": "polymarket"})[0]["quote_ts"],
-        "oddsapi_hour": warehouse.rows(NEWEST_CONSENSUS_SQL)[0]["quote_ts"],
-    }
+class LatestCache:
+    """Pages of /api/latest, as JSON, kept while the warehouse's newest writes (`NEWEST_WRITES_SQL`)
+    stay the same and at most `seconds`: a request then costs one small query instead of the page's
+    five, and its serialisation. `clock` is monotonic seconds."""
+
+    def __init__(
+        self,
+        warehouse: ReadOnlyWarehouse,
+        serialise: Callable[[dict[str, Any]], bytes],
+        seconds: float = LATEST_CACHE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self._warehouse, self._serialise, self._seconds, self._clock = warehouse, serialise, seconds, clock
+        self._pages: dict[tuple, tuple[tuple, float, bytes]] = {}
+
+    def page(self, where: LatestFilter, limit: int, offset: int) -> bytes:
+        newest = self._warehouse.rows(NEWEST_WRITES_SQL)[0]
+        written = tuple(newest.values())
+        key, now = (where, limit, offset), self._clock()
+        cached = self._pages.get(key)
+        if cached is not None and cached[0] == written and now < cached[1]:
+            return cached[2]
+        body = self._serialise(latest_page(self._warehouse, where, limit, offset, newest))
+        if len(self._pages) >= LATEST_CACHE_PAGES:
+            self._pages.clear()  # many filters in use: start again rather than track which is old
+        self._pages[key] = (written, now + self._seconds, body)
+        return body
+
+
+def latest_page(
+    warehouse: ReadOnlyWarehouse,
+    where: LatestFilter,
+    limit: int,
+    offset: int,
+    newest: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One page of the latest quotes matching `where`, with the total and the newest hours read;
+    `newest` is a `NEWEST_WRITES_SQL` row when the caller has read it already."""
+    newest = newest or warehouse.rows(NEWEST_WRITES_SQL)[0]
+    hours = {"polymarket_hour": newest["polymarket_ts"], "oddsapi_hour": newest["oddsapi_ts"]}
     clauses, params = _where(where)
     page = warehouse.rows(
         f"{LATEST_CTE} SELECT latest.*, COUNT(*) OVER () AS total FROM latest {clauses} {ORDER} "

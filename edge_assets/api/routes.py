@@ -9,14 +9,14 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from edge_assets.api.database import ReadOnlyWarehouse
 from edge_assets.api.feed import QUOTE, SIGNAL, Change, ChangeFeed, InvalidEventId
 from edge_assets.api.health import health_report
 from edge_assets.api.history import RESOLUTION, HistoryError, Window, market_history
-from edge_assets.api.latest import LatestFilter, latest_page
+from edge_assets.api.latest import LatestCache, LatestFilter
 from edge_assets.api.models import (
     Health,
     LatestPage,
@@ -46,9 +46,15 @@ NOT_FOUND = {404: {"model": Problem, "description": "no such market or signal"}}
 class Services:
     warehouse: ReadOnlyWarehouse
     signals: SignalReader
+    latest: LatestCache
     feed: ChangeFeed
     clock: Callable[[], datetime]
     paper_trading: bool
+
+
+def latest_json(page: dict) -> bytes:
+    """A /api/latest page as its response body, validated as FastAPI would a returned dict."""
+    return LatestPage.model_validate(page).model_dump_json().encode()
 
 
 def services(request: Request) -> Services:
@@ -71,9 +77,9 @@ def latest(
     ] = None,
     limit: Limit = 100,
     offset: Offset = 0,
-) -> dict:
+) -> Response:
     where = LatestFilter(venue=venue, league=league, category=category, market=market, search=q)
-    return latest_page(deps.warehouse, where, limit, offset)
+    return Response(deps.latest.page(where, limit, offset), media_type="application/json")
 
 
 @router.get(

@@ -53,6 +53,8 @@ CONNECT_TIMEOUT_SECONDS = 10.0
 FETCH_WAIT_SECONDS = 0.5
 # An ordered consumer's heartbeat: two missed ones make the client recreate it.
 FOLLOW_HEARTBEAT_SECONDS = 2.0
+# How long a follower waits for a message before it asks whether its consumer still exists.
+FOLLOW_CHECK_SECONDS = 3 * FOLLOW_HEARTBEAT_SECONDS
 _SUBJECT_SAFE = frozenset(string.ascii_letters + string.digits + "-_")
 # nats-server's error code for "stream name already in use with a different configuration".
 _STREAM_NAME_IN_USE = 10058
@@ -326,7 +328,9 @@ class QuoteStream:
     ) -> AsyncIterator[tuple[int, QuoteChange]]:
         """The changes on `subjects` after stream sequence `after`, in stream order, each with its
         sequence, without end. Nothing is acked or kept in the broker; a message this schema cannot
-        read is logged and skipped. Raises StreamError when the stream does not exist."""
+        read is logged and skipped. Raises StreamError when the stream does not exist or the
+        consumer is lost (a broker restart), nats' errors when the broker cannot be asked: the
+        caller follows again from the last sequence it got."""
         config = ConsumerConfig(
             deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
             opt_start_seq=after + 1,
@@ -343,7 +347,12 @@ class QuoteStream:
         try:
             while True:
                 try:
-                    message = await subscription.next_msg(timeout=None)
+                    message = await subscription.next_msg(timeout=FOLLOW_CHECK_SECONDS)
+                except nats.errors.TimeoutError:
+                    # Quiet: is the consumer still there? A restarted broker has lost it, and the
+                    # client's own recreation gives up when it fails once.
+                    await _consumer_exists(subscription)
+                    continue
                 except nats.errors.ConnectionClosedError:
                     raise StreamError("the connection to the stream broker was closed") from None
                 sequence = message.metadata.sequence.stream
@@ -448,6 +457,15 @@ def url_secrets(url: str) -> list[str]:
     parts = urlsplit(url)
     found = {part for part in (parts.username, parts.password) if part}
     return sorted(found | {unquote(part) for part in found})
+
+
+async def _consumer_exists(subscription: Any) -> None:
+    """Raise StreamError when the subscription's consumer is gone from the broker; the client's
+    errors (no connection, no answer) propagate as they are."""
+    try:
+        await subscription.consumer_info()
+    except NotFoundError:
+        raise StreamError("the stream broker lost this reader's consumer") from None
 
 
 async def _unsubscribe_quietly(subscription: Any) -> None:

@@ -19,6 +19,7 @@ import pytest
 
 from edge_assets.api.app import ApiConfig
 from edge_assets.api.feed import Position
+from edge_assets.storage.broker import start_local_broker, stop_local_broker
 from edge_assets.storage.sql import SqlWarehouse
 from edge_assets.storage.stream import QuoteChange, QuoteStream
 from edge_assets_tests.api.conftest import LiveServer, free_port
@@ -170,3 +171,42 @@ def test_an_unreachable_broker_shows_in_health_and_signals_still_stream(fresh_wo
             _write_signal(SqlWarehouse(writer_url), "sig-without-broker")
             signal = next(stream)
         assert signal["data"]["signal_id"] == "sig-without-broker"
+
+
+def wait_for_health(server: LiveServer, stream_ok: bool) -> dict:
+    deadline = time.monotonic() + PATIENCE_SECONDS
+    while time.monotonic() < deadline:
+        response = httpx.get(f"{server.url}/api/health", timeout=READ_TIMEOUT)
+        if response.json()["stream"]["ok"] is stream_ok:
+            return response
+        time.sleep(0.1)
+    pytest.fail(f"the stream never became {'up' if stream_ok else 'down'}: {response.json()['stream']}")
+
+
+def test_a_broker_restart_shows_in_health_and_an_open_stream_goes_on(fresh_world, tmp_path):
+    url, _, _ = fresh_world
+    port = free_port()
+    broker_url, broker = start_local_broker(tmp_path / "broker", port=port)
+    try:
+        publish(broker_url, [ask_change(0)])  # creates the stream
+        config = ApiConfig(database_url=url, stream_url=broker_url, poll_interval=POLL_SECONDS)
+        # A reader notices its consumer is lost after a quiet spell (FOLLOW_CHECK_SECONDS), then
+        # follows again: the stream must outwait that.
+        patient = httpx.Timeout(10.0, read=PATIENCE_SECONDS)
+        with (
+            LiveServer(config) as server,
+            httpx.stream("GET", f"{server.url}/api/stream", timeout=patient) as response,
+        ):
+            wait_for_stream(server)
+            stream = events(response)
+            next(stream)
+            stop_local_broker(broker)
+            down = wait_for_health(server, stream_ok=False)
+            assert down.status_code == 200 and down.json()["status"] == "degraded"
+            broker_url, broker = start_local_broker(tmp_path / "broker", port=port)
+            wait_for_health(server, stream_ok=True)
+            publish(broker_url, [ask_change(1)])
+            quote = next(stream)
+        assert (quote["event"], quote["data"]["price"]) == ("quote", 0.41)
+    finally:
+        stop_local_broker(broker)

@@ -15,6 +15,9 @@ GAMMA_MAX_LIMIT = 500
 MIN_ORDER_SIZE = "5"  # shares, as on the real books
 TICK_SIZE, FINE_TICK_SIZE = "0.01", "0.001"
 FINE_TICK_BELOW, FINE_TICK_ABOVE = 40, 960  # mills: beyond these the CLOB quotes in tenths of a cent
+# Fractional digits of Gamma's createdAt: mostly six (18 of 20 in the captures, the other two five);
+# four and none also occur on the real API, so a few are drawn too.
+STAMP_DIGITS = (6, 6, 6, 6, 6, 6, 6, 5, 4, 0)
 _IMAGE = "https://polymarket-upload.s3.us-east-2.amazonaws.com/league-{}.png"
 
 
@@ -33,9 +36,9 @@ def gamma_micros(ts: float) -> str:
 
 
 def _stamp_fraction(world: World, market: PolymarketMarket, tag: int) -> float:
-    """A sub-second part with 6, 5, 4 or no significant digits, drawn per market."""
+    """A sub-second part with STAMP_DIGITS significant digits, drawn per market."""
     draw = mix64(world.seed, market.key, tag)
-    digits = (6, 6, 5, 4, 0)[draw % 5]
+    digits = STAMP_DIGITS[draw % len(STAMP_DIGITS)]
     if not digits:
         return 0.0
     significant = (draw >> 8) % 10**digits

@@ -16,7 +16,6 @@ from typing import Any
 
 import dagster as dg
 
-from edge_assets.simulator.app import CLOB_BASE
 from edge_assets.trading.limits import (
     LIVE_TRADING_CONFIRMATION,
     ExecutionSettings,
@@ -37,6 +36,9 @@ PRODUCTION_URLS = {
 # Polymarket's CLOB market channel (WebSocket); the simulator serves it on its own port.
 PRODUCTION_MARKET_CHANNEL_URL = "wss://ws-subscriptions-clob.polymarket.com/ws/market"
 MARKET_CHANNEL_PATH = "/ws/market"
+# The simulator serves the CLOB under its own base path, as clob.polymarket.com is its own host
+# (the simulator is only a server at a URL here: nothing of it is imported).
+SIMULATOR_CLOB_PATH = "/clob"
 ODDS_API_KEY_VAR = "EDGE_ODDS_API_KEY"
 # AlertingResource field -> environment variable. Channel is not secret but travels the same way.
 ALERT_SECRET_VARS = {
@@ -176,7 +178,7 @@ class Environment:
         if name == "local":
             simulator = env.get("EDGE_SIMULATOR_URL", DEFAULT_SIMULATOR_URL).rstrip("/")
             # The CLOB at its own base path, as on its own host (its market channel follows it).
-            defaults = dict.fromkeys(PRODUCTION_URLS, simulator) | {"clob": simulator + CLOB_BASE}
+            defaults = dict.fromkeys(PRODUCTION_URLS, simulator) | {"clob": simulator + SIMULATOR_CLOB_PATH}
         else:
             defaults = dict(PRODUCTION_URLS)
         venue_urls = {

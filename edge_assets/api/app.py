@@ -27,7 +27,7 @@ from edge_assets.api.signals import SignalReader
 logger = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-LIVE_SIGNALS_TABLE, POSITIONS_TABLE = "live_signals", "positions"
+LIVE_SIGNALS_TABLE, EXECUTIONS_TABLE = "live_signals", "executions"
 _bearer = HTTPBearer(auto_error=False, description="EDGE_API_TOKEN, required when the server has one")
 
 
@@ -81,7 +81,7 @@ def create_app(config: ApiConfig) -> FastAPI:
         latest=LatestCache(warehouse, latest_json, config.latest_cache_seconds),
         feed=feed,
         clock=config.clock,
-        paper_trading=POSITIONS_TABLE in tables,
+        trading_table=EXECUTIONS_TABLE in tables,
     )
     guard = [Depends(_token_check(config.token))] if config.token else []
     responses = {503: {"model": Problem, "description": "the database cannot be read"}}

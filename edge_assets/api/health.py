@@ -22,23 +22,26 @@ INGEST_SQL = " UNION ALL ".join(
     f"SELECT '{table}' AS source, MAX({column}) AS latest_ts FROM {table}"
     for table, column in INGEST_TIMES.items()
 )
+TRADED_SQL = "SELECT 1 AS traded FROM executions LIMIT 1"
 SCHEMA_SQL = "SELECT MAX(version) AS version FROM schema_migrations"
 
 
 def health_report(
-    warehouse: ReadOnlyWarehouse, feed: ChangeFeed, live_signals: bool, paper_trading: bool
+    warehouse: ReadOnlyWarehouse, feed: ChangeFeed, live_signals: bool, trading_table: bool
 ) -> dict:
     stream_ok, stream_detail = feed.status()
     report: dict[str, Any] = {
         "stream": {"ok": stream_ok, "detail": stream_detail},
         "live_signals": live_signals,
-        "paper_trading": paper_trading,
+        "paper_trading": False,
         "last_ingest": {},
         "last_ingest_at": None,
     }
     try:
         version = warehouse.rows(SCHEMA_SQL)[0]["version"]
         latest = {row["source"]: row["latest_ts"] for row in warehouse.rows(INGEST_SQL)}
+        if trading_table:
+            report["paper_trading"] = bool(warehouse.rows(TRADED_SQL))
     except SQLAlchemyError as error:
         # The class name only: driver messages can quote connection details.
         report["database"] = {"ok": False, "detail": f"cannot be read ({type(error).__name__})"}

@@ -135,7 +135,7 @@ class Health(BaseModel):
     last_ingest_at: datetime | None = Field(description="the newest row of any source table")
     last_ingest: dict[str, datetime | None]
     live_signals: bool = Field(description="whether the live_signals table is read")
-    paper_trading: bool = Field(description="whether a positions table exists")
+    paper_trading: bool = Field(description="whether the trader has recorded a decision (an executions row)")
 
 
 class QuoteChange(BaseModel):

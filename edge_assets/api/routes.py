@@ -49,7 +49,7 @@ class Services:
     latest: LatestCache
     feed: ChangeFeed
     clock: Callable[[], datetime]
-    paper_trading: bool
+    trading_table: bool
 
 
 def latest_json(page: dict) -> bytes:
@@ -165,7 +165,7 @@ async def stream(
     summary="Database, change stream and the last ingest time",
 )
 def health(deps: Deps) -> JSONResponse:
-    report = health_report(deps.warehouse, deps.feed, deps.signals.live, deps.paper_trading)
+    report = health_report(deps.warehouse, deps.feed, deps.signals.live, deps.trading_table)
     return JSONResponse(
         Health(**report).model_dump(mode="json"), status_code=200 if report["database"]["ok"] else 503
     )

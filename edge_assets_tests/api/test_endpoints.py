@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
 from edge_assets_tests.api.conftest import DAGSTER_UI
 from edge_assets_tests.api.seed import CONTRACTS, PREDICTIT_MARKET
@@ -298,3 +299,24 @@ def test_health_reports_the_database_stream_and_last_ingest(client, writer):
         pd.Timestamp(v) for v in body["last_ingest"].values() if v
     )
     assert body["paper_trading"] is False
+
+
+def test_health_says_paper_trading_once_the_trader_records_a_decision(client, writer):
+    decision = {
+        "execution_id": "e-health", "decided_at": pd.Timestamp("2026-03-01", tz="UTC").to_pydatetime(),
+        "signal_id": "s-health", "mode": "dry", "pm_market_id": "m", "pm_token_id": "t", "outcome": "Yes",
+        "price": 0.5, "stake": 10.0, "status": "decided",
+    }  # fmt: skip
+    insert = sa.text(
+        "INSERT INTO executions (execution_id, decided_at, signal_id, mode, pm_market_id, pm_token_id,"
+        " outcome, price, stake, status) VALUES (:execution_id, :decided_at, :signal_id, :mode,"
+        " :pm_market_id, :pm_token_id, :outcome, :price, :stake, :status)"
+    )
+    with writer.engine().begin() as connection:
+        connection.execute(insert, decision)
+    try:
+        assert client.get("/api/health").json()["paper_trading"] is True
+    finally:
+        with writer.engine().begin() as connection:
+            connection.execute(sa.text("DELETE FROM executions WHERE execution_id = 'e-health'"))
+    assert client.get("/api/health").json()["paper_trading"] is False

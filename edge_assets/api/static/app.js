@@ -427,7 +427,7 @@ async function loadHealth() {
   const ingest = health.last_ingest_at ? ` · last ingest ${when(health.last_ingest_at)} UTC` : "";
   setBadge("#health", `database ${health.database.ok ? "ok" : "down"}${ingest}`, health.database.ok);
   $("#paper-trading").textContent = health.paper_trading
-    ? "a positions table exists; its panel comes with the paper-trading issue"
+    ? "the trader has recorded decisions; its P&L panel is still to come"
     : "no paper trading yet";
 }
 

@@ -1,6 +1,7 @@
 """The Dagster instances the checkout and the demo use monitor runs and retry crashed ones."""
 
 import dagster as dg
+import pytest
 import yaml
 
 from edge_assets.demo import INSTANCE_SETTINGS, write_instance_yaml
@@ -18,7 +19,8 @@ def test_the_demo_instance_monitors_runs_and_retries_crashed_ones(tmp_path):
         assert not instance.run_retries_retry_on_asset_or_op_failure
 
 
-def test_the_checkout_instance_has_the_same_monitoring_and_retries():
-    checkout = yaml.safe_load((REPO_ROOT / "dagster.yaml").read_text())
+@pytest.mark.parametrize("config", ["dagster.yaml", "deploy/dagster.yaml"])
+def test_the_checkout_and_production_instances_have_the_same_monitoring_and_retries(config):
+    checkout = yaml.safe_load((REPO_ROOT / config).read_text())
     for section in ("run_monitoring", "run_retries"):
         assert checkout[section] == INSTANCE_SETTINGS[section], section

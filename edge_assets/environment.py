@@ -74,6 +74,7 @@ RESOURCE_VARS = {
     "EDGE_MIN_EV": ("settings", "min_ev", float),
     "EDGE_MIN_SIZE": ("settings", "min_size", float),
     "EDGE_ODDS_API_QUOTA_FLOOR": ("oddsapi", "quota_floor", int),
+    "EDGE_ODDS_API_REGIONS": ("oddsapi", "regions", lambda value: ",".join(_names(value))),
     "EDGE_SIGNAL_ALERT_MAX_AGE_HOURS": ("alerting", "signal_max_age_hours", float),
 }
 

@@ -102,6 +102,14 @@ def test_settings_take_the_signal_rules_defaults_and_only_what_the_environment_s
     assert resources["settings"].sports == ["soccer_epl"]
 
 
+def test_the_odds_api_asks_for_the_sharp_books_region_unless_told_otherwise(tmp_path):
+    # Pinnacle, the consensus's sharpest book, is listed only in the eu region.
+    default = build_definitions(Environment.from_env({"EDGE_HOME": str(tmp_path)})).resources
+    assert default["oddsapi"].regions == "us,eu"
+    env = Environment.from_env({"EDGE_HOME": str(tmp_path), "EDGE_ODDS_API_REGIONS": " us ,"})
+    assert build_definitions(env).resources["oddsapi"].regions == "us"
+
+
 def test_an_environment_variable_that_does_not_parse_names_itself():
     with pytest.raises(ValueError, match="EDGE_MIN_SIZE='lots' is not a valid min_size"):
         Environment.from_env({"EDGE_MIN_SIZE": "lots"})

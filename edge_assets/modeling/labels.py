@@ -89,13 +89,23 @@ def label_edges(
     costs = costs.assign(quote_ts=utc(costs["quote_ts"]))[
         ["quote_ts", "pm_token_id", "effective_price", "filled"]
     ]
-    labelled = keyed.merge(
+    priced = keyed.merge(
         costs.rename(columns={"quote_ts": "_entry_ts"}), on=["_entry_ts", "pm_token_id"], how="left"
     )
+    # Columns the caller's rows already carried under a label's name give way to the label.
+    kept = [column for column in rows.columns if column not in LABEL_COLUMNS]
+    return label_entries(priced, closing, resolutions)[[*kept, *LABEL_COLUMNS]]
+
+
+def label_entries(entries: pd.DataFrame, closing: pd.DataFrame, resolutions: pd.DataFrame) -> pd.DataFrame:
+    """`entries` (pm_token_id, `_entry_ts`, effective_price, filled) with LABEL_COLUMNS added, as
+    `label_edges` defines them; the trader's fills are labelled the same way."""
     closing = closing[["pm_token_id", "closing_fair_prob", "game_start_ts"]].rename(
         columns={"game_start_ts": "_game_start_ts"}
     )
-    labelled = labelled.merge(closing, on="pm_token_id", how="left")
+    labelled = entries.drop(columns=["closing_fair_prob", "payout"], errors="ignore").merge(
+        closing, on="pm_token_id", how="left"
+    )
     pregame = labelled["_entry_ts"] < labelled["_game_start_ts"]
     labelled["closing_fair_prob"] = labelled["closing_fair_prob"].where(pregame)
     labelled["filled"] = labelled["filled"].astype("boolean").fillna(False).astype(bool)
@@ -105,6 +115,4 @@ def label_edges(
     payouts = resolutions[["token_id", "payout"]].rename(columns={"token_id": "pm_token_id"})
     labelled = labelled.merge(payouts, on="pm_token_id", how="left")
     labelled["realized_return"] = labelled["payout"] / labelled["effective_price"] - 1.0
-    # Columns the caller's rows already carried under a label's name give way to the label.
-    kept = [column for column in rows.columns if column not in LABEL_COLUMNS]
-    return labelled[[*kept, *LABEL_COLUMNS]]
+    return labelled

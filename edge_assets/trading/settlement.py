@@ -1,0 +1,179 @@
+"""Settlement of the trader's fills (pure): per-fill P&L and closing-line value, positions, daily P&L.
+
+A fill is judged the way the batch labels judge an entry (`modeling.labels.label_entries`): its
+effective price is the fill price plus the market's taker fee, its CLV is the closing de-vigged
+consensus minus that price. A resolved token's fill is realised at its payout; an open one is
+marked to market at its latest best bid (what selling would fetch), or at its own price without a
+book. Each fill's P&L counts on the UTC day it was filled, so the days add up to the total.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+
+from edge_assets.features import utc
+from edge_assets.modeling.labels import label_entries
+from edge_assets.pricing import frame_fee_per_share
+
+FILL_COLUMNS = [
+    "fill_id",
+    "order_id",
+    "filled_at",
+    "mode",
+    "pm_market_id",
+    "pm_token_id",
+    "outcome",
+    "price",
+    "size",
+]
+SETTLED_FILL_COLUMNS = [
+    *FILL_COLUMNS,
+    "fee",
+    "effective_price",
+    "closing_fair_prob",
+    "clv",
+    "payout",
+    "mark_price",
+    "settled",
+    "realised_pnl",
+    "mtm_pnl",
+]
+POSITION_COLUMNS = [
+    "mode",
+    "pm_token_id",
+    "pm_market_id",
+    "outcome",
+    "size",
+    "cost",
+    "mark_price",
+    "updated_at",
+]
+DAILY_PNL_COLUMNS = [
+    "mode",
+    "day",
+    "fills",
+    "stake",
+    "fees",
+    "realised_pnl",
+    "mtm_pnl",
+    "pnl",
+    "cumulative_pnl",
+    "drawdown",
+    "settled_fills",
+    "hits",
+    "hit_rate",
+    "mean_clv",
+]
+
+
+def settle_fills(
+    fills: pd.DataFrame,
+    markets: pd.DataFrame,
+    closing: pd.DataFrame,
+    resolutions: pd.DataFrame,
+    bids: pd.DataFrame,
+) -> pd.DataFrame:
+    """Each fill with its fee, effective price, CLV, payout, mark and P&L: SETTLED_FILL_COLUMNS.
+
+    `markets` carries each market's fee schedule (market_id, fee_rate, fee_exponent), `closing` is
+    `closing_consensus`'s frame, `resolutions` the polymarket_resolutions rows and `bids` the latest
+    best bid per token (token_id, bid). `mark_price` is the payout once resolved, else the bid;
+    `realised_pnl` = size * (payout - effective price) once resolved, `mtm_pnl` = size * (mark -
+    effective price) while open.
+    """
+    schedules = markets[["market_id", "fee_rate", "fee_exponent"]].rename(
+        columns={"market_id": "pm_market_id"}
+    )
+    priced = fills[FILL_COLUMNS].merge(schedules, on="pm_market_id", how="left")
+    priced["fee"] = frame_fee_per_share(priced, "price")
+    priced = priced.assign(
+        effective_price=priced["price"] + priced["fee"], filled=True, _entry_ts=utc(priced["filled_at"])
+    )
+    labelled = label_entries(priced, closing, resolutions)
+    marks = bids[["token_id", "bid"]].rename(columns={"token_id": "pm_token_id"})
+    labelled = labelled.merge(marks, on="pm_token_id", how="left")
+    labelled["settled"] = labelled["payout"].notna()
+    labelled["mark_price"] = labelled["payout"].fillna(labelled["bid"])
+    # Without a book or a resolution a fill is worth its price: only its fee is lost so far.
+    worth = labelled["mark_price"].fillna(labelled["price"])
+    value = labelled["size"] * (worth - labelled["effective_price"])
+    labelled["realised_pnl"] = value.where(labelled["settled"], 0.0)
+    labelled["mtm_pnl"] = value.where(~labelled["settled"], 0.0)
+    return labelled[SETTLED_FILL_COLUMNS].sort_values(["filled_at", "fill_id"]).reset_index(drop=True)
+
+
+def positions(settled: pd.DataFrame, previous: pd.DataFrame, now: datetime) -> pd.DataFrame:
+    """Holdings per mode and token from settled fills: POSITION_COLUMNS, the `positions` table's rows.
+
+    `size` is the net shares and `cost` what they cost at the fill prices, as the trader keeps them;
+    `mark_price` is the payout once resolved, else the latest best bid, else the mark the trader gave
+    it from its live book (`previous`: mode, pm_token_id, mark_price), else None.
+    """
+    if settled.empty:
+        return pd.DataFrame(columns=POSITION_COLUMNS)
+    held = settled.assign(cost=settled["size"] * settled["price"])
+    grouped = held.groupby(["mode", "pm_token_id"], as_index=False).agg(
+        pm_market_id=("pm_market_id", "first"),
+        outcome=("outcome", "first"),
+        size=("size", "sum"),
+        cost=("cost", "sum"),
+        mark_price=("mark_price", "last"),
+    )
+    kept = previous[["mode", "pm_token_id", "mark_price"]].rename(columns={"mark_price": "_kept_mark"})
+    grouped = grouped.merge(kept, on=["mode", "pm_token_id"], how="left")
+    marks = grouped["mark_price"].astype(float).fillna(grouped["_kept_mark"].astype(float))
+    grouped["mark_price"] = marks.astype(object).where(marks.notna(), None)
+    return grouped.assign(updated_at=now)[POSITION_COLUMNS]
+
+
+def daily_pnl(settled: pd.DataFrame) -> pd.DataFrame:
+    """Per mode and UTC day of filling: DAILY_PNL_COLUMNS.
+
+    `pnl` is realised plus marked-to-market; `drawdown` is how far the running total stands below
+    its best so far (starting from zero); `hit_rate` the share of the day's resolved fills that paid
+    more than they cost; `mean_clv` the mean CLV of its fills that had a closing line.
+    """
+    if settled.empty:
+        return pd.DataFrame(columns=DAILY_PNL_COLUMNS)
+    frame = settled.assign(
+        day=utc(settled["filled_at"]).dt.floor("D"),
+        stake=settled["size"] * settled["price"],
+        fees=settled["size"] * settled["fee"],
+        hit=settled["settled"] & (settled["payout"] > settled["effective_price"]),
+    )
+    days = frame.groupby(["mode", "day"], as_index=False).agg(
+        fills=("fill_id", "count"),
+        stake=("stake", "sum"),
+        fees=("fees", "sum"),
+        realised_pnl=("realised_pnl", "sum"),
+        mtm_pnl=("mtm_pnl", "sum"),
+        settled_fills=("settled", "sum"),
+        hits=("hit", "sum"),
+        mean_clv=("clv", "mean"),
+    )
+    days["pnl"] = days["realised_pnl"] + days["mtm_pnl"]
+    days["cumulative_pnl"] = days.groupby("mode")["pnl"].cumsum()
+    peak = days.groupby("mode")["cumulative_pnl"].cummax().clip(lower=0.0)
+    days["drawdown"] = peak - days["cumulative_pnl"]
+    days["hit_rate"] = days["hits"] / days["settled_fills"].where(days["settled_fills"] > 0)
+    return days[DAILY_PNL_COLUMNS]
+
+
+def pnl_summary(settled: pd.DataFrame, days: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """Per mode, the figures over all fills: realised and MTM P&L, maximum drawdown, hit rate, mean
+    CLV and the fill count (NaN where nothing was there to measure)."""
+    summary = {}
+    for mode, fills in settled.groupby("mode"):
+        resolved = fills[fills["settled"]]
+        hits = resolved["payout"] > resolved["effective_price"]
+        summary[str(mode)] = {
+            "realised_pnl": float(fills["realised_pnl"].sum()),
+            "mtm_pnl": float(fills["mtm_pnl"].sum()),
+            "max_drawdown": float(days.loc[days["mode"] == mode, "drawdown"].max()),
+            "hit_rate": float(hits.mean()) if len(resolved) else float("nan"),
+            "mean_clv": float(fills["clv"].mean()) if fills["clv"].notna().any() else float("nan"),
+            "fills": float(len(fills)),
+        }
+    return summary

@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 import pandera.pandas as pa
 
+from edge_assets.trading.limits import TradingMode
+
 # Clocks differ a little between venues and us; a timestamp this far ahead is still "now".
 CLOCK_SKEW = timedelta(minutes=5)
 UTC_TS = pd.DatetimeTZDtype(tz="UTC")
@@ -210,6 +212,21 @@ def table_schemas(now: datetime | None = None) -> dict[str, pa.DataFrameSchema]:
             },
             unique=["venue"],
             name="cost_models",
+        ),
+        "positions": pa.DataFrameSchema(
+            {
+                "mode": _text(isin=[str(mode) for mode in TradingMode]),
+                "pm_token_id": _text(),
+                "pm_market_id": _text(),
+                "outcome": _text(),
+                # The trader only buys, so a holding is never short.
+                "size": _nonneg(nullable=False),
+                "cost": _nonneg(nullable=False),
+                "mark_price": _prob(nullable=True),
+                "updated_at": _past(now),
+            },
+            unique=["mode", "pm_token_id"],
+            name="positions",
         ),
     }
 

@@ -24,6 +24,7 @@ GROUPS = {
     "modeling",
     "signals",
     "live",
+    "trading",
 }
 
 

@@ -146,6 +146,16 @@ FIRST: dict[str, dict] = {
         "median_depth_usdc": 250.0,
         "computed_at": FETCHED,
     },
+    "positions": {
+        "mode": "paper",
+        "pm_token_id": "t1",
+        "pm_market_id": "m1",
+        "outcome": "Yes",
+        "size": 10.0,
+        "cost": 5.5,
+        "mark_price": 0.56,
+        "updated_at": FETCHED,
+    },
 }
 FIRST["order_book_rechecks"] = FIRST["order_book_snapshots"]
 FIRST["oddsapi_historical_odds"] = {**FIRST["oddsapi_live_odds"], "partition_ts": HOUR}
@@ -169,6 +179,7 @@ KEYS: dict[str, list[str]] = {
     "features_latest": ["pm_token_id"],
     "fee_tables": ["venue", "market_key"],
     "cost_models": ["venue"],
+    "positions": ["mode", "pm_token_id"],
 }
 SECOND: dict[str, dict] = {
     "polymarket_markets": {"market_id": "m2"},
@@ -188,6 +199,7 @@ SECOND: dict[str, dict] = {
     "features_latest": {"pm_token_id": "t2"},
     "fee_tables": {"market_key": "m2"},
     "cost_models": {"venue": "predictit"},
+    "positions": {"pm_token_id": "t2"},
 }
 
 
@@ -374,6 +386,16 @@ RULES: dict[str, list[tuple]] = {
         *number("median_depth_usdc", "greater_than_or_equal_to(0.0)", [-1.0], nullable=True),
         *past("computed_at"),
     ],
+    "positions": [
+        *choice("mode", ["dry", "paper", "live"]),
+        *text("pm_token_id"),
+        *text("pm_market_id"),
+        *text("outcome"),
+        *number("size", "greater_than_or_equal_to(0.0)", [-1.0], nullable=False),
+        *number("cost", "greater_than_or_equal_to(0.0)", [-1.0], nullable=False),
+        *probability("mark_price", nullable=True),
+        *past("updated_at"),
+    ],
 }
 CASES = [(table, *rule) for table, rules in RULES.items() for rule in rules]
 
@@ -402,6 +424,8 @@ ACCEPTED = [
     ("signals", "stake", 0.0),
     ("fee_tables", "rate", 0.0),
     ("cost_models", "observations", 0),
+    ("positions", "mark_price", None),  # no book and no resolution yet
+    ("positions", "mark_price", 0.0),  # resolved against
 ]
 
 

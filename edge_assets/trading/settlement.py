@@ -37,6 +37,7 @@ SETTLED_FILL_COLUMNS = [
     "payout",
     "mark_price",
     "settled",
+    "hit",
     "realised_pnl",
     "mtm_pnl",
 ]
@@ -81,7 +82,7 @@ def settle_fills(
     `closing_consensus`'s frame, `resolutions` the polymarket_resolutions rows and `bids` the latest
     best bid per token (token_id, bid). `mark_price` is the payout once resolved, else the bid;
     `realised_pnl` = size * (payout - effective price) once resolved, `mtm_pnl` = size * (mark -
-    effective price) while open.
+    effective price) while open; `hit` = resolved and paid more than it cost.
     """
     schedules = markets[["market_id", "fee_rate", "fee_exponent"]].rename(
         columns={"market_id": "pm_market_id"}
@@ -95,6 +96,7 @@ def settle_fills(
     marks = bids[["token_id", "bid"]].rename(columns={"token_id": "pm_token_id"})
     labelled = labelled.merge(marks, on="pm_token_id", how="left")
     labelled["settled"] = labelled["payout"].notna()
+    labelled["hit"] = labelled["settled"] & (labelled["payout"] > labelled["effective_price"])
     labelled["mark_price"] = labelled["payout"].fillna(labelled["bid"])
     # Without a book or a resolution a fill is worth its price: only its fee is lost so far.
     worth = labelled["mark_price"].fillna(labelled["price"])
@@ -141,7 +143,6 @@ def daily_pnl(settled: pd.DataFrame) -> pd.DataFrame:
         day=utc(settled["filled_at"]).dt.floor("D"),
         stake=settled["size"] * settled["price"],
         fees=settled["size"] * settled["fee"],
-        hit=settled["settled"] & (settled["payout"] > settled["effective_price"]),
     )
     days = frame.groupby(["mode", "day"], as_index=False).agg(
         fills=("fill_id", "count"),
@@ -167,12 +168,11 @@ def pnl_summary(settled: pd.DataFrame, days: pd.DataFrame) -> dict[str, dict[str
     summary = {}
     for mode, fills in settled.groupby("mode"):
         resolved = fills[fills["settled"]]
-        hits = resolved["payout"] > resolved["effective_price"]
         summary[str(mode)] = {
             "realised_pnl": float(fills["realised_pnl"].sum()),
             "mtm_pnl": float(fills["mtm_pnl"].sum()),
             "max_drawdown": float(days.loc[days["mode"] == mode, "drawdown"].max()),
-            "hit_rate": float(hits.mean()) if len(resolved) else float("nan"),
+            "hit_rate": float(resolved["hit"].mean()) if len(resolved) else float("nan"),
             "mean_clv": float(fills["clv"].mean()) if fills["clv"].notna().any() else float("nan"),
             "fills": float(len(fills)),
         }

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from edge_assets.modeling.labels import closing_consensus
 from edge_assets.pricing import fee_per_share
-from edge_assets.trading.settlement import daily_pnl, pnl_summary, positions, settle_fills
+from edge_assets.trading.settlement import DAILY_PNL_COLUMNS, daily_pnl, pnl_summary, positions, settle_fills
 
 T0 = pd.Timestamp("2026-11-20 12:00", tz="UTC")
 H = pd.Timedelta(hours=1)
@@ -180,3 +180,11 @@ def test_pnl_is_shares_times_payout_or_mark_less_price_less_fees_and_the_days_ad
     assert ((days["hit_rate"].dropna() >= 0) & (days["hit_rate"].dropna() <= 1)).all()
     held = positions(settled, NO_MARKS, T0)
     assert held["size"].sum() == pytest.approx(fills["size"].sum())
+
+
+def test_a_deployment_without_fills_has_no_positions_days_or_figures():
+    settled = settle_fills(FILLS.iloc[0:0], MARKETS, CLOSING, RESOLUTIONS, BIDS)
+    days = daily_pnl(settled)
+    assert settled.empty and days.empty and positions(settled, NO_MARKS, T0).empty
+    assert list(days.columns) == DAILY_PNL_COLUMNS
+    assert pnl_summary(settled, days) == {}

@@ -65,16 +65,18 @@ defs = build_definitions(Environment.from_env())
 def build_live_service(env: Environment, stream_url: str | None = None):
     """The live detector over `env`'s resources: the same venues, rule, sinks and champion as the
     batch path, handed to the pure service as plain callables; publishing to `stream_url` (by
-    default `env`'s broker) when there is one."""
+    default `env`'s broker) when there is one, and trading its signals in `env`'s trading mode."""
     from edge_assets.live.channel import MarketChannel
     from edge_assets.live.service import Alerts, LiveService, LiveSettings, Venues
     from edge_assets.modeling.registry import load_champion
     from edge_assets.notify.alerts import signal_alerts
     from edge_assets.notify.delivery import recent_signal_alerts
     from edge_assets.storage.sql import SqlWarehouse
+    from edge_assets.trading.trader import Trader
 
     resources = build_resources(env)
     warehouse = SqlWarehouse(env.database_url)
+    trader = Trader(env.trading_config(), warehouse)
     resources = {name: _outside_dagster(resource) for name, resource in resources.items()}
     settings, alerting, registry = resources["settings"], resources["alerting"], resources["registry"]
     clob, oddsapi, predictit = resources["clob"], resources["oddsapi"], resources["predictit"]
@@ -111,6 +113,7 @@ def build_live_service(env: Environment, stream_url: str | None = None):
         ),
         stream_url=stream_url or env.stream_url,
         sports=settings.sports,
+        trader=trader,
     )
 
 

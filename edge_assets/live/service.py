@@ -4,15 +4,17 @@ It follows the market channel for every mapped open token (and follows mapping c
 the books in memory and resyncs them over REST after any gap, polls the sportsbooks' live odds on a
 quota-aware cadence, and judges each changed token with the batch path's comparator and gate. The
 signals it opens, refreshes and closes go to `live_signals`; a new one raises its alert and
-delivers it at once through the same sinks and cooldowns as the batch alerts. Everything that
-reaches outside (the venues' HTTP clients, the alert sinks, the champion, the stream) is handed in,
-so the service knows no Dagster.
+delivers it at once through the same sinks and cooldowns as the batch alerts, then goes to the
+trader (dry by default), one decision at a time off the event loop. Everything that reaches outside
+(the venues' HTTP clients, the alert sinks, the champion, the stream, the trader) is handed in, so
+the service knows no Dagster.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import signal
 import time
 from collections.abc import Callable
@@ -22,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from edge_assets.live.books import OrderBooks
+from edge_assets.live.books import Book, OrderBooks
 from edge_assets.live.channel import MarketChannel, pause
 from edge_assets.live.evaluate import MarketContext, judge, live_consensus
 from edge_assets.live.quotes import TopOfBook, book_changes, odds_changes, predictit_changes
@@ -35,6 +37,7 @@ from edge_assets.sources.predictit import parse_predictit
 from edge_assets.storage.sql import SqlWarehouse
 from edge_assets.storage.stream import QuoteChange, QuoteStream
 from edge_assets.storage.stream_writer import WarehouseWriter
+from edge_assets.trading.trader import Trader, TradeSignal
 
 logger = get_logger(__name__)
 
@@ -94,6 +97,7 @@ class _State:
     outbox: list[QuoteChange] = field(default_factory=list)  # changes waiting to be published
     published_tops: dict[str, TopOfBook] = field(default_factory=dict)
     published: int = 0
+    traded: int = 0  # decisions the trader recorded, placed or not
 
 
 class LiveService:
@@ -110,12 +114,17 @@ class LiveService:
         load_champion: Callable[[], Any] = lambda: None,
         stream_url: str | None = None,
         sports: list[str] | None = None,
+        trader: Trader | None = None,
     ):
         self.warehouse, self.venues, self.alerts = warehouse, venues, alerts
         self.rule, self.consensus_rule, self.settings = rule, consensus_rule, settings
         self.load_champion, self.stream_url, self.sports = load_champion, stream_url, sports
+        self.trader = trader
         self.state = _State()
         self._champion = None
+        # Decisions run one at a time, so the guard always reads the risk state the last one left.
+        self._trading = asyncio.Lock()
+        self._trades: set[asyncio.Task] = set()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Detect until `stop` is set."""
@@ -136,8 +145,14 @@ class LiveService:
             await asyncio.gather(*loops)
         else:
             await self._run_with_stream(loops, stop)
+        await asyncio.gather(*self._trades)  # decisions under way are finished and recorded
         await self._write_status()
-        logger.info("live service stopped", evaluations=self.state.evaluations, opened=self.state.opened)
+        logger.info(
+            "live service stopped",
+            evaluations=self.state.evaluations,
+            opened=self.state.opened,
+            traded=self.state.traded,
+        )
 
     async def _run_with_stream(self, loops: list, stop: asyncio.Event) -> None:
         """Publish every quote change to the per-market stream, and keep the warehouse's copy of it
@@ -275,6 +290,11 @@ class LiveService:
         if len(opened):
             self.state.opened += len(opened)
             await self._alert(opened)
+            if self.trader is not None:
+                # A task of its own: placing an order may take seconds, and detection goes on meanwhile.
+                task = asyncio.create_task(self._trade(opened, as_of))
+                self._trades.add(task)
+                task.add_done_callback(self._trades.discard)
 
     def _fresh_consensus(self, as_of: datetime) -> pd.DataFrame:
         """The last poll's consensus, or nothing once it is older than the consensus rule allows."""
@@ -294,6 +314,21 @@ class LiveService:
         alerts = self.alerts.make_alerts(opened, now, self.settings.signal_cooldown)
         if await asyncio.to_thread(self.alerts.raise_alerts, alerts):
             await asyncio.to_thread(self.alerts.deliver, now)
+
+    async def _trade(self, opened: pd.DataFrame, as_of: datetime) -> None:
+        """Hand each opened signal to the trader with its token's book as it is now; a failed decision
+        is logged and never stops detection."""
+        async with self._trading:
+            for row in opened.to_dict("records"):
+                signal = TradeSignal.from_row(row, *_trade_labels(self.state.context, row))
+                book = _copy(self.state.books.book(signal.token_id))
+                try:
+                    await asyncio.to_thread(self.trader.consider, signal, book, as_of)
+                    self.state.traded += 1
+                except Exception as error:
+                    logger.exception(
+                        "trading decision failed", signal_id=signal.signal_id, error=type(error).__name__
+                    )
 
     async def _write_status(self) -> None:
         await asyncio.to_thread(self.warehouse.upsert, "live_status", self.status(), ["service"])
@@ -320,6 +355,25 @@ class LiveService:
             "quota_remaining": self.state.quota_remaining,
         }
         return pd.DataFrame([row])
+
+
+def _trade_labels(context: MarketContext, row: dict) -> tuple[str | None, str | None]:
+    """The league (the mapping's Odds API sport key) and the market type a signal's blacklists judge."""
+    mapping = context.mapped[context.mapped["pm_token_id"] == row["pm_token_id"]]
+    market = context.markets[context.markets["market_id"].astype(str) == str(row["pm_market_id"])]
+    return _first(mapping, "sport_key"), _first(market, "sports_market_type")
+
+
+def _first(frame: pd.DataFrame, column: str) -> str | None:
+    values = frame[column].dropna()
+    return str(values.iloc[0]) if len(values) else None
+
+
+def _copy(book: Book | None) -> Book | None:
+    """A copy for the trader's thread, which the event loop's book updates cannot change under it."""
+    if book is None:
+        return None
+    return dataclasses.replace(book, bids=dict(book.bids), asks=dict(book.asks))
 
 
 def _message_instant(message: dict) -> datetime:

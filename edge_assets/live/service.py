@@ -320,14 +320,14 @@ class LiveService:
         is logged and never stops detection."""
         async with self._trading:
             for row in opened.to_dict("records"):
-                signal = TradeSignal.from_row(row, *_trade_labels(self.state.context, row))
-                book = _copy(self.state.books.book(signal.token_id))
                 try:
+                    signal = TradeSignal.from_row(row, *_trade_labels(self.state.context, row))
+                    book = _copy(self.state.books.book(signal.token_id))
                     await asyncio.to_thread(self.trader.consider, signal, book, as_of)
                     self.state.traded += 1
                 except Exception as error:
                     logger.exception(
-                        "trading decision failed", signal_id=signal.signal_id, error=type(error).__name__
+                        "trading decision failed", signal_id=row.get("signal_id"), error=type(error).__name__
                     )
 
     async def _write_status(self) -> None:

@@ -6,6 +6,7 @@ The window is planted a minute ahead and the world's clock moved onto it, as in 
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -31,19 +32,25 @@ from edge_assets_tests.trading.test_paper import venue_client
 pytestmark = pytest.mark.slow
 
 
-def _trade_a_window(demo_home: Path, home: Path, webhook_url: str, halted: bool = False):
-    """Run the live service across the next planted window of a mapped token; return the window,
-    the window's live signals, the executions written and the orders and trades the venue logged."""
-    home = _copy_home(demo_home, home)
-    warehouse = SqlWarehouse(f"sqlite:///{home / 'edge.db'}")
-    if halted:
-        TradingStore(warehouse).set_kill_switch(True, "test", "test", datetime.now(UTC))
+def _window_a_minute_ahead(warehouse: SqlWarehouse) -> tuple[World, pd.Series, datetime]:
+    """A planted world pinned a minute before its next window of a mapped token; the window; its start."""
     mapped = warehouse.read_frame("SELECT pm_token_id FROM market_mappings WHERE status = 'mapped'")
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     world = World(seed=SEED, scenario="planted", days=DEMO_DAYS, plant_rate=24, plant_minutes=(3, 8))
     window = _next_window(world, set(mapped["pm_token_id"]), now)
     start = pd.Timestamp(window["start_ts"]).to_pydatetime()
     world.pin(start - timedelta(minutes=1))
+    return world, window, start
+
+
+def _trade_a_window(demo_home: Path, home: Path, webhook_url: str, halted: bool = False):
+    """Run the live service across the next planted window of a mapped token; return the window,
+    the live signals and executions written and the orders and trades the venue logged."""
+    home = _copy_home(demo_home, home)
+    warehouse = SqlWarehouse(f"sqlite:///{home / 'edge.db'}")
+    if halted:
+        TradingStore(warehouse).set_kill_switch(True, "test", "test", datetime.now(UTC))
+    world, window, start = _window_a_minute_ahead(warehouse)
     with start_server(world) as server:
         running = Running(_service(home, server, webhook_url))
         _wait_for(lambda: running.service.state.evaluations > 0, 30)
@@ -52,7 +59,7 @@ def _trade_a_window(demo_home: Path, home: Path, webhook_url: str, halted: bool 
         running.stop()
         client = venue_client(server.url)
         venue_orders, venue_trades = client.get_orders(), client.get_trades()
-    signals = warehouse.read_frame("SELECT * FROM live_signals")
+    signals = _signals(warehouse)
     executions = warehouse.read_table("executions")
     return window, signals, executions, venue_orders, venue_trades
 
@@ -90,8 +97,34 @@ def test_paper_fills_an_opened_signal_at_the_books_prices(planted_demo, tmp_path
 
 def test_a_halted_live_service_stops_its_next_decision(planted_demo, tmp_path, stand_in, monkeypatch):  # noqa: F811
     monkeypatch.setenv("EDGE_TRADING_MODE", "paper")
-    _, _, executions, venue_orders, _ = _trade_a_window(
+    window, _, executions, venue_orders, _ = _trade_a_window(
         planted_demo[0], tmp_path / "home", stand_in.url("/hook"), halted=True
     )
-    assert len(executions) and set(executions["stopped_by"]) == {KILL_SWITCH}
+    [execution] = executions[executions["pm_token_id"] == window["pm_token_id"]].to_dict("records")
+    assert execution["stopped_by"] == KILL_SWITCH, execution
     assert venue_orders == []
+
+
+def test_a_failing_decision_never_stops_detection(planted_demo, tmp_path, stand_in, caplog):  # noqa: F811
+    home = _copy_home(planted_demo[0], tmp_path / "home")
+    with sqlite3.connect(home / "edge.db") as connection:  # every decision fails writing its row
+        connection.execute("DROP TABLE executions")
+    warehouse = SqlWarehouse(f"sqlite:///{home / 'edge.db'}")
+    world, window, start = _window_a_minute_ahead(warehouse)
+    with start_server(world) as server:
+        running = Running(_service(home, server, stand_in.url("/hook")))
+        _wait_for(lambda: running.service.state.evaluations > 0, 30)
+        server.set_now(start)
+        _wait_for(lambda: window["pm_token_id"] in set(_signals(warehouse)["pm_token_id"]), 30)
+        server.set_now(start + timedelta(minutes=1))
+        _wait_for(
+            lambda: (_signals(warehouse)["last_seen_at"] == pd.Timestamp(start + timedelta(minutes=1))).any(),
+            30,
+        )
+        running.stop()
+    assert running.service.state.opened > 0 and running.service.state.traded == 0
+    assert "trading decision failed" in caplog.text  # logged by the service, not lost in its task
+
+
+def _signals(warehouse: SqlWarehouse) -> pd.DataFrame:
+    return warehouse.read_frame("SELECT * FROM live_signals")

@@ -10,6 +10,7 @@ from edge_assets.defs.common import table_metadata
 from edge_assets.defs.features.store import latest_feature_hour
 from edge_assets.defs.partitions import HOURLY_PARTITIONS, SINGLE_RUN_BACKFILL, partition_hours
 from edge_assets.features import HISTORY_HOURS, OUTPUT_COLUMNS, build_features
+from edge_assets.features.build import DEPTH_CENTS
 from edge_assets.storage.db import Warehouse
 from edge_assets.storage.lake import Lake
 
@@ -18,11 +19,17 @@ POLYMARKET_QUOTES_SQL = """
 SELECT * FROM quotes WHERE venue = 'polymarket' AND quote_ts >= :start AND quote_ts < :end
 """
 CONSENSUS_SQL = "SELECT * FROM consensus WHERE quote_ts >= :start AND quote_ts < :end"
-# Depth within 5 cents needs at most the 6 best levels at a one-cent tick.
+# Depth features need only the levels within their widest reach of the best price (level 0). The
+# reach is in price, not in levels: at a 0.001 tick five cents can span fifty levels.
 NEAR_BOOK_SQL = """
-SELECT snapshot_ts, token_id, market_id, side, level, price, size FROM order_book_snapshots
-WHERE level < 6 AND snapshot_ts >= :start AND snapshot_ts < :end
+SELECT b.snapshot_ts, b.token_id, b.market_id, b.side, b.level, b.price, b.size
+FROM order_book_snapshots b
+JOIN order_book_snapshots best
+  ON best.snapshot_ts = b.snapshot_ts AND best.token_id = b.token_id AND best.side = b.side
+ AND best.level = 0
+WHERE b.snapshot_ts >= :start AND b.snapshot_ts < :end AND ABS(b.price - best.price) <= :reach
 """
+DEPTH_REACH = max(DEPTH_CENTS) / 100 + 1e-6  # slack for float prices
 
 
 @dg.asset(
@@ -50,7 +57,7 @@ def features(
     frame = build_features(
         warehouse.read_frame(POLYMARKET_QUOTES_SQL, span),
         warehouse.read_frame(CONSENSUS_SQL, span),
-        warehouse.read_frame(NEAR_BOOK_SQL, span),
+        warehouse.read_frame(NEAR_BOOK_SQL, span | {"reach": DEPTH_REACH}),
         market_mappings,
         polymarket_markets,
         partition_hours(context),

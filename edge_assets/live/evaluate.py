@@ -8,9 +8,11 @@ asset judges an hour, with the as-of time of the change standing for the hour.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
+from typing import Any
 
 import pandas as pd
 
@@ -44,6 +46,13 @@ class MarketContext:
     @cached_property
     def tokens_by_event(self) -> dict[str, list[str]]:
         return self.mapped.groupby("event_id")["pm_token_id"].agg(list).to_dict()
+
+    def trade_labels(self, signal: Mapping[str, Any]) -> tuple[str | None, str | None]:
+        """The league (the mapping's Odds API sport key) and the market type that the trader's
+        blacklists judge of a `signals` or `live_signals` row."""
+        mapping = self.mapped[self.mapped["pm_token_id"] == signal["pm_token_id"]]
+        market = self.markets[self.markets["market_id"].astype(str) == str(signal["pm_market_id"])]
+        return _first(mapping, "sport_key"), _first(market, "sports_market_type")
 
     def watched_tokens(self, at: datetime) -> list[str]:
         """Mapped tokens of markets still open at `at` whose game has not started."""
@@ -86,6 +95,11 @@ def judge(
     history = context.history or FeatureInputs(quotes.iloc[:0], now_consensus.iloc[:0], levels.iloc[:0])
     features = features_as_of(as_of, history, now, context.mapped, context.markets)
     return gate_signals(candidates, features, champion).signals
+
+
+def _first(frame: pd.DataFrame, column: str) -> str | None:
+    values = frame[column].dropna()
+    return str(values.iloc[0]) if len(values) else None
 
 
 def _walkable_asks(levels: pd.DataFrame) -> pd.DataFrame:

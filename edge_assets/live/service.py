@@ -321,7 +321,7 @@ class LiveService:
         async with self._trading:
             for row in opened.to_dict("records"):
                 try:
-                    signal = TradeSignal.from_row(row, *_trade_labels(self.state.context, row))
+                    signal = TradeSignal.from_row(row, *self.state.context.trade_labels(row))
                     book = _copy(self.state.books.book(signal.token_id))
                     await asyncio.to_thread(self.trader.consider, signal, book, as_of)
                     self.state.traded += 1
@@ -355,18 +355,6 @@ class LiveService:
             "quota_remaining": self.state.quota_remaining,
         }
         return pd.DataFrame([row])
-
-
-def _trade_labels(context: MarketContext, row: dict) -> tuple[str | None, str | None]:
-    """The league (the mapping's Odds API sport key) and the market type a signal's blacklists judge."""
-    mapping = context.mapped[context.mapped["pm_token_id"] == row["pm_token_id"]]
-    market = context.markets[context.markets["market_id"].astype(str) == str(row["pm_market_id"])]
-    return _first(mapping, "sport_key"), _first(market, "sports_market_type")
-
-
-def _first(frame: pd.DataFrame, column: str) -> str | None:
-    values = frame[column].dropna()
-    return str(values.iloc[0]) if len(values) else None
 
 
 def _copy(book: Book | None) -> Book | None:

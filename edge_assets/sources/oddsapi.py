@@ -102,8 +102,14 @@ def _event_header(event: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _bookmaker_rows(bookmaker: Mapping[str, Any], odds_format: OddsFormat) -> list[dict[str, Any]]:
-    """One row per h2h outcome of one bookmaker; other markets (spreads, totals) are skipped."""
+def _bookmaker_rows(
+    bookmaker: Mapping[str, Any], odds_format: OddsFormat, event_id: str, quarantined: list[QuarantinedRecord]
+) -> list[dict[str, Any]]:
+    """One row per h2h outcome of one bookmaker; other markets (spreads, totals) are skipped.
+
+    A malformed outcome (no name, a bad price) is quarantined alone with its event and bookmaker,
+    and the bookmaker's other outcomes land: consensus leaves an incomplete market out by itself.
+    """
     key = as_text(require(bookmaker, "key"), "bookmaker.key")
     markets = bookmaker.get("markets") or []
     if not isinstance(markets, list):
@@ -117,22 +123,25 @@ def _bookmaker_rows(bookmaker: Mapping[str, Any], odds_format: OddsFormat) -> li
         outcomes = market.get("outcomes")
         if not isinstance(outcomes, list) or not outcomes:
             raise RecordError(f"h2h market of {key} has no outcomes")
-        names = set()
+        names = [outcome.get("name") for outcome in outcomes if isinstance(outcome, Mapping)]
+        repeated = {name for name in names if name is not None and names.count(name) > 1}
+        if repeated:  # which of two prices is the book's cannot be told: the market is unusable
+            raise RecordError(f"h2h market of {key} lists {sorted(map(str, repeated))[0]!r} twice")
         for outcome in outcomes:
-            if not isinstance(outcome, Mapping):
-                raise RecordError(f"h2h outcome of {key} is not an object")
-            name = as_text(require(outcome, "name"), "outcome.name")
-            if name in names:
-                raise RecordError(f"h2h market of {key} lists {name!r} twice")
-            names.add(name)
-            rows.append(
-                {
+            try:
+                if not isinstance(outcome, Mapping):
+                    raise RecordError(f"h2h outcome of {key} is not an object")
+                row = {
                     "bookmaker": key,
                     "book_update_ts": updated,
-                    "outcome": name,
+                    "outcome": as_text(require(outcome, "name"), "outcome.name"),
                     "decimal_odds": _decimal_odds(outcome.get("price"), odds_format),
                 }
-            )
+            except RecordError as error:
+                record = {"event_id": event_id, "bookmaker": key, "outcome": outcome}
+                quarantined.append(QuarantinedRecord(record, str(error)))
+                continue
+            rows.append(row)
     return rows
 
 
@@ -150,8 +159,8 @@ def _event_rows(
 ) -> list[dict[str, Any]]:
     """One row per outcome price of `events`, with `base`'s columns; bad records go to `quarantined`.
 
-    A malformed event is quarantined whole; a malformed bookmaker only takes itself out,
-    quarantined with its event's id so the reason can be traced.
+    A malformed event is quarantined whole; a malformed bookmaker or outcome only takes itself
+    out, quarantined with its event's id so the reason can be traced.
     """
     rows: list[dict[str, Any]] = []
     if not isinstance(events, list):
@@ -173,7 +182,7 @@ def _event_rows(
             try:
                 if not isinstance(bookmaker, Mapping):
                     raise RecordError("bookmaker is not an object")
-                book_rows = _bookmaker_rows(bookmaker, odds_format)
+                book_rows = _bookmaker_rows(bookmaker, odds_format, header["event_id"], quarantined)
             except RecordError as error:
                 quarantined.append(
                     QuarantinedRecord({"event_id": header["event_id"], "bookmaker": bookmaker}, str(error))

@@ -232,11 +232,13 @@ def _unwrap_book(record: Mapping[str, Any]) -> Mapping[str, Any]:
     return body
 
 
-def _levels(book: Mapping[str, Any], side: str) -> list[tuple[float, float]]:
+def _levels(book: Mapping[str, Any], side: str, dropped: list[tuple[Any, str]]) -> list[tuple[float, float]]:
     """(price, size) levels of one side, best first: highest bid, lowest ask.
 
-    The CLOB lists bids ascending and asks descending (best last), but nothing downstream
-    should depend on that, so the order is recomputed; size breaks ties deterministically.
+    A malformed level is left out and appended to `dropped` with its reason, so one bad level
+    costs that level, not the book. The CLOB lists bids ascending and asks descending (best last),
+    but nothing downstream should depend on that, so the order is recomputed; size breaks ties
+    deterministically.
     """
     raw = book.get(side)
     if raw is None:
@@ -245,7 +247,7 @@ def _levels(book: Mapping[str, Any], side: str) -> list[tuple[float, float]]:
         raise RecordError(f"{side} is not a list")
     levels = _plain_levels(raw)
     if levels is None:
-        levels = _checked_levels(raw, side)
+        levels = _checked_levels(raw, side, dropped)
     return sorted(levels, reverse=side == "bids")
 
 
@@ -265,19 +267,26 @@ def _plain_levels(raw: list) -> list[tuple[float, float]] | None:
     return None
 
 
-def _checked_levels(raw: list, side: str) -> list[tuple[float, float]]:
+def _checked_levels(raw: list, side: str, dropped: list[tuple[Any, str]]) -> list[tuple[float, float]]:
     levels = []
     for level in raw:
-        if not isinstance(level, Mapping):
-            raise RecordError(f"{side} has a level that is not an object: {level!r}")
-        price = as_float(require(level, "price"), f"{side}.price")
-        size = as_float(require(level, "size"), f"{side}.size")
-        if not 0.0 <= price <= 1.0:
-            raise RecordError(f"{side} has price {price} outside [0, 1]")
-        if size < 0.0:
-            raise RecordError(f"{side} has negative size {size}")
-        levels.append((price, size))
+        try:
+            levels.append(_checked_level(level, side))
+        except RecordError as error:
+            dropped.append((level, str(error)))
     return levels
+
+
+def _checked_level(level: Any, side: str) -> tuple[float, float]:
+    if not isinstance(level, Mapping):
+        raise RecordError(f"{side} has a level that is not an object: {level!r}")
+    price = as_float(require(level, "price"), f"{side}.price")
+    size = as_float(require(level, "size"), f"{side}.size")
+    if not 0.0 <= price <= 1.0:
+        raise RecordError(f"{side} has price {price} outside [0, 1]")
+    if size < 0.0:
+        raise RecordError(f"{side} has negative size {size}")
+    return price, size
 
 
 def _book_ts(value: Any) -> pd.Timestamp | None:
@@ -292,7 +301,11 @@ def parse_clob_books(
     fetched_at: datetime,
     market_by_token: Mapping[str, str],
 ) -> ParseResult:
-    """Rows of `order_book_snapshots`: one per price level, level 0 the best price.
+    """Rows of `order_book_snapshots`: one per price level, level 0 the best well-formed price.
+
+    The unit of quarantine is the smallest that is wrong: a malformed level is quarantined alone
+    (with its token and market) and the rest of its book lands; a book without a usable token or
+    market is quarantined whole.
 
     `market_by_token` maps token ids to Gamma market ids; a token missing from it falls back
     to the book's own `market` field (the condition id). A token seen twice keeps its first book.
@@ -324,14 +337,19 @@ def parse_clob_books(
                 as_float(book.get("min_order_size"), "min_order_size"),
                 _book_ts(book.get("timestamp")),
             )
+            dropped: list[tuple[Any, str]] = []
             book_levels = [
                 (side, level, price, size)
                 for side, key in (("bid", "bids"), ("ask", "asks"))
-                for level, (price, size) in enumerate(_levels(book, key))
+                for level, (price, size) in enumerate(_levels(book, key, dropped))
             ]
         except RecordError as error:
             quarantined.append(QuarantinedRecord(dict(record), str(error)))
             continue
+        quarantined.extend(
+            QuarantinedRecord({"asset_id": token_id, "market": market_id, "level": level}, reason)
+            for level, reason in dropped
+        )
         seen_tokens.add(token_id)
         book_fields.append(fields)
         level_counts.append(len(book_levels))

@@ -84,3 +84,36 @@ def test_book_level_order_is_independent_of_input_order(bids, asks, rng):
         if prices:
             assert prices[0] == best(prices)
             assert prices == sorted(prices, reverse=side == "bid")
+
+
+malformed_levels = st.one_of(
+    st.fixed_dictionaries(
+        {"price": st.sampled_from(["abc", "1.5", "-0.1", "", "nan"]), "size": st.just("5")}
+    ),
+    st.fixed_dictionaries({"price": st.just("0.5"), "size": st.sampled_from(["ten", "-1", "inf", None])}),
+    st.sampled_from(["0.5@10", None, 7, ["0.5", "10"]]),
+)
+
+
+@given(levels, levels, st.lists(st.tuples(st.booleans(), malformed_levels), max_size=5), st.randoms())
+def test_quarantining_a_malformed_level_never_drops_a_valid_one(bids, asks, damage, rng):
+    def book(bid_levels, ask_levels):
+        return {
+            "market": "0xabc",
+            "asset_id": "1",
+            "timestamp": "1787412121305",
+            "bids": bid_levels,
+            "asks": ask_levels,
+        }
+
+    good_bids = [{"price": p, "size": s} for p, s in bids]
+    good_asks = [{"price": p, "size": s} for p, s in asks]
+    damaged_bids, damaged_asks = list(good_bids), list(good_asks)
+    for on_bids, bad in damage:
+        target = damaged_bids if on_bids else damaged_asks
+        target.insert(rng.randint(0, len(target)), bad)
+    clean = parse_clob_books([book(good_bids, good_asks)], NOW, NOW, {})
+    damaged = parse_clob_books([book(damaged_bids, damaged_asks)], NOW, NOW, {})
+    assert damaged.frame.equals(clean.frame)
+    assert len(damaged.quarantined) == len(damage)
+    assert all(q.record["asset_id"] == "1" for q in damaged.quarantined)

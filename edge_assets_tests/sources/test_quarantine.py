@@ -70,8 +70,6 @@ def test_gamma_overlapping_pages_keep_one_row_per_market():
 @pytest.mark.parametrize(
     ("change", "reason"),
     [
-        ({"asks": [{"price": "0.5", "size": "ten"}]}, "asks.size is not a number"),
-        ({"bids": [{"price": "1.2", "size": "5"}]}, "outside [0, 1]"),
         ({"bids": "none"}, "bids is not a list"),
         ({"asset_id": ""}, "missing asset_id"),
     ],
@@ -84,6 +82,44 @@ def test_clob_bad_book_is_quarantined_and_the_rest_parse(change, reason):
     [bad] = result.quarantined
     assert reason in bad.reason
     assert set(result.frame.token_id) == {book["asset_id"] for book in books[1:]}
+
+
+@pytest.mark.parametrize(
+    ("side", "bad_level", "reason"),
+    [
+        ("asks", {"price": "0.5", "size": "ten"}, "asks.size is not a number"),
+        ("bids", {"price": "1.2", "size": "5"}, "outside [0, 1]"),
+        ("bids", {"price": "0.4", "size": "-1"}, "negative size"),
+        ("asks", "0.5@10", "not an object"),
+    ],
+)
+def test_clob_bad_level_is_quarantined_alone_and_its_book_lands(side, bad_level, reason):
+    captures = load("polymarket_clob_books.json")
+    books = [capture["book"]["body"] for capture in captures.values()]
+    clean = parse_clob_books(copy.deepcopy(books), HOUR, FETCHED_AT, {}).frame
+    books[0][side].insert(1, bad_level)
+    result = parse_clob_books(books, HOUR, FETCHED_AT, {})
+    [bad] = result.quarantined
+    assert reason in bad.reason
+    assert bad.record == {"asset_id": books[0]["asset_id"], "market": books[0]["market"], "level": bad_level}
+    # Every well-formed level of every book lands, as it would without the bad one.
+    pd.testing.assert_frame_equal(result.frame, clean)
+
+
+def test_odds_bad_outcome_is_quarantined_alone_and_its_bookmaker_keeps_the_others():
+    events = load("oddsapi_odds.json")
+    first = events[0]
+    clean = parse_odds_events(copy.deepcopy(events), HOUR, FETCHED_AT, "american").frame
+    bad_outcome = first["bookmakers"][0]["markets"][0]["outcomes"][0]
+    bad_outcome["price"] = None  # the simulator's --rate-malformed damage
+    result = parse_odds_events(events, HOUR, FETCHED_AT, "american")
+    [bad] = result.quarantined
+    assert bad.reason == "missing price"
+    assert bad.record == {"event_id": first["id"], "bookmaker": "betmgm", "outcome": bad_outcome}
+    lost = clean.merge(result.frame, how="left", indicator=True).query("_merge == 'left_only'")
+    assert lost[["event_id", "bookmaker", "outcome"]].to_dict("records") == [
+        {"event_id": first["id"], "bookmaker": "betmgm", "outcome": bad_outcome["name"]}
+    ]
 
 
 def test_clob_failed_capture_and_duplicate_token_are_quarantined():
@@ -101,13 +137,22 @@ def test_clob_failed_capture_and_duplicate_token_are_quarantined():
 def test_odds_bad_bookmaker_is_quarantined_but_its_event_keeps_the_others():
     events = load("oddsapi_odds.json")
     first = events[0]
-    first["bookmakers"][0]["markets"][0]["outcomes"][0]["price"] = 50  # not valid American odds
+    outcomes = first["bookmakers"][0]["markets"][0]["outcomes"]
+    outcomes[1]["name"] = outcomes[0]["name"]  # two prices for one outcome: which is the book's?
     result = parse_odds_events(events, HOUR, FETCHED_AT, "american")
     [bad] = result.quarantined
-    assert "American odds must be <= -100 or >= +100" in bad.reason
+    assert f"lists {outcomes[0]['name']!r} twice" in bad.reason
     assert bad.record["event_id"] == first["id"] and bad.record["bookmaker"]["key"] == "betmgm"
     kept = result.frame[result.frame.event_id == first["id"]]
     assert set(kept.bookmaker) == {b["key"] for b in first["bookmakers"][1:]}
+
+
+def test_odds_price_outside_american_odds_is_quarantined():
+    events = load("oddsapi_odds.json")
+    events[0]["bookmakers"][0]["markets"][0]["outcomes"][0]["price"] = 50
+    result = parse_odds_events(events, HOUR, FETCHED_AT, "american")
+    [bad] = result.quarantined
+    assert "American odds must be <= -100 or >= +100" in bad.reason
 
 
 def test_odds_event_without_commence_time_is_quarantined():

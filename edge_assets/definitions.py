@@ -44,6 +44,8 @@ def build_resources(env: Environment) -> dict:
         ),
         "predictit": PredictItResource(base_url=env.venue_urls["predictit"]),
         "settings": EdgeSettings(**env.fields_of("settings")),
+        # A plain callable, not config: the trading settings hold the CLOB keys, which Dagster shows.
+        "trading": dg.ResourceDefinition.hardcoded_resource(env.trading_config_as_of),
         "alerting": AlertingResource(
             dagster_ui_url=env.dagster_ui_url,
             **env.fields_of("alerting"),
@@ -77,7 +79,11 @@ def build_live_service(env: Environment, stream_url: str | None = None):
     resources = build_resources(env)
     warehouse = SqlWarehouse(env.database_url)
     trader = Trader(env.trading_config(), warehouse)
-    resources = {name: _outside_dagster(resource) for name, resource in resources.items()}
+    resources = {
+        name: _outside_dagster(resource)
+        for name, resource in resources.items()
+        if isinstance(resource, dg.ConfigurableResource)
+    }
     settings, alerting, registry = resources["settings"], resources["alerting"], resources["registry"]
     clob, oddsapi, predictit = resources["clob"], resources["oddsapi"], resources["predictit"]
 

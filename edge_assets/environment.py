@@ -8,9 +8,11 @@ them at run time and never shows their values.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +41,8 @@ MARKET_CHANNEL_PATH = "/ws/market"
 # The simulator serves the CLOB under its own base path, as clob.polymarket.com is its own host
 # (the simulator is only a server at a URL here: nothing of it is imported).
 SIMULATOR_CLOB_PATH = "/clob"
+# The simulator's CLOB as of a past world instant (unix seconds): where a backfill paper-trades.
+SIMULATOR_CLOB_AT = "/at/{unix}"
 ODDS_API_KEY_VAR = "EDGE_ODDS_API_KEY"
 # AlertingResource field -> environment variable. Channel is not secret but travels the same way.
 ALERT_SECRET_VARS = {
@@ -214,6 +218,18 @@ class Environment:
     def trading_config(self) -> TradingConfig:
         """The trader's validated mode, limits and CLOB credentials; a one-line ValueError if invalid."""
         return _trading_config(self.trading_vars, self.name, self.venue_urls["clob"])
+
+    def trading_config_as_of(self, at: datetime) -> TradingConfig:
+        """The trader's config for a signal decided at a past instant `at`, as a backfill decides it:
+        dry as configured; paper on the simulator's CLOB replayed at `at` (its book then, not now);
+        live refused, since real orders for history would trade today's book."""
+        config = self.trading_config()
+        if config.mode is TradingMode.LIVE:
+            raise ValueError("trading mode live does not trade a backfill's past signals; use dry or paper")
+        if config.mode is TradingMode.DRY:
+            return config
+        unix = SIMULATOR_CLOB_AT.format(unix=int(at.timestamp()))
+        return dataclasses.replace(config, clob_url=config.clob_url + unix)
 
     def fields_of(self, resource: str) -> dict[str, Any]:
         """The fields of `resource` that the environment sets."""

@@ -29,6 +29,21 @@ class Book:
     book_ts: datetime | None = None
     hash: str | None = None
 
+    @classmethod
+    def from_levels(cls, levels: pd.DataFrame) -> Book:
+        """One token's book from its `order_book_snapshots` rows of one snapshot (side, price, size)."""
+        sides = {
+            name: dict(zip(rows["price"].astype(float), rows["size"].astype(float), strict=True))
+            for name, rows in levels.groupby("side")
+        }
+        book_ts = pd.to_datetime(levels["book_ts"], utc=True).max() if "book_ts" in levels else pd.NaT
+        return cls(
+            market_id=str(levels["market_id"].iloc[0]) if "market_id" in levels and len(levels) else "",
+            bids=sides.get("bid", {}),
+            asks=sides.get("ask", {}),
+            book_ts=None if pd.isna(book_ts) else book_ts.to_pydatetime(),
+        )
+
     def side(self, name: str) -> dict[float, float]:
         return self.bids if name == "bid" else self.asks
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -18,6 +20,12 @@ from .world import World
 NO_BOOK = {"error": "No orderbook exists for the requested token id"}
 ODDS_MARKETS = frozenset({"h2h", "spreads", "totals", "outrights"})  # only h2h carries prices here
 CLOB_BASE = "/clob"  # the CLOB's base path: its routes answer here as on clob.polymarket.com
+# The simulator's own replay of its CLOB: under /clob/at/<unix seconds> (or /at/...), books, quotes and order
+# matching are those of that world instant, so a backfill paper-trades a past signal against the
+# book it was found on (the real CLOB trades only now). Signatures are over the path without it.
+CLOB_AT = re.compile(r"^/at/(\d+(?:\.\d+)?)(/.*)$")
+# The world instant of the CLOB request being answered (its thread's), when replayed under /at/.
+_clob_instant: ContextVar[float | None] = ContextVar("clob_instant", default=None)
 CLOB_QUOTES = ("/tick-size", "/neg-risk", "/fee-rate", "/midpoint", "/price", "/spread", "/last-trade-price")
 CLOB_BATCH_QUOTES = {  # batch path -> the single quote it repeats
     "/midpoints": "/midpoint",
@@ -93,6 +101,19 @@ class SimulatorApp:
             return Response(200, {"status": "ok", "venues": self.venues()})
         clob = path.startswith(CLOB_BASE + "/")
         path = path.removeprefix(CLOB_BASE) if clob else path
+        replayed = CLOB_AT.match(path)
+        if replayed is not None:
+            instant, path = float(replayed.group(1)), replayed.group(2)
+            reset = _clob_instant.set(instant)
+            try:
+                return self._answer(method, path, query, body, headers, clob)
+            finally:
+                _clob_instant.reset(reset)
+        return self._answer(method, path, query, body, headers, clob)
+
+    def _answer(
+        self, method: str, path: str, query: Query, body: bytes, headers: Mapping[str, str] | None, clob: bool
+    ) -> Response:
         route = (
             self._clob_markets
             if clob and method == "GET" and path == "/markets"
@@ -219,10 +240,15 @@ class SimulatorApp:
             return Response(404, {"type": "not found error", "error": f"{kind[:-1]} {value} not found"})
         return Response(200, found[0])
 
+    def _clob_now_ts(self) -> float:
+        """The CLOB's world instant: the replayed one under /clob/at/<unix>, else the world's now."""
+        instant = _clob_instant.get()
+        return self.world.now_ts() if instant is None else instant
+
     def _book_instant(self, query: Query) -> float:
         value = query.get("ts")
         if value is None:
-            return self.world.now_ts()
+            return self._clob_now_ts()
         try:
             return float(value)
         except ValueError as error:
@@ -267,7 +293,7 @@ class SimulatorApp:
         `/book` serves now; None where there is no book."""
         if not token:
             raise BadRequest(400, {"error": "Invalid token id"})
-        book = self._served_book(token, self.world.now_ts(), self.world.history_start_ts())
+        book = self._served_book(token, self._clob_now_ts(), self.world.history_start_ts())
         if book is None:
             return None
         market = self.world.token(token)[0]
@@ -326,14 +352,14 @@ class SimulatorApp:
         )
 
     def _clob_time(self, path: str, query: Query, body: bytes) -> Response:
-        return Response(200, int(self.world.now_ts()))
+        return Response(200, int(self._clob_now_ts()))
 
     def _api_key(self, path: str, query: Query, body: bytes, headers: Mapping[str, str]) -> Response:
         return Response(200, self.ledger.credentials.issue(headers).body())
 
     def _booked(self, token: str) -> Booked | None:
         """What matching needs of `token`'s book now, or None where no book is served."""
-        found = polymarket.clob_levels(self.world, token, self.world.now_ts(), self.world.history_start_ts())
+        found = polymarket.clob_levels(self.world, token, self._clob_now_ts(), self.world.history_start_ts())
         if found is None:
             return None
         market, minute, bids, asks = found
@@ -361,7 +387,7 @@ class SimulatorApp:
             payload = json.loads(body)
         except ValueError as error:
             raise ClobError(400, "Invalid order payload") from error
-        answer = self.ledger.place(owner, payload, self._booked, self.world.now_ts())
+        answer = self.ledger.place(owner, payload, self._booked, self._clob_now_ts())
         stall = self.faults.order_timeout()
         if stall:  # the ambiguous case: matched and logged, but the client sees no answer in time
             time.sleep(stall)

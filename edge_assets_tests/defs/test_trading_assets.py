@@ -12,7 +12,7 @@ import pytest
 
 from edge_assets.defs.mapping.assets import market_mappings
 from edge_assets.defs.polymarket.assets import polymarket_markets, polymarket_resolutions
-from edge_assets.defs.trading.assets import pnl_daily, positions
+from edge_assets.defs.trading.assets import pnl_daily, positions, settled_fills
 from edge_assets.defs.trading.checks import positions_checks
 from edge_assets.pricing import fee_per_share
 from edge_assets.sources.resources import PolymarketGammaResource
@@ -103,7 +103,9 @@ def test_positions_and_daily_pnl_settle_the_paper_traders_fills(simulator_factor
         polymarket_resolutions.to_source_asset(),
         market_mappings.to_source_asset(),
     ]
-    result = dg.materialize([positions, pnl_daily, positions_checks, *sources], resources=resources)
+    result = dg.materialize(
+        [settled_fills, positions, pnl_daily, positions_checks, *sources], resources=resources
+    )
     assert result.success
     [schema] = result.get_asset_check_evaluations()
     assert schema.passed, schema.metadata

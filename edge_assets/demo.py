@@ -24,7 +24,7 @@ from pathlib import Path
 
 import requests
 
-from edge_assets.preflight import OperatorError, redacted_url, require_database, require_writable_folder
+from edge_assets.cli.preflight import OperatorError, redacted_url, require_database, require_writable_folder
 
 SCENARIOS = ("realistic", "planted", "null")
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}

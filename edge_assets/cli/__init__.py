@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from edge_assets.preflight import OneLineArgumentParser, OperatorError, positive_int
+from edge_assets.cli.preflight import OneLineArgumentParser, OperatorError, positive_int
 
 # The simulator's fault options, which `demo` and `dev` pass through to it.
 FAULT_OPTIONS = {
@@ -56,8 +56,8 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 def _cmd_db_upgrade(args: argparse.Namespace) -> int:
     from sqlalchemy import create_engine
 
+    from edge_assets.cli.preflight import require_database, require_writable_folder
     from edge_assets.environment import Environment
-    from edge_assets.preflight import require_database, require_writable_folder
     from edge_assets.storage.migrations import upgrade
 
     env = Environment.from_env()
@@ -354,6 +354,3 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{parser.prog} {args.command}: {error}", file=sys.stderr)
         return 2
 
-
-if __name__ == "__main__":
-    sys.exit(main())

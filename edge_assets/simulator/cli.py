@@ -8,7 +8,7 @@ import signal
 import time
 from pathlib import Path
 
-from edge_assets.preflight import OperatorError, positive_int
+from edge_assets.cli.preflight import OperatorError, positive_int
 
 from .faults import Faults
 from .server import start_server

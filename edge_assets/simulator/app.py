@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import re
 import threading
@@ -15,7 +17,7 @@ from . import damage, oddsapi, polymarket, predictit
 from .faults import FaultInjector, Faults
 from .leagues import BOOKMAKERS_PER_REGION_UNIT, LEAGUES_BY_KEY, ODDS_REGIONS
 from .orders import END_CURSOR, Booked, ClobError, Credentials, OrderBookLedger
-from .world import World
+from .world import PolymarketMarket, World
 
 NO_BOOK = {"error": "No orderbook exists for the requested token id"}
 ODDS_MARKETS = frozenset({"h2h", "spreads", "totals", "outrights"})  # only h2h carries prices here
@@ -70,6 +72,21 @@ class BadRequest(Exception):
         super().__init__(body)
         self.status = status
         self.body = body
+
+
+def _keyset_cursor(last_id: int) -> str:
+    """An opaque keyset cursor: the page resumes after this id."""
+    return base64.urlsafe_b64encode(json.dumps({"after_id": last_id}).encode()).decode()
+
+
+def _keyset_after(cursor: str | None) -> int:
+    """The id a keyset cursor resumes after (-1, before every id, without one)."""
+    if cursor is None:
+        return -1
+    try:
+        return int(json.loads(base64.urlsafe_b64decode(cursor.encode()))["after_id"])
+    except (ValueError, KeyError, TypeError, binascii.Error) as error:
+        raise BadRequest(422, {"error": "after_cursor is not a cursor this server issued"}) from error
 
 
 class SimulatorApp:
@@ -143,6 +160,8 @@ class SimulatorApp:
                 return self._gamma_markets
             if path == "/events":
                 return self._gamma_events
+            if path in ("/markets/keyset", "/events/keyset"):
+                return self._gamma_keyset
             if path.startswith(("/markets/", "/events/")):
                 return self._gamma_one
             if path == "/book":
@@ -185,6 +204,11 @@ class SimulatorApp:
 
     def _gamma_markets(self, path: str, query: Query, body: bytes) -> Response:
         limit, offset = self._page(query)
+        markets = self._selected_markets(query)[offset : offset + limit]
+        return Response(200, self._gamma_market_objects(markets))
+
+    def _selected_markets(self, query: Query) -> list[PolymarketMarket]:
+        """The listed markets that pass the query's filters, in id order."""
         now_ts = self.world.now_ts()
         ids, slugs = set(query.all("id")), set(query.all("slug"))
         active, closed = query.flag("active"), query.flag("closed")
@@ -196,13 +220,22 @@ class SimulatorApp:
             if (closed is not None and is_closed != closed) or active is False:
                 continue  # every listed market is active, as on Gamma
             selected.append(market)
-        payload = [polymarket.gamma_market(self.world, m, now_ts) for m in selected[offset : offset + limit]]
+        return selected
+
+    def _gamma_market_objects(self, markets: list[PolymarketMarket]) -> list[dict]:
+        now_ts = self.world.now_ts()
+        payload = [polymarket.gamma_market(self.world, market, now_ts) for market in markets]
         for market in payload:
             damage.gamma_market(market, self.faults)
-        return Response(200, payload)
+        return payload
 
     def _gamma_events(self, path: str, query: Query, body: bytes) -> Response:
         limit, offset = self._page(query)
+        events = self._selected_events(query)[offset : offset + limit]
+        return Response(200, self._gamma_event_objects(events))
+
+    def _selected_events(self, query: Query) -> list[list[PolymarketMarket]]:
+        """The markets of each event that passes the query's filters, events in id order."""
         now_ts = self.world.now_ts()
         ids, slugs = set(query.all("id")), set(query.all("slug"))
         active, closed = query.flag("active"), query.flag("closed")
@@ -219,13 +252,40 @@ class SimulatorApp:
             if (closed is not None and event_closed != closed) or active is False:
                 continue
             events.append(markets)
-        payload = [
-            polymarket.gamma_event(self.world, markets, now_ts) for markets in events[offset : offset + limit]
-        ]
+        return events
+
+    def _gamma_event_objects(self, events: list[list[PolymarketMarket]]) -> list[dict]:
+        now_ts = self.world.now_ts()
+        payload = [polymarket.gamma_event(self.world, markets, now_ts) for markets in events]
         for event in payload:
             for market in event["markets"]:
                 damage.gamma_market(market, self.faults)
-        return Response(200, payload)
+        return payload
+
+    def _gamma_keyset(self, path: str, query: Query, body: bytes) -> Response:
+        """`/markets/keyset` and `/events/keyset`: the list routes' filters, paged by an opaque
+        `after_cursor` instead of an offset (which they reject). The body is `{"markets": [...]}` or
+        `{"events": [...]}` with a `next_cursor`, absent on the last page."""
+        kind = path.strip("/").split("/")[0]
+        if query.get("offset") is not None:
+            raise BadRequest(422, {"error": "offset is not supported on keyset endpoints; use after_cursor"})
+        try:
+            limit = int(query.get("limit", str(polymarket.GAMMA_KEYSET_MAX_LIMIT[kind])))
+        except ValueError as error:
+            raise BadRequest(422, {"error": "limit must be an integer"}) from error
+        if limit < 1:
+            raise BadRequest(422, {"error": "limit must be positive"})
+        limit = min(limit, polymarket.GAMMA_KEYSET_MAX_LIMIT[kind])
+        after = _keyset_after(query.get("after_cursor"))
+        if kind == "markets":
+            rest = [market for market in self._selected_markets(query) if int(market.market_id) > after]
+            answer: dict = {kind: self._gamma_market_objects(rest[:limit])}
+        else:
+            rest = [event for event in self._selected_events(query) if int(event[0].pm_event_id) > after]
+            answer = {kind: self._gamma_event_objects(rest[:limit])}
+        if len(rest) > limit:
+            answer["next_cursor"] = _keyset_cursor(int(answer[kind][-1]["id"]))
+        return Response(200, answer)
 
     def _gamma_one(self, path: str, query: Query, body: bytes) -> Response:
         """Gamma's single-object routes: `/markets/{id}`, `/markets/slug/{slug}`, `/events/{id}` and

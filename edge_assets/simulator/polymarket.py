@@ -12,6 +12,8 @@ from .randomness import mix64
 from .world import PolymarketMarket, World, iso_z, minute_of
 
 GAMMA_MAX_LIMIT = 500
+# Largest page each keyset route serves (`/markets/keyset` 100, `/events/keyset` 500, as documented).
+GAMMA_KEYSET_MAX_LIMIT = {"markets": 100, "events": 500}
 MIN_ORDER_SIZE = "5"  # shares, as on the real books
 TICK_SIZE, FINE_TICK_SIZE = "0.01", "0.001"
 FINE_TICK_BELOW, FINE_TICK_ABOVE = 40, 960  # mills: beyond these the CLOB quotes in tenths of a cent

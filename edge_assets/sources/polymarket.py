@@ -399,9 +399,20 @@ def _book_frame(
 # --------------------------------------------------------------------------------------------
 
 
+def gamma_page_records(data: Any, kind: str) -> list:
+    """The records of one Gamma listing page (`kind` "markets" or "events"): an offset route's
+    list, or a keyset route's `{kind: [...], "next_cursor": ...}`."""
+    records = data.get(kind) if isinstance(data, Mapping) else data
+    if not isinstance(records, list):
+        raise ValueError(
+            f"a Gamma {kind} page is a list or has a list under {kind!r}, not {type(data).__name__}"
+        )
+    return records
+
+
 def parse_market_pages(pages: Sequence[Payload]) -> ParseResult:
-    """`parse_gamma_markets` over every page of one `/markets` listing, stamped with the last fetch."""
-    markets = [market for page in pages for market in page.data]
+    """`parse_gamma_markets` over every page of one markets listing, stamped with the last fetch."""
+    markets = [market for page in pages for market in gamma_page_records(page.data, "markets")]
     return parse_gamma_markets(markets, max(page.fetched_at for page in pages))
 
 

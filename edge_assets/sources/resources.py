@@ -6,9 +6,9 @@ Python, so scripts and domain code can parse venue payloads without loading Dags
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote
 
 import dagster as dg
@@ -17,6 +17,7 @@ from pydantic import Field, PrivateAttr
 from edge_assets.sources.http import Payload, VenueClient
 from edge_assets.sources.oddsapi import H2H, OddsFormat, Quota, QuotaFloorReached
 from edge_assets.sources.parsing import utc_instant
+from edge_assets.sources.polymarket import gamma_page_records
 from edge_assets.sources.predictit import PREDICTIT_TZ
 
 
@@ -64,39 +65,55 @@ class VenueResource(dg.ConfigurableResource):
 
 
 class PolymarketGammaResource(VenueResource):
-    """Polymarket's Gamma API: market and event metadata, paginated with limit/offset."""
+    """Polymarket's Gamma API: market and event metadata, every page of a listing.
+
+    Keyset by default (`/markets/keyset`, `/events/keyset`, following `next_cursor`): the real
+    Gamma's replacement for its offset listings. `pagination="offset"` reads `/markets` and
+    `/events` with limit/offset, ending at a short page.
+    """
 
     base_url: str = "https://gamma-api.polymarket.com"
-    page_size: int = Field(default=500, description="Records asked for per page.")
+    pagination: Literal["keyset", "offset"] = Field(default="keyset", description="How listings are paged.")
+    page_size: int = Field(default=500, description="Records asked for per page (keyset routes cap it).")
     max_pages: int = Field(default=1000, description="Safety stop for a server that never ends a listing.")
 
     def fetch_markets(self, active: bool | None = None, closed: bool | None = None) -> list[Payload]:
-        """Every page of `GET /markets` matching the filters (None leaves a filter out)."""
-        return self._fetch_pages("/markets", active, closed)
+        """Every page of the markets listing matching the filters (None leaves a filter out)."""
+        return self._fetch_pages("markets", active, closed)
 
     def fetch_events(self, active: bool | None = None, closed: bool | None = None) -> list[Payload]:
-        """Every page of `GET /events`; each event embeds its markets (see `parse_gamma_events`)."""
-        return self._fetch_pages("/events", active, closed)
+        """Every page of the events listing; each event embeds its markets (see `parse_gamma_events`)."""
+        return self._fetch_pages("events", active, closed)
 
-    def _fetch_pages(self, path: str, active: bool | None, closed: bool | None) -> list[Payload]:
+    def _fetch_pages(self, kind: str, active: bool | None, closed: bool | None) -> list[Payload]:
         filters = {
             name: str(value).lower()
             for name, value in (("active", active), ("closed", closed))
             if value is not None
         }
+        keyset = self.pagination == "keyset"
+        path = f"/{kind}/keyset" if keyset else f"/{kind}"
         pages: list[Payload] = []
+        cursor: str | None = None
         while len(pages) < self.max_pages:
-            params = {**filters, "limit": self.page_size, "offset": len(pages) * self.page_size}
+            params: dict[str, Any] = {**filters, "limit": self.page_size}
+            if keyset and cursor is not None:
+                params["after_cursor"] = cursor
+            elif not keyset:
+                params["offset"] = len(pages) * self.page_size
             page = self.client.get(path, params=params)
-            if not isinstance(page.data, list):
+            if keyset != isinstance(page.data, Mapping):
+                shape = "an object with next_cursor" if keyset else "a list"
                 raise ValueError(
-                    f"Gamma {path} returned {type(page.data).__name__}, expected a list: {page.url}"
+                    f"Gamma {path} returned {type(page.data).__name__}, expected {shape}: {page.url}"
                 )
+            records = gamma_page_records(page.data, kind)
             pages.append(page)
-            if len(page.data) < self.page_size:
+            cursor = page.data.get("next_cursor") if keyset else None
+            if (keyset and not cursor) or (not keyset and len(records) < self.page_size):
                 return pages
         raise RuntimeError(
-            f"Gamma {path} still had full pages after {self.max_pages} pages of {self.page_size}; "
+            f"Gamma {path} still had more pages after {self.max_pages} pages of {self.page_size}; "
             "raise max_pages if the listing really is that long"
         )
 

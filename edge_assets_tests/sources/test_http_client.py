@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from edge_assets.sources import QuotaFloorReached, VenueClient, VenueHTTPError, redact
+from edge_assets.sources.polymarket import gamma_page_records
 from edge_assets.sources.resources import (
     OddsApiResource,
     PolymarketClobResource,
@@ -224,20 +225,48 @@ def test_odds_scores_and_sports_paths(scripted_server):
     assert resource.last_quota is None  # the scripted server sends no quota headers
 
 
-def test_gamma_paginates_until_a_short_page(scripted_server):
+def test_gamma_offset_listing_pages_until_a_short_page(scripted_server):
     scripted_server.queue(
         Reply(body=[{"id": 1}, {"id": 2}]), Reply(body=[{"id": 3}, {"id": 4}]), Reply(body=[{"id": 5}])
     )
-    pages = PolymarketGammaResource(base_url=scripted_server.url, page_size=2).fetch_markets(
-        active=True, closed=False
-    )
+    resource = PolymarketGammaResource(base_url=scripted_server.url, pagination="offset", page_size=2)
+    pages = resource.fetch_markets(active=True, closed=False)
     assert [record["id"] for page in pages for record in page.data] == [1, 2, 3, 4, 5]
     offsets = [seen.path for seen in scripted_server.requests]
     assert offsets == [f"/markets?active=true&closed=false&limit=2&offset={n}" for n in (0, 2, 4)]
 
 
+def test_gamma_keyset_listing_follows_next_cursor_until_it_is_absent(scripted_server):
+    # A full last page and an empty one: only the missing cursor ends a keyset listing.
+    scripted_server.queue(
+        Reply(body={"events": [{"id": 1}, {"id": 2}], "next_cursor": "c1"}),
+        Reply(body={"events": [{"id": 3}, {"id": 4}], "next_cursor": "c2"}),
+        Reply(body={"events": []}),
+    )
+    pages = PolymarketGammaResource(base_url=scripted_server.url, page_size=2).fetch_events(closed=False)
+    assert [record["id"] for page in pages for record in gamma_page_records(page.data, "events")] == [
+        1,
+        2,
+        3,
+        4,
+    ]
+    assert [seen.path for seen in scripted_server.requests] == [
+        "/events/keyset?closed=false&limit=2",
+        "/events/keyset?closed=false&limit=2&after_cursor=c1",
+        "/events/keyset?closed=false&limit=2&after_cursor=c2",
+    ]
+
+
+def test_gamma_listing_of_the_wrong_shape_is_a_clear_error(scripted_server):
+    scripted_server.queue(Reply(body=[{"id": 1}]), Reply(body={"markets": [{"id": 1}]}))
+    with pytest.raises(ValueError, match="markets/keyset returned list, expected an object with next_cursor"):
+        PolymarketGammaResource(base_url=scripted_server.url).fetch_markets()
+    with pytest.raises(ValueError, match="/markets returned dict, expected a list"):
+        PolymarketGammaResource(base_url=scripted_server.url, pagination="offset").fetch_markets()
+
+
 def test_gamma_stops_at_max_pages(scripted_server):
-    scripted_server.queue(*[Reply(body=[{"id": 1}])] * 3)
+    scripted_server.queue(*[Reply(body={"events": [{"id": 1}], "next_cursor": "again"})] * 3)
     resource = PolymarketGammaResource(base_url=scripted_server.url, page_size=1, max_pages=3)
     with pytest.raises(RuntimeError, match="raise max_pages"):
         resource.fetch_events()

@@ -18,6 +18,7 @@ from edge_assets.sources import (
     parse_predictit,
     parse_scores,
 )
+from edge_assets.sources.polymarket import gamma_page_records, parse_market_pages
 from edge_assets.sources.resources import (
     OddsApiResource,
     PolymarketClobResource,
@@ -105,7 +106,7 @@ def test_malformed_records_are_quarantined_and_the_rest_parse(simulator_factory)
     # A pinned instant: at some wall-clock hours few books are open, and none might be damaged.
     server = simulator_factory(api_key=API_KEY, rate_malformed=0.2, fault_seed=5, now=PINNED_NOW)
     gamma = PolymarketGammaResource(base_url=server.url, **FAST).fetch_markets()
-    records = [market for page in gamma for market in page.data]
+    records = [market for page in gamma for market in gamma_page_records(page.data, "markets")]
     markets = parse_gamma_markets(records, gamma[0].fetched_at)
     assert markets.quarantined and len(markets.frame) + len(markets.quarantined) == len(records)
     assert {q.reason.split(":")[0] for q in markets.quarantined} <= {
@@ -146,7 +147,7 @@ def test_clean_simulator_payloads_parse_without_quarantine(simulator_factory):
 
     clob = PolymarketClobResource(base_url=server.url, historical_books=True, **FAST)
     gamma = PolymarketGammaResource(base_url=server.url, **FAST).fetch_markets(closed=False)
-    markets = parse_gamma_markets([m for page in gamma for m in page.data], gamma[0].fetched_at).frame
+    markets = parse_market_pages(gamma).frame
     market_by_token = {
         token: market_id
         for market_id, ids in zip(markets.market_id, markets.clob_token_ids, strict=True)

@@ -16,7 +16,9 @@ planted  a dense planted world (--plant-rate windows per market per pre-game day
          both (and from the as-of time of the change that opened the signal to its row);
          recall over windows of 2 minutes or more; precision = share of the live signals
          opened during the run whose token had a planted window in force at their as-of time.
-null     the null world on a null home: live signals per 1000 market-hours (tokens followed x hours).
+null     the null world on a null home: live signals per 1000 market-hours (tokens followed x hours
+         from the first ready heartbeat to exit) and its 95% upper bound (exact Poisson). With
+         --tokens N the home is a scaled copy of the null home cut to N tokens, as in load.
 load     the service's cores and peak RSS at each --tokens count. Its home is a copy of --reuse's
          warehouse, re-polled and re-mapped (`poll_sources`, `mapping` jobs) against a world with
          `--scale` copies of each slate (tokens / TOKENS_PER_SLATE, rounded up), then cut to
@@ -26,7 +28,7 @@ load     the service's cores and peak RSS at each --tokens count. Its home is a 
 Usage (a home is built with `run_demo`, 2 days, unless --reuse names one):
   .venv/bin/python bench/live_latency.py planted [--reuse HOME] [--minutes 10] [--plant-rate R]
       [--plant-minutes 2,10] [--seed 11] [--work DIR] [--json FILE]
-  .venv/bin/python bench/live_latency.py null [--reuse HOME] [--minutes 10] [--json FILE]
+  .venv/bin/python bench/live_latency.py null [--reuse HOME] [--minutes 10] [--tokens N] [--json FILE]
   .venv/bin/python bench/live_latency.py load --reuse HOME [--tokens 500 5000] [--minutes 4] [--json FILE]
 """
 
@@ -53,6 +55,7 @@ import numpy as np
 import pandas as pd
 import psutil
 import requests
+import scipy.stats
 
 from edge_assets.demo import DemoOptions, demo_environment, free_port, run_demo
 from edge_assets.live.evaluate import MarketContext
@@ -457,25 +460,42 @@ def planted(args: argparse.Namespace) -> dict:
 
 
 def null(args: argparse.Namespace) -> dict:
-    home = demo_home("null", args.seed, args.work, args.reuse)
-    world, run_dir = home_world(home), new_run_dir(args.work, "null")
-    with simulator(world, run_dir, []) as (url, sim):
-        run = run_live(home, url, args.minutes, sim, run_dir, live_command(args.minutes))
-    figures = run_figures(run, args.minutes)
+    """The null home's own mapped tokens, or (--tokens N) N tokens of a scaled copy as in `load`."""
+    base = demo_home("null", args.seed, args.work, args.reuse)
+    world, run_dir = home_world(base), new_run_dir(args.work, "null")
+    if world["scenario"] != "null":
+        raise SystemExit(f"null needs a null-scenario home, {base} is {world['scenario']!r}")
+    tokens = args.tokens[0] if args.tokens else None
+    scale = math.ceil(tokens / TOKENS_PER_SLATE) if tokens else 1
+    with simulator(world, run_dir, ["--scale", str(scale)]) as (url, sim):
+        home, env = base, {}
+        if tokens:
+            until = datetime.now(UTC) + timedelta(minutes=args.minutes + 20)  # mapping, start-up, run
+            home = load_home(base, args.work, tokens, url, until)
+            env = {"EDGE_MLFLOW_TRACKING_URI": f"sqlite:///{base / 'mlflow.db'}"}
+        run = run_live(home, url, args.minutes, sim, run_dir, live_command(args.minutes), **env)
+    figures = run_figures(run, args.minutes, scale)
     signals = run_signals(home, run.launched)
     return {
         "mode": "null", "home": str(home), **world, "run_dir": str(run_dir),
         "mapped_tokens": len(market_context(home).mapped), **figures, "signals": len(signals),
         "per_1000_market_hours": round(len(signals) / figures["market_hours"] * 1000, 2),
-        # The resolution of the run: the rate that seeing no signal rules out at 95% (Poisson: 3).
-        "resolution_95_per_1000_market_hours": round(3 / figures["market_hours"] * 1000, 2),
+        # The 95% upper bound on the rate (exact Poisson; 3 / hours when no signal is seen).
+        "bound_95_per_1000_market_hours": round(
+            poisson_upper_95(len(signals)) / figures["market_hours"] * 1000, 2
+        ),
     }  # fmt: skip
+
+
+def poisson_upper_95(count: int) -> float:
+    """The one-sided 95% upper bound on a Poisson mean after seeing `count` events."""
+    return float(scipy.stats.chi2.ppf(0.95, 2 * (count + 1)) / 2)
 
 
 def load(args: argparse.Namespace) -> dict:
     base = args.reuse.resolve()
     world, runs = home_world(base), []
-    for tokens in args.tokens:
+    for tokens in args.tokens or [500, 5000]:
         scale = math.ceil(tokens / TOKENS_PER_SLATE)
         run_dir = new_run_dir(args.work, f"load-{tokens}")
         with simulator(world, run_dir, ["--scale", str(scale)]) as (url, sim):
@@ -538,7 +558,7 @@ def print_null(report: dict) -> None:
     print(f"null world, seed {report['seed']}, {report['mapped_tokens']} mapped tokens ({report['run_dir']})")
     print(
         f"{report['signals']} signals: {report['per_1000_market_hours']} per 1000 market-hours"
-        f" (no signal would rule out {report['resolution_95_per_1000_market_hours']} at 95%)"
+        f" (95% upper bound {report['bound_95_per_1000_market_hours']})"
     )
     print_run(report)
 
@@ -580,12 +600,16 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, help="minutes live (default 10; load: 4)")
     parser.add_argument("--plant-rate", type=float, help="planted windows per market per pre-game day")
     parser.add_argument("--plant-minutes", default="2,10", metavar="LO,HI", help="planted window lengths")
-    parser.add_argument("--tokens", type=int, nargs="+", default=[500, 5000], help="load: tokens followed")
+    parser.add_argument(
+        "--tokens", type=int, nargs="+", help="tokens followed (load: default 500 5000; null: one count)"
+    )
     parser.add_argument("--work", type=Path, default=Path(".edge/bench-live"), help="homes and run logs")
     parser.add_argument("--json", type=Path, metavar="FILE", help="write the report here too")
     args = parser.parse_args()
     if args.mode == "load" and args.reuse is None:
         parser.error("load needs --reuse HOME (its warehouse is copied and re-mapped)")
+    if args.mode == "null" and args.tokens and len(args.tokens) != 1:
+        parser.error("null takes one --tokens count")
     args.minutes = args.minutes or (4 if args.mode == "load" else 10)
     args.work = args.work.resolve()
     args.work.mkdir(parents=True, exist_ok=True)

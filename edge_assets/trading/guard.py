@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from edge_assets.trading._venue import ClobVenue, VenueOutcome
-from edge_assets.trading.limits import RiskLimits, TradingConfig, TradingMode
+from edge_assets.trading.limits import ORDER_RATE_WINDOW, RiskLimits, TradingConfig, TradingMode
 
 # Proof that a clearance came from this module; never leaves it except into the venue it builds.
 _SEAL = object()
@@ -87,7 +87,7 @@ def check_order(order: ProposedOrder, state: RiskState, limits: RiskLimits, now:
         (COOLDOWN, last is not None and now - last < timedelta(seconds=limits.cooldown_seconds)),
         (
             MAX_ORDERS_PER_MINUTE,
-            sum(now - timedelta(minutes=1) < moment <= now for moment in state.order_times)
+            sum(now - ORDER_RATE_WINDOW < moment <= now for moment in state.order_times)
             >= limits.max_orders_per_minute,
         ),
     ]

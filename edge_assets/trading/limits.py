@@ -6,10 +6,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from datetime import timedelta
 from enum import StrEnum
 
 # Live trading needs this exact value in EDGE_TRADING_LIVE_CONFIRM besides EDGE_TRADING_MODE=live.
 LIVE_TRADING_CONFIRMATION = "yes-send-real-orders"
+# The window `max_orders_per_minute` counts orders in.
+ORDER_RATE_WINDOW = timedelta(minutes=1)
 
 
 class TradingMode(StrEnum):
@@ -42,6 +45,11 @@ class RiskLimits:
                 raise ValueError(f"risk limit {item.name} must not be negative, got {value}")
         if self.max_orders_per_minute < 1:
             raise ValueError("risk limit max_orders_per_minute must be at least 1")
+
+    @property
+    def order_lookback(self) -> timedelta:
+        """How far back the cooldown and the per-minute cap look at past orders."""
+        return max(timedelta(seconds=self.cooldown_seconds), ORDER_RATE_WINDOW)
 
 
 @dataclass(frozen=True)

@@ -87,23 +87,34 @@ def settle_fills(
     schedules = markets[["market_id", "fee_rate", "fee_exponent"]].rename(
         columns={"market_id": "pm_market_id"}
     )
-    priced = fills[FILL_COLUMNS].merge(schedules, on="pm_market_id", how="left")
-    priced["fee"] = frame_fee_per_share(priced, "price")
-    priced = priced.assign(
-        effective_price=priced["price"] + priced["fee"], filled=True, _entry_ts=utc(priced["filled_at"])
-    )
+    priced = with_fees(fills[FILL_COLUMNS].merge(schedules, on="pm_market_id", how="left"))
+    priced = priced.assign(filled=True, _entry_ts=utc(priced["filled_at"]))
     labelled = label_entries(priced, closing, resolutions)
     marks = bids[["token_id", "bid"]].rename(columns={"token_id": "pm_token_id"})
-    labelled = labelled.merge(marks, on="pm_token_id", how="left")
-    labelled["settled"] = labelled["payout"].notna()
-    labelled["hit"] = labelled["settled"] & (labelled["payout"] > labelled["effective_price"])
-    labelled["mark_price"] = labelled["payout"].fillna(labelled["bid"])
+    valued = value_fills(labelled.merge(marks, on="pm_token_id", how="left"))
+    return valued[SETTLED_FILL_COLUMNS].sort_values(["filled_at", "fill_id"]).reset_index(drop=True)
+
+
+def with_fees(fills: pd.DataFrame) -> pd.DataFrame:
+    """`fills` (price, fee_rate, fee_exponent) with the taker `fee` per share at the fill price and the
+    `effective_price` paid (price plus fee)."""
+    fee = frame_fee_per_share(fills, "price")
+    return fills.assign(fee=fee, effective_price=fills["price"] + fee)
+
+
+def value_fills(fills: pd.DataFrame) -> pd.DataFrame:
+    """`fills` (size, price, effective_price, payout, bid) valued: `settled` (a payout is known), `hit`,
+    `mark_price` (the payout once resolved, else the bid), `realised_pnl` and `mtm_pnl`. The one rule
+    of a fill's worth, read by the daily figures and by the risk guard's daily loss limit."""
+    valued = fills.assign(settled=fills["payout"].notna())
+    valued["hit"] = valued["settled"] & (valued["payout"] > valued["effective_price"])
+    valued["mark_price"] = valued["payout"].fillna(valued["bid"])
     # Without a book or a resolution a fill is worth its price: only its fee is lost so far.
-    worth = labelled["mark_price"].fillna(labelled["price"])
-    value = labelled["size"] * (worth - labelled["effective_price"])
-    labelled["realised_pnl"] = value.where(labelled["settled"], 0.0)
-    labelled["mtm_pnl"] = value.where(~labelled["settled"], 0.0)
-    return labelled[SETTLED_FILL_COLUMNS].sort_values(["filled_at", "fill_id"]).reset_index(drop=True)
+    worth = valued["mark_price"].fillna(valued["price"])
+    value = valued["size"] * (worth - valued["effective_price"])
+    valued["realised_pnl"] = value.where(valued["settled"], 0.0)
+    valued["mtm_pnl"] = value.where(~valued["settled"], 0.0)
+    return valued
 
 
 def positions(settled: pd.DataFrame, previous: pd.DataFrame, now: datetime) -> pd.DataFrame:

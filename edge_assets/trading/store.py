@@ -15,11 +15,47 @@ import pandas as pd
 from sqlalchemy import text
 
 from edge_assets.storage.sql import WarehouseTables
+from edge_assets.trading import settlement
 from edge_assets.trading.guard import RiskState
 
 KILL_SWITCH_ROW = "kill_switch"
 # Order statuses that hold stake: sent and not known dead, or decided in dry mode.
 _HOLDING_STAKE = ("decided", "live", "delayed", "sending")
+_HOLDING_PARAMS = tuple(f"holding_{index}" for index in range(len(_HOLDING_STAKE)))
+# A resolution known at :now (one without a resolution time counts from when it was fetched).
+_RESOLVED_BY_NOW = "COALESCE(r.resolved_at, r.fetched_at) <= :now"
+# Per market, the stake held: what the positions cost, plus what orders that may still fill have not
+# filled yet; tokens resolved by now hold nothing (their P&L is realised). Both parts are small: a
+# row per token held and the orders in flight, however long the orders table grows.
+_NOT_RESOLVED = (
+    f"NOT EXISTS (SELECT 1 FROM polymarket_resolutions r WHERE r.token_id = {{token}} AND {_RESOLVED_BY_NOW})"
+)
+_HELD_STAKES_SQL = f"""
+SELECT pm_market_id, SUM(stake) AS stake FROM (
+    SELECT o.pm_market_id, o.stake - o.size_matched * o.price AS stake FROM orders o
+    WHERE o.mode = :mode AND o.status IN ({", ".join(":" + name for name in _HOLDING_PARAMS)})
+        AND o.created_at <= :now AND {_NOT_RESOLVED.format(token="o.pm_token_id")}
+    UNION ALL
+    SELECT p.pm_market_id, p.cost AS stake FROM positions p
+    WHERE p.mode = :mode AND {_NOT_RESOLVED.format(token="p.pm_token_id")}
+) held
+GROUP BY pm_market_id
+"""
+# The fills of the UTC day up to now, with what values them: the payout once resolved, else the
+# position's mark (as `bid`), and the market's fee schedule.
+_DAY_FILLS_SQL = f"""
+SELECT f.size, f.price, p.mark_price AS bid, r.payout, m.fee_rate, m.fee_exponent
+FROM fills f
+LEFT JOIN positions p ON p.mode = f.mode AND p.pm_token_id = f.pm_token_id
+LEFT JOIN polymarket_resolutions r ON r.token_id = f.pm_token_id AND {_RESOLVED_BY_NOW}
+LEFT JOIN polymarket_markets m ON m.market_id = f.pm_market_id
+WHERE f.mode = :mode AND f.filled_at >= :day_start AND f.filled_at <= :now
+"""
+_FILL_VALUE_COLUMNS = ("size", "price", "bid", "payout", "fee_rate", "fee_exponent")
+_RECENT_ORDERS_SQL = """
+SELECT pm_market_id, outcome, created_at FROM orders
+WHERE mode = :mode AND created_at > :since AND created_at <= :now
+"""
 
 _TAKE_LOCK = text(
     "INSERT INTO trading_locks (pm_market_id, holder, expires_epoch) VALUES (:market, :holder, :expires) "
@@ -114,26 +150,19 @@ class TradingStore:
                 {"price": price, "mode": mode, "token": token_id},
             )
 
-    def risk_state(self, mode: str, now: datetime, halted: bool) -> RiskState:
-        """The guard's view of `mode`'s book at `now`: what is held or in flight, today's P&L, recent
-        orders."""
-        orders = self.warehouse.read_frame(
-            "SELECT pm_market_id, outcome, status, price, stake, size_matched, created_at FROM orders "
-            "WHERE mode = :mode",
-            {"mode": mode},
-        )
-        held = orders["stake"].where(
-            orders["status"].isin(_HOLDING_STAKE), orders["size_matched"] * orders["price"]
-        )
-        market_stakes = held.groupby(orders["pm_market_id"]).sum().to_dict() if not orders.empty else {}
+    def risk_state(self, mode: str, now: datetime, halted: bool, lookback: timedelta) -> RiskState:
+        """The guard's view of `mode`'s book at `now`: the stake held or in flight per market (resolved
+        tokens no longer count), the day's realised plus marked-to-market P&L, and the orders of the
+        last `lookback` (for cooldowns and the per-minute cap). Each read is filtered by mode and time
+        in SQL, so a decision does not read the table's history."""
+        bounds = {"mode": mode, "now": now, **dict(zip(_HOLDING_PARAMS, _HOLDING_STAKE, strict=True))}
+        stakes = self.warehouse.read_frame(_HELD_STAKES_SQL, bounds)
         day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-        pnl = self.warehouse.read_frame(
-            "SELECT SUM(f.size * (COALESCE(p.mark_price, f.price) - f.price)) AS pnl FROM fills f "
-            "JOIN positions p ON p.mode = f.mode AND p.pm_token_id = f.pm_token_id "
-            "WHERE f.mode = :mode AND f.filled_at >= :day_start",
-            {"mode": mode, "day_start": day_start},
-        )["pnl"].iloc[0]
-        recent = orders[orders["created_at"] > now - timedelta(days=1)] if not orders.empty else orders
+        fills = self.warehouse.read_frame(_DAY_FILLS_SQL, {**bounds, "day_start": day_start})
+        valued = settlement.value_fills(
+            settlement.with_fees(fills.astype({column: float for column in _FILL_VALUE_COLUMNS}))
+        )
+        recent = self.warehouse.read_frame(_RECENT_ORDERS_SQL, {**bounds, "since": now - lookback})
         last_order_at = {
             (market, outcome): moment.to_pydatetime()
             for (market, outcome), moment in recent.groupby(["pm_market_id", "outcome"])["created_at"]
@@ -142,9 +171,9 @@ class TradingStore:
         }
         return RiskState(
             halted=halted,
-            open_exposure=float(held.sum()),
-            market_stakes={str(key): float(value) for key, value in market_stakes.items()},
-            daily_pnl=0.0 if pd.isna(pnl) else float(pnl),
+            open_exposure=float(stakes["stake"].sum()),
+            market_stakes={str(market): float(stake) for market, stake in stakes.values},
+            daily_pnl=float(valued["realised_pnl"].sum() + valued["mtm_pnl"].sum()),
             last_order_at=last_order_at,
             order_times=tuple(moment.to_pydatetime() for moment in recent["created_at"]),
         )

@@ -118,7 +118,7 @@ class Trader:
             return self._finish(execution, MARKET_LOCKED)
         try:
             halted = self.store.kill_switch().halted
-            state = self.store.risk_state(str(mode), now, halted)
+            state = self.store.risk_state(str(mode), now, halted, self.config.limits.order_lookback)
             decision = self.guard.submit(
                 order,
                 state,

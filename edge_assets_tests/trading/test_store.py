@@ -1,14 +1,15 @@
-"""The guard's view built from the tables: held stake, the day's marked-to-market P&L, and the loss
-limit it feeds."""
+"""The guard's view built from the tables: held stake, the day's realised and marked-to-market P&L,
+and the loss limit it feeds."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pandas as pd
 import pytest
 
 from edge_assets.storage.sql import SqlWarehouse
-from edge_assets.trading import guard
+from edge_assets.trading import guard, settlement
 from edge_assets.trading.guard import ProposedOrder, check_order
 from edge_assets.trading.limits import RiskLimits
 from edge_assets.trading.store import TradingStore
@@ -33,27 +34,69 @@ def fill_row(fill_id: str, order_id: str, market: str, price: float, size: float
     }  # fmt: skip
 
 
-def test_risk_state_counts_held_stake_and_marks_todays_fills(database_url):
+def resolve(store: TradingStore, token: str, payout: float, at: datetime) -> None:
+    row = {"token_id": token, "market_id": token.split("-")[0], "outcome": "Yes", "payout": payout,
+           "resolved_at": at, "fetched_at": at}  # fmt: skip
+    store.warehouse.upsert("polymarket_resolutions", pd.DataFrame([row]), ["token_id"])
+
+
+def test_risk_state_counts_held_stake_and_the_days_realised_and_marked_pnl(database_url):
     store = TradingStore(SqlWarehouse(database_url))
     store.record_order(order_row("a", "m1", "matched", stake=20.0, matched=40.0))
     store.record_order(order_row("b", "m1", "live", stake=10.0, matched=0.0))  # resting: its stake is held
     store.record_order(order_row("c", "m2", "failed", stake=10.0, matched=0.0))  # never filled: nothing held
+    store.record_order(order_row("d", "m4", "matched", stake=15.0, matched=30.0))  # resolved: nothing held
+    old = {**order_row("e", "m5", "matched", stake=6.0, matched=12.0), "created_at": NOW - timedelta(days=2)}
+    store.record_order(old)  # held, but too old for the cooldown and the per-minute cap
+    store.record_fills([fill_row("t5", "e", "m5", 0.5, 12.0, old["created_at"])], "paper", "m5-Yes", NOW)
     store.record_fills([fill_row("t1", "a", "m1", 0.5, 40.0, NOW)], "paper", "m1-Yes", NOW)
     # A replayed trade is not a second fill.
     store.record_fills([fill_row("t1", "a", "m1", 0.5, 40.0, NOW)], "paper", "m1-Yes", NOW)
     store.record_fills(
         [fill_row("t0", "z", "m3", 0.5, 100.0, NOW - timedelta(days=1))], "paper", "m3-Yes", NOW
     )
+    store.record_fills([fill_row("t4", "d", "m4", 0.5, 30.0, NOW)], "paper", "m4-Yes", NOW)
     store.mark("paper", "m1-Yes", 0.2, NOW)
     store.mark("paper", "m3-Yes", 0.1, NOW)  # yesterday's fill: not today's P&L
-    state = store.risk_state("paper", NOW, halted=False)
-    assert state.market_stakes == {"m1": pytest.approx(30.0), "m2": 0.0}
-    assert state.open_exposure == pytest.approx(30.0)
-    assert state.daily_pnl == pytest.approx(40.0 * (0.2 - 0.5))
-    assert state.last_order_at == {("m1", "Yes"): NOW, ("m2", "Yes"): NOW}
-    # Down 12 today, so an order risking more than 88 breaks the 100 loss limit.
+    store.mark("paper", "m4-Yes", 0.9, NOW)  # its payout, not this mark, values it
+    resolve(store, "m4-Yes", 0.0, NOW)  # lost: 30 * (0 - 0.5) realised
+    resolve(store, "m3-Yes", 1.0, NOW)  # resolved today, but filled yesterday: yesterday's P&L
+    state = store.risk_state("paper", NOW, halted=False, lookback=timedelta(minutes=5))
+    # m1: its position's cost 20 plus the live order's 10; the failed m2 and resolved m4 hold nothing.
+    assert state.market_stakes == {"m1": pytest.approx(30.0), "m5": pytest.approx(6.0)}
+    assert state.open_exposure == pytest.approx(36.0)
+    assert state.daily_pnl == pytest.approx(40.0 * (0.2 - 0.5) + 30.0 * (0.0 - 0.5))
+    assert state.last_order_at == {("m1", "Yes"): NOW, ("m2", "Yes"): NOW, ("m4", "Yes"): NOW}
+    # A resolution, an order or a fill not yet known at an earlier instant does not count then.
+    before = store.risk_state("paper", NOW - timedelta(seconds=1), halted=False, lookback=timedelta(days=3))
+    assert before.market_stakes["m4"] == pytest.approx(15.0) and "m2" not in before.market_stakes
+    assert before.daily_pnl == 0.0 and set(before.last_order_at) == {("m5", "Yes")}
+    # Down 27 today, so an order risking more than 73 breaks the 100 loss limit.
     limits = RiskLimits(max_stake_per_order=1000, max_stake_per_market=1000, max_open_exposure=1000)
     later = NOW + timedelta(hours=1)
-    assert check_order(ProposedOrder("s", "m9", "t", "Yes", 0.5, 175.0), state, limits, later) is None
-    big = ProposedOrder("s", "m9", "t", "Yes", 0.5, 177.0)
+    assert check_order(ProposedOrder("s", "m9", "t", "Yes", 0.5, 145.0), state, limits, later) is None
+    big = ProposedOrder("s", "m9", "t", "Yes", 0.5, 147.0)
     assert check_order(big, state, limits, later) == guard.DAILY_LOSS_LIMIT
+
+
+def test_the_days_pnl_is_the_settlements_with_the_taker_fee(database_url):
+    store = TradingStore(SqlWarehouse(database_url))
+    market = {
+        "market_id": "m1", "question": "q", "active": True, "closed": False, "neg_risk": False,
+        "outcomes": "[]", "clob_token_ids": "[]", "fee_rate": 0.25, "fee_exponent": 2.0, "fetched_at": NOW,
+    }  # fmt: skip
+    store.warehouse.upsert("polymarket_markets", pd.DataFrame([market]), ["market_id"])
+    fills = [fill_row("t1", "a", "m1", 0.4, 50.0, NOW), fill_row("t2", "a", "m1", 0.45, 10.0, NOW)]
+    store.record_fills(fills, "paper", "m1-Yes", NOW)
+    store.mark("paper", "m1-Yes", 0.42, NOW)
+    settled = settlement.settle_fills(
+        store.warehouse.read_table("fills"),
+        pd.DataFrame([market]),
+        pd.DataFrame(columns=["pm_token_id", "closing_fair_prob", "game_start_ts"]),
+        pd.DataFrame({"token_id": pd.Series(dtype=str), "payout": pd.Series(dtype=float)}),
+        pd.DataFrame([{"token_id": "m1-Yes", "bid": 0.42}]),
+    )
+    state = store.risk_state("paper", NOW, halted=False, lookback=timedelta(minutes=5))
+    assert (settled["fee"] > 0).all()
+    assert state.daily_pnl == pytest.approx(settled["mtm_pnl"].sum())
+    assert state.daily_pnl < 50.0 * (0.42 - 0.4) + 10.0 * (0.42 - 0.45)

@@ -79,6 +79,11 @@ class RunTally:
     checks_passed: int = 0
     # Each failed check ("asset:check") once, with the evaluations that failed it.
     checks_failed: dict[str, list[dict]] = field(default_factory=dict)
+    # Each blocking check ("asset:check") whose latest evaluation failed with an error, with its asset
+    # and the partitions it judged: runs downstream of that asset wait.
+    blocking_failures: dict[str, dict] = field(default_factory=dict)
+    # Runs not started because an upstream blocking check failed: job, partitions, checks.
+    waited: list[dict] = field(default_factory=list)
 
     def add(self, name: str, result) -> None:
         from edge_assets.defs.alerting.sensors import evaluated_partition, what_failed
@@ -86,8 +91,17 @@ class RunTally:
         self.runs += 1
         evaluations = result.get_asset_check_evaluations()
         if not result.success:
-            blocked = any(not e.passed and e.blocking for e in evaluations)
+            blocked = any(_holds_back(e) for e in evaluations)
             (self.stopped_by_checks if blocked else self.failed_runs).append(name)
+        for evaluation in evaluations:
+            if evaluation.blocking:
+                key = evaluation.asset_check_key
+                check = f"{key.asset_key.to_user_string()}:{key.name}"
+                if _holds_back(evaluation):
+                    partition = evaluated_partition(evaluation, result.dagster_run.tags)
+                    self.blocking_failures[check] = {"asset": key.asset_key, "partition": partition}
+                else:
+                    self.blocking_failures.pop(check, None)
         for event in result.get_asset_materialization_events():
             self.materializations += 1
             self.assets.add(event.asset_key.to_user_string())
@@ -105,6 +119,40 @@ class RunTally:
                         "what_failed": what_failed(evaluation),
                     }
                 )
+
+
+def _holds_back(evaluation) -> bool:
+    """A failed blocking check of error severity: Dagster skips the checked asset's downstream steps
+    in its run (a warning, like the champion gate's decision, holds nothing back)."""
+    import dagster as dg
+
+    return (
+        evaluation.blocking and not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR
+    )
+
+
+def checks_holding_back(defs, job_name: str, failures: dict[str, dict]) -> list[str]:
+    """The failed blocking checks ("asset:check") upstream of an asset of `job_name`: while any
+    holds, the job's run would price, train or signal on the data the check refused."""
+    import dagster as dg
+
+    graph = defs.resolve_asset_graph()
+    job_assets = defs.resolve_job_def(job_name).asset_layer.selected_asset_keys
+    holding = []
+    for check, failure in failures.items():
+        downstream = dg.AssetSelection.assets(failure["asset"]).downstream(include_self=False).resolve(graph)
+        if downstream & job_assets:
+            holding.append(check)
+    return sorted(holding)
+
+
+def _partitions(tags: dict[str, str]) -> str:
+    """The partitions a demo run covers, as its tags name them."""
+    if "dagster/partition" in tags:
+        return tags["dagster/partition"]
+    if "dagster/asset_partition_range_start" in tags:
+        return f"{tags['dagster/asset_partition_range_start']} .. {tags['dagster/asset_partition_range_end']}"
+    return "unpartitioned"
 
 
 def free_port() -> int:
@@ -258,6 +306,12 @@ def _materialize_everything(options: DemoOptions, log: Callable[[str], None], st
         step_start = time.monotonic()
         log(f"[{i}/{total_steps}] {title} ...")
         for job_name in job_names:
+            holding = checks_holding_back(defs, job_name, tally.blocking_failures)
+            if holding:
+                partitions = _partitions(tags)
+                tally.waited.append({"job": job_name, "partitions": partitions, "checks": holding})
+                log(f"      {job_name}: WAITS ({partitions}): blocking check(s) failed: {', '.join(holding)}")
+                continue
             result = _run_job(defs, instance, job_name, {**tags, "edge/demo": "true"})
             tally.add(job_name, result)
             _release_memory()
@@ -391,6 +445,7 @@ def _summarize(env, tally: RunTally, options: DemoOptions, started: float) -> di
         "runs": tally.runs,
         "failed_runs": tally.failed_runs,
         "runs_stopped_by_checks": tally.stopped_by_checks,
+        "runs_waiting_on_checks": tally.waited,
         "assets_materialized": len(tally.assets),
         "materializations": tally.materializations,
         "checks_passed": tally.checks_passed,
@@ -401,13 +456,22 @@ def _summarize(env, tally: RunTally, options: DemoOptions, started: float) -> di
     }
 
 
+def exit_status(summary: dict) -> int:
+    """1 when a run failed, or a blocking check stopped a run or held one back; else 0."""
+    held_back = summary["runs_stopped_by_checks"] or summary["runs_waiting_on_checks"]
+    return 1 if summary["failed_runs"] or held_back else 0
+
+
 def _print_summary(summary: dict, log: Callable[[str], None]) -> None:
     log("")
     log(f"edge_assets demo: {summary['scenario']} world, seed {summary['seed']}, {summary['days']} days")
     log(
         f"  runs               {summary['runs']} ({len(summary['failed_runs'])} failed,"
-        f" {len(summary['runs_stopped_by_checks'])} stopped by a blocking check)"
+        f" {len(summary['runs_stopped_by_checks'])} stopped by a blocking check,"
+        f" {len(summary['runs_waiting_on_checks'])} waiting on one)"
     )
+    for waiting in summary["runs_waiting_on_checks"]:
+        log(f"    waited: {waiting['job']} ({waiting['partitions']}) on {', '.join(waiting['checks'])}")
     log(
         f"  assets             {summary['assets_materialized']}"
         f" ({summary['materializations']} materializations)"

@@ -72,7 +72,7 @@ def _cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from edge_assets.demo import DemoOptions, run_demo
+    from edge_assets.demo import DemoOptions, exit_status, run_demo
 
     summary = run_demo(
         DemoOptions(
@@ -84,7 +84,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
             live_minutes=args.live_minutes,
         )
     )
-    return 1 if summary["failed_runs"] else 0
+    return exit_status(summary)
 
 
 def _cmd_live(args: argparse.Namespace) -> int:

@@ -30,6 +30,12 @@ MIN_MAPPING_COVERAGE = 0.8
 
 Evaluation = Callable[[pd.DataFrame], dg.AssetCheckResult]
 
+# What an asset downstream of a blocking check follows under the daemon: its inputs' updates, but
+# only once every blocking check of those inputs passed (a failed one holds that partition back).
+FOLLOW_CHECKED_INPUTS = (
+    dg.AutomationCondition.eager() & dg.AutomationCondition.all_deps_blocking_checks_passed()
+)
+
 
 @dataclass(frozen=True)
 class TableCheck:

@@ -127,7 +127,7 @@ class _Webhook(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def test_a_slack_webhook_gets_signal_alerts_and_a_stale_data_check_failure(tmp_path, monkeypatch):
+def test_a_slack_webhook_gets_a_stale_data_check_failure_and_pricing_waits(tmp_path, monkeypatch):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Webhook)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     secret_path = "/services/T0001/B0001/not-a-real-secret"
@@ -144,9 +144,12 @@ def test_a_slack_webhook_gets_signal_alerts_and_a_stale_data_check_failure(tmp_p
     finally:
         server.shutdown()
     texts = [body["text"] for path, body in _Webhook.posts if path == secret_path]
-    assert any("+EV signal" in text for text in texts)
     assert any("no_stale_source_timestamps" in text and "oddsapi_historical_odds" in text for text in texts)
     assert summary["failed_runs"] == [] and summary["runs_stopped_by_checks"]
+    # Stale prices never reach pricing: the runs downstream of the failed check wait, none signals.
+    waited = {run["job"] for run in summary["runs_waiting_on_checks"]}
+    assert {"hourly_pricing", "hourly_signals"} <= waited and summary["signals"] == 0
+    assert not any("+EV signal" in text for text in texts)
     assert summary["alerts_sent"] == summary["alerts"] > 0
     assert secret_path not in (tmp_path / "summary.json").read_text()
 

@@ -9,6 +9,7 @@ import pandas as pd
 from edge_assets.defs.common import table_metadata
 from edge_assets.defs.features.store import latest_feature_hour
 from edge_assets.defs.partitions import HOURLY_PARTITIONS, SINGLE_RUN_BACKFILL, partition_hours
+from edge_assets.defs.quality import FOLLOW_CHECKED_INPUTS
 from edge_assets.features import HISTORY_HOURS, OUTPUT_COLUMNS, build_features
 from edge_assets.features.build import DEPTH_CENTS
 from edge_assets.storage.db import Warehouse
@@ -40,7 +41,7 @@ DEPTH_REACH = max(DEPTH_CENTS) / 100 + 1e-6  # slack for float prices
     io_manager_key="lake_io_manager",
     metadata={"partition_column": "quote_ts"},
     deps=["quotes", "consensus", "order_book_snapshots"],
-    automation_condition=dg.AutomationCondition.eager(),
+    automation_condition=FOLLOW_CHECKED_INPUTS,
 )
 def features(
     context: dg.AssetExecutionContext,

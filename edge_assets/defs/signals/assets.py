@@ -9,6 +9,7 @@ from edge_assets.defs.common import table_metadata
 from edge_assets.defs.features.store import read_feature_store
 from edge_assets.defs.modeling.resources import ModelRegistryResource
 from edge_assets.defs.partitions import HOURLY_PARTITIONS, SINGLE_RUN_BACKFILL
+from edge_assets.defs.quality import FOLLOW_CHECKED_INPUTS
 from edge_assets.defs.settings import EdgeSettings
 from edge_assets.signals.comparator import MAX_ASK_LEVELS, SIGNAL_COLUMNS, find_signals, priced_asks
 from edge_assets.storage.db import Warehouse
@@ -36,7 +37,7 @@ FILL_PROB_SQL = "SELECT fill_prob FROM cost_models WHERE venue = 'polymarket'"
     partitions_def=HOURLY_PARTITIONS,
     backfill_policy=SINGLE_RUN_BACKFILL,
     metadata=table_metadata("replace_partition", partition_column="created_at"),
-    automation_condition=dg.AutomationCondition.eager(),
+    automation_condition=FOLLOW_CHECKED_INPUTS,
     deps=["quotes", "order_book_snapshots", "cost_models", "fee_tables", "features"],
 )
 def signals(

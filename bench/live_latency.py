@@ -16,6 +16,20 @@ planted  a dense planted world (--plant-rate windows per market per pre-game day
          both (and from the as-of time of the change that opened the signal to its row);
          recall over windows of 2 minutes or more; precision = share of the live signals
          opened during the run whose token had a planted window in force at their as-of time.
+         Each missed window of 2+ minutes gets a reason ("missed windows by reason"), judged at
+         each of its minutes by the batch rule's `rejection_reasons` (EV after the fee, VWAP for
+         the stake and fill probability; book depth; books) on the simulator's own world (built
+         here from the same seed and knobs): the token's book that minute against (a) the truth,
+         its true probability from every book with no dispersion, the best any consensus can be,
+         and (b) the consensus a poll of the sportsbooks' live odds would give that minute.
+           rule cannot clear it at the truth     (a) fails every minute: no detector can find it
+                                                 under this rule, so `recall` leaves it out
+           sportsbooks' consensus never clears   (a) passes, (b) never does: a miss, counted
+           clears at its start / only later      (b) passes from its first minute / later: the
+                                                 service's own miss (gate, book state) / the odds
+                                                 poll came too late; both counted
+         `recall` is over every window but the first kind; `recall_all` over all of them, and
+         `recall_books_clear` over those (b) clears some minute (the detector's own share).
 null     the null world on a null home: live signals per 1000 market-hours (tokens followed x hours
          from the first ready heartbeat to exit) and its 95% upper bound (exact Poisson). With
          --tokens N the home is a scaled copy of the null home cut to N tokens, as in load.
@@ -57,8 +71,18 @@ import psutil
 import requests
 import scipy.stats
 
+from edge_assets.defs.settings import EdgeSettings
 from edge_assets.demo import DemoOptions, demo_environment, free_port, run_demo
-from edge_assets.live.evaluate import MarketContext
+from edge_assets.live.books import OrderBooks
+from edge_assets.live.evaluate import MarketContext, live_consensus, walkable_asks
+from edge_assets.mapping.markets import priced_outcomes
+from edge_assets.pricing.canonical import polymarket_quotes
+from edge_assets.signals.comparator import priced_asks, rejection_reasons
+from edge_assets.simulator import oddsapi as simulated_oddsapi
+from edge_assets.simulator.leagues import LEAGUES_BY_KEY
+from edge_assets.simulator.polymarket import clob_book
+from edge_assets.simulator.world import World
+from edge_assets.sources.oddsapi import parse_odds_events
 from edge_assets.storage.sql import SqlWarehouse, database_url_for_home
 
 BIN = Path(sys.executable).parent
@@ -73,6 +97,13 @@ SIGNAL_COOLDOWN = timedelta(minutes=60)  # the alerting resource's default
 STATUS_SQL = "SELECT * FROM live_status WHERE service = 'live'"
 SIGNALS_SQL = "SELECT signal_id, pm_token_id, created_at, detected_at, closed_at FROM live_signals"
 ALERTS_SQL = "SELECT created_at, payload, delivery_status FROM alerts WHERE kind = 'signal'"
+FILL_PROB_SQL = "SELECT fill_prob FROM cost_models WHERE venue = 'polymarket'"
+ODDS_REGIONS = {"us", "eu"}  # the Odds API resource's default regions, as the service polls them
+# Why a window of 2+ minutes was missed, judged minute by minute on the simulator's own world.
+UNCLEARABLE = "rule cannot clear it at the truth"
+BOOKS_NEVER_CLEAR = "sportsbooks' consensus never clears it"
+CLEARS_AT_START = "clears at its start on the books' consensus: service missed it"
+CLEARS_LATER = "clears only once the books' consensus moves: odds poll too late"
 
 
 # --- processes ---------------------------------------------------------------------------
@@ -370,6 +401,90 @@ def window_row(window: dict, signals: pd.DataFrame, alerts: pd.DataFrame, arriva
     return row
 
 
+def missed_reason(world: World, window: dict, context: MarketContext, fill_prob: float) -> dict:
+    """Why a missed window was missed, judged at each of its minutes with the batch rule's own
+    `rejection_reasons` on the world's book for the token, against two consensuses: the truth's
+    (the token's true probability from every book, no dispersion: the best any consensus can do)
+    and the one a poll of the sportsbooks' live odds would give at that minute."""
+    settings = EdgeSettings()
+    rule, consensus_rule = settings.signal_rule(), settings.consensus_rule()
+    token = window["pm_token_id"]
+    mapping = context.mapped[context.mapped["pm_token_id"] == token].iloc[0]
+    league = LEAGUES_BY_KEY[mapping["sport_key"]]
+    complement, consensus_outcome = priced_outcomes(pd.Series([mapping["sportsbook_outcome"]]))
+    truth_minutes, books_minutes, truth_reasons = [], [], []
+    start_min, end_min = int(window["start_ts"].timestamp() // 60), int(window["end_ts"].timestamp() // 60)
+    for minute in range(start_min, end_min):
+        ts = minute * 60 + 30.0
+        as_of = pd.Timestamp(ts, unit="s", tz=UTC)
+        books = OrderBooks()
+        books.apply_book(clob_book(world, token, ts, world.history_start_ts(ts)))
+        levels = books.levels([token], as_of.to_pydatetime())
+        quotes = polymarket_quotes(levels, context.tokens)
+        asks = quotes[quotes["side"] == "ask"]
+        events = simulated_oddsapi.odds_events(world, league, ts, ODDS_REGIONS, "american")
+        odds = parse_odds_events(events, as_of.to_pydatetime(), as_of.to_pydatetime(), "american").frame
+        consensus = live_consensus(odds, consensus_rule)
+        consensus = consensus[consensus["event_id"] == mapping["event_id"]].assign(quote_ts=as_of)
+        true_prob = world.true_prob(token, ts)
+        truth = consensus.assign(
+            fair_prob=np.where(
+                consensus["outcome"] == consensus_outcome[0],
+                1 - true_prob if complement[0] else true_prob,
+                0.0,
+            ),
+            dispersion=0.0,
+            n_books=max(rule.min_books, int(consensus["n_books"].max()) if len(consensus) else 0),
+        )
+        for frame, cleared in ((truth, truth_minutes), (consensus, books_minutes)):
+            priced = priced_asks(asks, frame, context.mapped, context.markets)
+            reasons = rejection_reasons(priced.reset_index(drop=True), walkable_asks(levels), rule, fill_prob)
+            if len(priced) and reasons.isna().any():
+                cleared.append(minute - start_min)
+            elif frame is truth:
+                truth_reasons.append(reasons.iloc[0] if len(reasons) else "no priced ask")
+    if not truth_minutes:
+        reason = UNCLEARABLE
+    elif not books_minutes:
+        reason = BOOKS_NEVER_CLEAR
+    else:
+        reason = CLEARS_AT_START if books_minutes[0] == 0 else CLEARS_LATER
+    detail = (
+        f"rule: {pd.Series(truth_reasons).mode().iloc[0]}"
+        if reason == UNCLEARABLE
+        else f"clears at the truth in minutes {truth_minutes}, at the books' consensus in {books_minutes}"
+    )
+    return {"reason": reason, "detail": detail}
+
+
+def diagnose_misses(world: World, windows: pd.DataFrame, truth: pd.DataFrame, home: Path) -> pd.DataFrame:
+    """`windows` with each missed window's reason (see `missed_reason`), '' for the others."""
+    context = market_context(home)
+    fill = SqlWarehouse(database_url_for_home(home)).read_frame(FILL_PROB_SQL)
+    fill_prob = float(fill["fill_prob"].iloc[0]) if len(fill) else 0.0
+    by_key = truth.assign(start=truth["start_ts"].map(pd.Timestamp.isoformat)).set_index(
+        ["pm_token_id", "start"]
+    )
+    reasons, details = [], []
+    for row in windows.to_dict("records"):
+        if row["detected"] != "no":
+            reasons.append(""), details.append("")
+            continue
+        found = missed_reason(
+            world,
+            by_key.loc[(row["token"], row["start_ts"])].to_dict() | {"pm_token_id": row["token"]},
+            context,
+            fill_prob,
+        )
+        reasons.append(found["reason"]), details.append(found["detail"])
+    return windows.assign(reason=reasons, reason_detail=details)
+
+
+def recall_of(windows: pd.DataFrame) -> float | None:
+    """Share of `windows` detected (or covered by a signal open since before)."""
+    return round((windows["detected"] != "no").mean(), 3) if len(windows) else None
+
+
 def spread(values: pd.Series) -> dict:
     values = values.dropna()
     if values.empty:
@@ -445,16 +560,26 @@ def planted(args: argparse.Namespace) -> dict:
         [window_row(w, signals, alerts, webhook.arrivals) for w in starts.to_dict("records")],
         columns=["token", "start_ts", "minutes", "gap", "detected", "as_of_s", "signal_s", "alert_s", "note"],
     )
+    lo, hi = (int(part) for part in args.plant_minutes.split(","))
+    world_now = World(
+        world["seed"], world["scenario"], world["days"] + 1, plant_rate=rate, plant_minutes=(lo, hi)
+    )
     long = windows[windows["minutes"] >= RECALL_MIN_MINUTES]
+    long = diagnose_misses(world_now, long, truth, home)
+    detectable = long[long["reason"] != UNCLEARABLE]
     return {
         "mode": "planted", "home": str(home), **world, "run_dir": str(run_dir),
         "plant_rate": rate, "plant_minutes": args.plant_minutes,
         "mapped_tokens": len(context.mapped), **run_figures(run, args.minutes),
-        "windows": windows.to_dict("records"),
+        "windows": windows.to_dict("records"), "long_windows": long.to_dict("records"),
+        "missed_by_reason": long.loc[long["detected"] == "no", "reason"].value_counts().to_dict(),
         "signal_latency_s": spread(windows["signal_s"]), "alert_latency_s": spread(windows["alert_s"]),
         "change_to_signal_s": spread(windows["signal_s"] - windows["as_of_s"]),
-        "recall": round((long["detected"] != "no").mean(), 3) if len(long) else None,
-        "recall_windows": len(long), "covered_by_open_signal": int((long["detected"] == "open").sum()),
+        "recall": recall_of(detectable),
+        "recall_windows": len(detectable),
+        "recall_books_clear": recall_of(long[~long["reason"].isin([UNCLEARABLE, BOOKS_NEVER_CLEAR])]),
+        "recall_all": recall_of(long),
+        "recall_all_windows": len(long), "covered_by_open_signal": int((long["detected"] == "open").sum()),
         **precision(signals, truth), "webhook_posts": webhook.posts,
     }  # fmt: skip
 
@@ -546,9 +671,23 @@ def print_planted(report: dict) -> None:
     for name in ("signal_latency_s", "alert_latency_s", "change_to_signal_s"):
         s = report[name]
         print(f"{name:<18} n {s['n']:>3}  p50 {_fmt(s['p50'])}  p95 {_fmt(s['p95'])}  max {_fmt(s['max'])}")
+    print(f"missed windows of >= {RECALL_MIN_MINUTES} min by reason:")
+    for w in report["long_windows"]:
+        if w["detected"] == "no":
+            print(
+                f"  {w['start_ts']:<26}{w['token'][:8]:<10}{w['minutes']:>3.0f} min"
+                f"  {w['reason']} ({w['reason_detail']})"
+            )
+    for reason, count in report["missed_by_reason"].items():
+        print(f"  {count:>4}  {reason}")
     recall, windows = _fmt(report["recall"], 3), report["recall_windows"]
     covered = report["covered_by_open_signal"]
-    print(f"recall    {recall} over {windows} windows of >= {RECALL_MIN_MINUTES} min ({covered} 'open')")
+    print(
+        f"recall    {recall} over {windows} windows of >= {RECALL_MIN_MINUTES} min that the rule can clear"
+        f" at the truth ({covered} 'open'); {_fmt(report['recall_all'], 3)} over all"
+        f" {report['recall_all_windows']}; {_fmt(report['recall_books_clear'], 3)} over those the books'"
+        " consensus clears"
+    )
     hits, signals = report["in_window"], report["signals"]
     print(f"precision {_fmt(report['precision'], 3)} ({hits} of {signals} signals in a window)")
     print_run(report)

@@ -85,7 +85,7 @@ def judge(
     now_consensus = consensus.assign(quote_ts=pd.Timestamp(as_of))
     priced = priced_asks(asks, now_consensus, context.mapped, context.markets)
     candidates = find_signals(
-        priced, _walkable_asks(levels), rule, detected_at, context.fill_prob, devig_method
+        priced, walkable_asks(levels), rule, detected_at, context.fill_prob, devig_method
     )
     if champion is None or candidates.empty:
         return candidates.assign(model_confidence=float("nan"), model_version=None)
@@ -102,6 +102,6 @@ def _first(frame: pd.DataFrame, column: str) -> str | None:
     return str(values.iloc[0]) if len(values) else None
 
 
-def _walkable_asks(levels: pd.DataFrame) -> pd.DataFrame:
+def walkable_asks(levels: pd.DataFrame) -> pd.DataFrame:
     """The ask levels a buy walks through, as the batch `signals` asset reads them."""
     return levels[(levels["side"] == "ask") & (levels["level"] < MAX_ASK_LEVELS)]

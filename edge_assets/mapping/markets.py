@@ -20,7 +20,17 @@ import pandas as pd
 
 from edge_assets.mapping.aliases import AliasIndex
 from edge_assets.mapping.names import normalize_name
-from edge_assets.mapping.questions import DRAW, NOT_DRAW, NOT_TEAM, TEAM, Claim, MarketReading, read_market
+from edge_assets.mapping.questions import (
+    DRAW,
+    NOT_DRAW,
+    NOT_TEAM,
+    TEAM,
+    Claim,
+    MarketReading,
+    names_a_line,
+    read_market,
+    read_structured,
+)
 from edge_assets.mapping.teams import (
     ALIAS_CONFIDENCE,
     EXACT_CONFIDENCE,
@@ -55,6 +65,8 @@ def priced_outcomes(sportsbook_outcomes: pd.Series) -> tuple[np.ndarray, np.ndar
     complement = sportsbook_outcomes.str.startswith(NOT_PREFIX).to_numpy(bool)
     outcomes = np.where(complement, sportsbook_outcomes.str.slice(len(NOT_PREFIX)), sportsbook_outcomes)
     return complement, outcomes
+
+
 # Two games of the same teams in the window (a doubleheader): the nearer one is taken only when the
 # other starts at least this much further from the market's game start.
 CLEARLY_NEARER = timedelta(hours=1)
@@ -183,7 +195,8 @@ class _Resolver:
             return side, found.confidence if found.method == FUZZY else ALIAS_CONFIDENCE
         return None
 
-    def _match(self, event: Any, names: list[str], start: pd.Timestamp) -> _Match | None:
+    def match(self, event: Any, names: list[str], start: pd.Timestamp) -> _Match | None:
+        """`event` as the market's, if its teams are the names (each a different team), else None."""
         sides = {}
         for name in names:
             found = self.teams.resolve(event.sport_key, name)
@@ -203,7 +216,7 @@ class _Resolver:
     def matches(self, names: list[str], start: pd.Timestamp, league: str | None) -> list[_Match]:
         """Events near `start` (of `league` when known) whose teams are the names, nearest first."""
         events = self.calendar.near(start, self.tolerance, league)
-        found = [self._match(event, names, start) for event in events]
+        found = [self.match(event, names, start) for event in events]
         return sorted((m for m in found if m is not None), key=lambda m: m.gap)
 
     def undecided(self, names: list[str], start: pd.Timestamp) -> str | None:
@@ -304,20 +317,40 @@ def _map_market(market: Any, resolver: _Resolver) -> list[dict[str, Any]]:
         return rows(UNMAPPED, "outcomes and clob_token_ids do not pair up")
     if pd.isna(market.game_start_ts):
         return rows(UNMAPPED, "market has no game start time")
-    reading = read_market(market.question, outcomes)
-    if isinstance(reading, str):
-        return rows(UNMAPPED, reading)
-    return _map_reading(reading, market.game_start_ts, league_from_slug(market.slug), resolver, rows)
+    if names_a_line(market.question):
+        return rows(UNMAPPED, "the question is about a line (a spread or a total), not the winner")
+    worded = read_market(market.question, outcomes)
+    structured = read_structured(market.slug, market.event_title, outcomes)
+    if structured is None:
+        if isinstance(worded, str):
+            return rows(UNMAPPED, worded)
+        structured, worded = worded, None
+    elif isinstance(worded, str):
+        worded = None  # the structured fields say what the question does not
+    league = league_from_slug(market.slug)
+    return _map_reading(structured, worded, market.game_start_ts, league, resolver, rows)
+
+
+def _outcomes_of(reading: MarketReading, match: _Match) -> list[str]:
+    """The sportsbook outcome of each of the reading's claims, on the matched event."""
+    event = match.event
+    teams = (event.home_team, event.away_team)
+    return [sportsbook_outcome(claim, match.teams, teams, event.sport_key) for claim in reading.claims]
 
 
 def _map_reading(
     reading: MarketReading,
+    worded: MarketReading | None,
     start: pd.Timestamp,
     hinted_league: str | None,
     resolver: _Resolver,
     rows: Callable[..., list[dict[str, Any]]],
 ) -> list[dict[str, Any]]:
-    """The rows of a readable market: `rows(status, reason, sport_key, **mapped)` shapes them."""
+    """The rows of a readable market: `rows(status, reason, sport_key, **mapped)` shapes them.
+
+    `worded` is the question's own reading where the structured fields gave `reading`: a question
+    that names the event's teams but backs another outcome than the fields is a contradiction,
+    and the market is left unmapped rather than either side taken."""
     found = resolver.matches(reading.names, start, hinted_league)
     if not found:
         league = hinted_league or resolver.likely_league(reading.names, start)
@@ -337,15 +370,17 @@ def _map_reading(
         confidence *= LOOSE_START_FACTOR
         reasons.append(f"sportsbook start differs by {_describe(picked.gap.to_pytimedelta())}")
     league = picked.event.sport_key
+    outcomes = _outcomes_of(reading, picked)
+    if worded is not None and (said := resolver.match(picked.event, worded.names, start)) is not None:
+        if (question_says := _outcomes_of(worded, said)) != outcomes:
+            reason = f"the question backs {question_says} but slug and title back {outcomes}"
+            return rows(UNMAPPED, reason, league)
     return rows(
         MAPPED,
         "; ".join(reasons) or None,
         league,
         event_id=picked.event.event_id,
-        sportsbook_outcomes=[
-            sportsbook_outcome(claim, picked.teams, (picked.event.home_team, picked.event.away_team), league)
-            for claim in reading.claims
-        ],
+        sportsbook_outcomes=outcomes,
         confidence=round(confidence, 4),
     )
 
@@ -372,8 +407,9 @@ def map_markets(
         raise ValueError("mapped_at must be timezone-aware")
     resolver = _Resolver(events, aliases, start_tolerance)
     markets = markets.assign(game_start_ts=pd.to_datetime(markets["game_start_ts"], utc=True))
-    if "slug" not in markets.columns:
-        markets = markets.assign(slug=None)
+    for structured in ("slug", "event_title"):
+        if structured not in markets.columns:
+            markets = markets.assign(**{structured: None})
     rows = [row for market in markets.itertuples(index=False) for row in _map_market(market, resolver)]
     frame = pd.DataFrame(rows, columns=MAPPING_COLUMNS[:-1])
     frame["confidence"] = frame["confidence"].astype(float)

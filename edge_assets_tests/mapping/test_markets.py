@@ -193,9 +193,26 @@ def test_non_moneyline_markets(aliases, kind, question):
 
 
 def test_unreadable_yes_no_question(aliases):
-    rows = map_one(aliases, market("m1", "Will the Kings score 120 points?", ["Yes", "No"]))
+    rows = map_one(aliases, market("m1", "Will the Kings score first?", ["Yes", "No"]))
     assert (rows["status"] == "unmapped").all()
     assert rows["reason"].iloc[0].startswith("Yes/No question is none of")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Will the Kings score 120 points?",
+        "Will the Kings win by more than 4.5?",
+        "Will the Kings beat the Mavericks by 5+?",
+        "Spread: Kings (-4.5)",
+        "Kings vs. Mavericks: O/U 230.5",
+        "Will the Kings win over 2.5 games?",
+    ],
+)
+def test_a_line_question_labelled_moneyline_is_never_read_as_the_winner(aliases, question):
+    rows = map_one(aliases, market("m1", question, ["Yes", "No"]))
+    assert (rows["status"] == "unmapped").all()
+    assert rows["reason"].iloc[0] == "the question is about a line (a spread or a total), not the winner"
 
 
 def test_empty_inputs(aliases):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ctypes
 import gc
 import json
+import math
 import os
 import socket
 import subprocess
@@ -27,6 +28,8 @@ import requests
 from edge_assets.cli.preflight import OperatorError, redacted_url, require_database, require_writable_folder
 
 SCENARIOS = ("realistic", "planted", "null")
+# The modes the demo trades in: dry decides and records, paper fills on the simulator's CLOB.
+DEMO_TRADING_MODES = ("dry", "paper")
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 # Jobs whose assets are independent run their steps in parallel processes (Dagster's multiprocess
 # executor); the rest run in process, where a step costs no interpreter start-up.
@@ -51,6 +54,8 @@ INSTANCE_SETTINGS = {
     },
     "run_retries": {"enabled": True, "max_retries": 1, "retry_on_asset_or_op_failure": False},
 }
+# The trading figures of the summary, as `settlement.pnl_summary` names them.
+TRADING_FIGURES = ("realised_pnl", "mtm_pnl", "max_drawdown", "hit_rate", "mean_clv")
 # How messages name the demo's database: EDGE_DATABASE_URL when set, else the SQLite file in the home.
 DATABASE_OPTION = "the database (EDGE_DATABASE_URL, or edge.db under --home)"
 
@@ -64,6 +69,7 @@ class DemoOptions:
     simulator_args: list[str] = field(default_factory=list)
     # After the batch runs, the live detector runs this long against the same simulator.
     live_minutes: float = 0.0
+    trading: str = "dry"
 
 
 @dataclass
@@ -211,6 +217,7 @@ def demo_environment(options: DemoOptions, simulator_url: str) -> dict[str, str]
         "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS": "true",
         # The demo replays history, so every replayed signal counts as news for its alerts.
         "EDGE_SIGNAL_ALERT_MAX_AGE_HOURS": str(options.days * 24 + 1),
+        "EDGE_TRADING_MODE": options.trading,
     }
 
 
@@ -242,6 +249,8 @@ def run_demo(options: DemoOptions, log: Callable[[str], None] = print) -> dict:
     """Run the demo and return its summary (also written to HOME/summary.json)."""
     if options.scenario not in SCENARIOS:
         raise ValueError(f"--scenario must be one of {', '.join(SCENARIOS)}")
+    if options.trading not in DEMO_TRADING_MODES:
+        raise ValueError(f"--trading must be one of {', '.join(DEMO_TRADING_MODES)}")
     started = time.monotonic()
     require_writable_folder(options.home, "--home")
     process, url = start_simulator(options, log)
@@ -371,6 +380,8 @@ def _demo_steps(first: str, last: str) -> list[tuple[str, list[str], dict[str, s
             hour,
         ),
         ("latest features", ["latest_features"], {}),
+        (f"trade the signals {first} .. {last}, each at its hour", ["hourly_trading"], range_tags),
+        ("settle the fills: positions, daily P&L and closing-line value", ["trading"], {}),
     ]
 
 
@@ -417,8 +428,35 @@ def _run_job(defs, instance, job_name: str, tags: dict):
     )
 
 
+def trading_summary(warehouse, lake, mode: str) -> dict:
+    """The trader's figures in `mode`: P&L (realised, marked to market), maximum drawdown, hit rate
+    and mean closing-line value of its fills as pnl_daily judges them (None where nothing was there
+    to measure, or the fills were not settled), and its decisions by the limit or check that stopped
+    them, else by their status."""
+    from edge_assets.storage.lake import asset_location
+    from edge_assets.trading.settlement import pnl_summary
+
+    figures: dict[str, float] = {}
+    if asset_location(["pnl_daily"]) in lake.list_keys(asset_location(["pnl_daily"])):
+        settled, days = lake.read_asset(["settled_fills"]), lake.read_asset(["pnl_daily"])
+        figures = pnl_summary(settled, days).get(mode, {})
+    decisions = warehouse.read_frame(
+        "SELECT COALESCE(stopped_by, status) AS outcome, COUNT(*) AS decisions FROM executions "
+        "WHERE mode = :mode GROUP BY COALESCE(stopped_by, status)",
+        {"mode": mode},
+    )
+    measured = {name: figures.get(name, math.nan) for name in TRADING_FIGURES}
+    return {
+        "mode": mode,
+        **{name: None if math.isnan(value) else value for name, value in measured.items()},
+        "fills": int(figures.get("fills", 0)),
+        "decisions": {str(row.outcome): int(row.decisions) for row in decisions.itertuples()},
+    }
+
+
 def _summarize(env, tally: RunTally, options: DemoOptions, started: float) -> dict:
     from edge_assets.storage.db import Warehouse
+    from edge_assets.storage.lake import Lake
 
     warehouse = Warehouse(url=env.database_url)
     counts = warehouse.read_frame(
@@ -452,6 +490,7 @@ def _summarize(env, tally: RunTally, options: DemoOptions, started: float) -> di
         "checks_failed": len(tally.checks_failed),
         "failed_checks": dict(sorted(tally.checks_failed.items())),
         **{name: int(value) for name, value in counts.items()},
+        "trading": trading_summary(warehouse, Lake(url=env.lake_url), options.trading),
         "wall_s": round(time.monotonic() - started, 1),
     }
 
@@ -488,6 +527,16 @@ def _print_summary(summary: dict, log: Callable[[str], None]) -> None:
         f"  alerts             {summary['alerts']} ({summary['alerts_sent']} sent,"
         f" {summary['alerts_failed']} failed to send)"
     )
+    trading = summary["trading"]
+    shown = {name: "n/a" if trading[name] is None else f"{trading[name]:.3f}" for name in TRADING_FIGURES}
+    log(
+        f"  trading            {trading['mode']}: {trading['fills']} fills;"
+        f" P&L realised {shown['realised_pnl']}, marked to market {shown['mtm_pnl']},"
+        f" max drawdown {shown['max_drawdown']} USDC;"
+        f" hit rate {shown['hit_rate']}, mean CLV {shown['mean_clv']}"
+    )
+    decided = ", ".join(f"{outcome} {count}" for outcome, count in sorted(trading["decisions"].items()))
+    log(f"    decisions        {decided or 'none'}")
     log(f"  wall time          {summary['wall_s']} s")
     log(f"  summary            {Path(summary['home']) / 'summary.json'}")
     log("  open the UI with   make dev")

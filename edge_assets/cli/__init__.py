@@ -82,6 +82,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
             home=Path(args.home),
             simulator_args=_fault_args(args),
             live_minutes=args.live_minutes,
+            trading=args.trading,
         )
     )
     return exit_status(summary)
@@ -276,6 +277,14 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--home", default=".edge/demo", help="where the database, lake and Dagster runs go")
     demo.add_argument(
         "--live-minutes", type=float, default=0.0, help="then run the live detector this long (default 0)"
+    )
+    from edge_assets.demo import DEMO_TRADING_MODES
+
+    demo.add_argument(
+        "--trading",
+        choices=DEMO_TRADING_MODES,
+        default="dry",
+        help="trade the signals: dry decides and records, paper fills on the simulator's CLOB (default dry)",
     )
     _add_fault_options(demo)
     demo.set_defaults(handler=_cmd_demo)

@@ -39,10 +39,11 @@ WHERE snapshot_ts >= :start AND snapshot_ts < :end AND token_id IN (
 )
 """
 FILLS_SQL = "SELECT * FROM fills"
-POSITION_MARKS_SQL = "SELECT mode, pm_token_id, mark_price FROM positions"
-# The best bid of each traded token's newest book that had bids: what selling would fetch now.
+POSITION_MARKS_SQL = "SELECT mode, pm_token_id, mark_price, marked_at FROM positions"
+# The best bid of each traded token's newest book that had bids (what selling would fetch now), and
+# that book's time.
 LATEST_BIDS_SQL = """
-SELECT b.token_id, MAX(b.price) AS bid FROM order_book_snapshots AS b
+SELECT b.token_id, MAX(b.price) AS bid, MAX(b.snapshot_ts) AS bid_at FROM order_book_snapshots AS b
 JOIN (
     SELECT token_id, MAX(snapshot_ts) AS snapshot_ts FROM order_book_snapshots
     WHERE side = 'bid' AND token_id IN (SELECT pm_token_id FROM fills)
@@ -151,8 +152,8 @@ def settled_fills(
 def positions(warehouse: Warehouse, settled_fills: pd.DataFrame) -> dg.Output[pd.DataFrame]:
     """Holdings per trading mode and token, rebuilt from the fills as the trader keeps them (net
     shares and their cost) and marked at the payout once resolved, else at the newest book's best
-    bid (a token with neither keeps the trader's own mark): the mark the risk guard's daily loss
-    limit reads."""
+    bid unless the trader marked it since from its live book (the newer mark wins): the mark the
+    risk guard's daily loss limit reads."""
     frame = settlement.positions(settled_fills, warehouse.read_frame(POSITION_MARKS_SQL), datetime.now(UTC))
     marked = frame["mark_price"].notna()
     return dg.Output(
@@ -174,7 +175,6 @@ def positions(warehouse: Warehouse, settled_fills: pd.DataFrame) -> dg.Output[pd
     kinds={"python", "parquet"},
     io_manager_key="lake_io_manager",
     deps=["positions"],
-    automation_condition=dg.AutomationCondition.eager(),
 )
 def pnl_daily(settled_fills: pd.DataFrame) -> dg.Output[pd.DataFrame]:
     """Per trading mode and UTC day of filling: realised P&L (resolved fills, at their payout less

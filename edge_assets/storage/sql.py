@@ -73,6 +73,14 @@ class WarehouseTables:
         bound = {key: _to_db_value(value, engine.dialect.name) for key, value in (params or {}).items()}
         return self._read(text(sql), bound)
 
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> int:
+        """Run one parameterised write statement in its own transaction; return the rows it touched.
+        Datetime parameters are bound in the dialect's stored form, as `read_frame` binds them."""
+        engine = self.engine()
+        bound = {key: _to_db_value(value, engine.dialect.name) for key, value in (params or {}).items()}
+        with engine.begin() as connection:
+            return connection.execute(text(sql), bound).rowcount
+
     def read_table(
         self,
         table_name: str,

@@ -36,11 +36,14 @@ SETTLED_FILL_COLUMNS = [
     "clv",
     "payout",
     "mark_price",
+    "marked_at",
     "settled",
     "hit",
     "realised_pnl",
     "mtm_pnl",
 ]
+# Stands in for a mark's missing time: older than any.
+_NO_TIME = pd.Timestamp.min.tz_localize("UTC")
 POSITION_COLUMNS = [
     "mode",
     "pm_token_id",
@@ -49,6 +52,7 @@ POSITION_COLUMNS = [
     "size",
     "cost",
     "mark_price",
+    "marked_at",
     "updated_at",
 ]
 DAILY_PNL_COLUMNS = [
@@ -80,7 +84,8 @@ def settle_fills(
 
     `markets` carries each market's fee schedule (market_id, fee_rate, fee_exponent), `closing` is
     `closing_consensus`'s frame, `resolutions` the polymarket_resolutions rows and `bids` the latest
-    best bid per token (token_id, bid). `mark_price` is the payout once resolved, else the bid;
+    best bid per token (token_id, bid, bid_at: the book's time). `mark_price` is the payout once
+    resolved, else the bid, `marked_at` the bid's time (None at a payout, which no mark overrides);
     `realised_pnl` = size * (payout - effective price) once resolved, `mtm_pnl` = size * (mark -
     effective price) while open; `hit` = resolved and paid more than it cost.
     """
@@ -90,8 +95,9 @@ def settle_fills(
     priced = with_fees(fills[FILL_COLUMNS].merge(schedules, on="pm_market_id", how="left"))
     priced = priced.assign(filled=True, _entry_ts=utc(priced["filled_at"]))
     labelled = label_entries(priced, closing, resolutions)
-    marks = bids[["token_id", "bid"]].rename(columns={"token_id": "pm_token_id"})
+    marks = bids[["token_id", "bid", "bid_at"]].rename(columns={"token_id": "pm_token_id"})
     valued = value_fills(labelled.merge(marks, on="pm_token_id", how="left"))
+    valued["marked_at"] = utc(valued["bid_at"]).where(~valued["settled"])
     return valued[SETTLED_FILL_COLUMNS].sort_values(["filled_at", "fill_id"]).reset_index(drop=True)
 
 
@@ -120,23 +126,36 @@ def value_fills(fills: pd.DataFrame) -> pd.DataFrame:
 def positions(settled: pd.DataFrame, previous: pd.DataFrame, now: datetime) -> pd.DataFrame:
     """Holdings per mode and token from settled fills: POSITION_COLUMNS, the `positions` table's rows.
 
-    `size` is the net shares and `cost` what they cost at the fill prices, as the trader keeps them;
-    `mark_price` is the payout once resolved, else the latest best bid, else the mark the trader gave
-    it from its live book (`previous`: mode, pm_token_id, mark_price), else None.
+    `size` is the net shares and `cost` what they cost at the fill prices; the trader's store and the
+    `positions` asset both build the table by this rule. `mark_price` is the payout once resolved,
+    else the newer of the fills' mark (the latest best bid, at `marked_at`) and the mark the table
+    holds already (`previous`: mode, pm_token_id, mark_price, marked_at; the trader's live book may
+    be fresher than the newest snapshot), else None.
     """
     if settled.empty:
         return pd.DataFrame(columns=POSITION_COLUMNS)
-    held = settled.assign(cost=settled["size"] * settled["price"])
+    held = settled.assign(cost=settled["size"] * settled["price"], marked_at=utc(settled["marked_at"]))
     grouped = held.groupby(["mode", "pm_token_id"], as_index=False).agg(
         pm_market_id=("pm_market_id", "first"),
         outcome=("outcome", "first"),
         size=("size", "sum"),
         cost=("cost", "sum"),
+        settled=("settled", "any"),
         mark_price=("mark_price", "last"),
+        marked_at=("marked_at", "last"),
     )
-    kept = previous[["mode", "pm_token_id", "mark_price"]].rename(columns={"mark_price": "_kept_mark"})
+    kept = previous[["mode", "pm_token_id", "mark_price", "marked_at"]].rename(
+        columns={"mark_price": "_kept_mark", "marked_at": "_kept_at"}
+    )
     grouped = grouped.merge(kept, on=["mode", "pm_token_id"], how="left")
-    marks = grouped["mark_price"].astype(float).fillna(grouped["_kept_mark"].astype(float))
+    marks = grouped["mark_price"].astype(float)
+    kept_marks = grouped["_kept_mark"].astype(float)
+    marked_at, kept_at = utc(grouped["marked_at"]), utc(grouped["_kept_at"])
+    # A mark without a time is older than any timed one; a payout is final.
+    kept_newer = kept_at.fillna(_NO_TIME) > marked_at.fillna(_NO_TIME)
+    keep = ~grouped["settled"] & kept_marks.notna() & (marks.isna() | kept_newer)
+    marks = marks.where(~keep, kept_marks)
+    grouped["marked_at"] = marked_at.where(~keep, kept_at)
     grouped["mark_price"] = marks.astype(object).where(marks.notna(), None)
     return grouped.assign(updated_at=now)[POSITION_COLUMNS]
 

@@ -52,6 +52,12 @@ LEFT JOIN polymarket_markets m ON m.market_id = f.pm_market_id
 WHERE f.mode = :mode AND f.filled_at >= :day_start AND f.filled_at <= :now
 """
 _FILL_VALUE_COLUMNS = ("size", "price", "bid", "payout", "fee_rate", "fee_exponent")
+_TOKEN_FILLS_SQL = f"""
+SELECT {", ".join(settlement.FILL_COLUMNS)} FROM fills WHERE mode = :mode AND pm_token_id = :token
+"""
+_POSITION_MARK_SQL = """
+SELECT mode, pm_token_id, mark_price, marked_at FROM positions WHERE mode = :mode AND pm_token_id = :token
+"""
 _RECENT_ORDERS_SQL = """
 SELECT pm_market_id, outcome, created_at FROM orders
 WHERE mode = :mode AND created_at > :since AND created_at <= :now
@@ -115,40 +121,27 @@ class TradingStore:
     def record_fills(
         self, rows: Iterable[Mapping[str, Any]], mode: str, token_id: str, now: datetime
     ) -> None:
-        """Add fills not seen before (by trade id) and rebuild the token's position from all its fills."""
+        """Add fills not seen before (by trade id) and rebuild the token's position from all its fills
+        by the settlement's rule (`settlement.positions`), keeping the mark it has."""
         frame = pd.DataFrame([dict(row) for row in rows])
         if frame.empty:
             return
         self.warehouse.insert_missing("fills", frame, ["fill_id"])
-        held = self.warehouse.read_frame(
-            "SELECT pm_market_id, outcome, SUM(size) AS size, SUM(size * price) AS cost FROM fills "
-            "WHERE mode = :mode AND pm_token_id = :token GROUP BY pm_market_id, outcome",
-            {"mode": mode, "token": token_id},
-        )
-        position = held.iloc[0]
-        mark = self.warehouse.read_frame(
-            "SELECT mark_price FROM positions WHERE mode = :mode AND pm_token_id = :token",
-            {"mode": mode, "token": token_id},
-        )
-        row = {
-            "mode": mode,
-            "pm_token_id": token_id,
-            "pm_market_id": position["pm_market_id"],
-            "outcome": position["outcome"],
-            "size": float(position["size"]),
-            "cost": float(position["cost"]),
-            "mark_price": None if mark.empty else mark.iloc[0]["mark_price"],
-            "updated_at": now,
-        }
-        self.warehouse.upsert("positions", pd.DataFrame([row]), ["mode", "pm_token_id"])
+        token = {"mode": mode, "token": token_id}
+        fills = self.warehouse.read_frame(_TOKEN_FILLS_SQL, token)
+        # Unsettled and unmarked here: the position keeps the mark and payout the table gives it.
+        unvalued = fills.assign(settled=False, mark_price=float("nan"), marked_at=pd.NaT)
+        previous = self.warehouse.read_frame(_POSITION_MARK_SQL, token)
+        position = settlement.positions(unvalued, previous, now)
+        self.warehouse.upsert("positions", position, ["mode", "pm_token_id"])
 
     def mark(self, mode: str, token_id: str, price: float, now: datetime) -> None:
-        """Mark a held token at `price` (its best bid), for the marked-to-market P&L."""
-        with self.warehouse.engine().begin() as connection:
-            connection.execute(
-                text("UPDATE positions SET mark_price = :price WHERE mode = :mode AND pm_token_id = :token"),
-                {"price": price, "mode": mode, "token": token_id},
-            )
+        """Mark a held token at `price` (its best bid at `now`), for the marked-to-market P&L."""
+        self.warehouse.execute(
+            "UPDATE positions SET mark_price = :price, marked_at = :now "
+            "WHERE mode = :mode AND pm_token_id = :token",
+            {"price": price, "now": now, "mode": mode, "token": token_id},
+        )
 
     def risk_state(self, mode: str, now: datetime, halted: bool, lookback: timedelta) -> RiskState:
         """The guard's view of `mode`'s book at `now`: the stake held or in flight per market (resolved

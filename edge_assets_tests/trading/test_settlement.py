@@ -49,9 +49,9 @@ RESOLUTIONS = pd.DataFrame(
         {"token_id": "away", "market_id": "m1", "payout": 0.0},
     ]
 )
-BIDS = pd.DataFrame([{"token_id": "open", "bid": 0.31}])
+BIDS = pd.DataFrame([{"token_id": "open", "bid": 0.31, "bid_at": T0}])
 CLOSING = closing_consensus(CONSENSUS, MAPPINGS, MARKETS)
-NO_MARKS = pd.DataFrame(columns=["mode", "pm_token_id", "mark_price"])
+NO_MARKS = pd.DataFrame(columns=["mode", "pm_token_id", "mark_price", "marked_at"])
 
 
 def fill(fill_id, token, price, size, at, mode="paper"):
@@ -101,15 +101,29 @@ def test_clv_is_the_close_less_the_effective_price_and_missing_in_play():
     assert math.isnan(settled.loc["f4", "clv"])
 
 
-def test_positions_hold_net_shares_at_cost_marked_at_payout_bid_or_the_traders_mark():
+def test_positions_hold_net_shares_at_cost_marked_at_payout_or_the_newer_of_bid_and_traders_mark():
     no_bids = settle_fills(FILLS, MARKETS, CLOSING, RESOLUTIONS, BIDS.iloc[0:0])
-    traders_mark = pd.DataFrame([{"mode": "paper", "pm_token_id": "open", "mark_price": 0.29}])
-    for settled, open_mark in [(settled_of().reset_index(), 0.31), (no_bids, 0.29)]:
-        held = positions(settled, traders_mark, T0).set_index("pm_token_id")
+
+    def traders_mark(at):  # the trader's live mark of every token, at `at`
+        return pd.DataFrame(
+            [{"mode": "paper", "pm_token_id": token, "mark_price": 0.29, "marked_at": at}
+             for token in ("home", "away", "open")]
+        )  # fmt: skip
+
+    for settled, kept, open_mark in [
+        (settled_of().reset_index(), traders_mark(T0 - H), 0.31),  # the bid is newer
+        (settled_of().reset_index(), traders_mark(T0 + H), 0.29),  # the live mark is newer
+        (settled_of().reset_index(), traders_mark(None), 0.31),  # an untimed mark is the older
+        (no_bids, traders_mark(T0 - H), 0.29),  # no bid: the trader's mark stays
+    ]:
+        held = positions(settled, kept, T0).set_index("pm_token_id")
         assert held.loc["home", "size"] == pytest.approx(15.0)
         assert held.loc["home", "cost"] == pytest.approx(10 * 0.55 + 5 * 0.70)
+        # A payout is final, however fresh the trader's mark.
         assert held.loc["home", "mark_price"] == 1.0 and held.loc["away", "mark_price"] == 0.0
         assert held.loc["open", "mark_price"] == pytest.approx(open_mark)
+        expected_at = kept.iloc[0]["marked_at"] if open_mark == 0.29 else T0
+        assert held.loc["open", "marked_at"] == expected_at
     unmarked = positions(no_bids, NO_MARKS, T0).set_index("pm_token_id")
     assert unmarked.loc["open", "mark_price"] is None
 

@@ -94,9 +94,21 @@ def test_the_days_pnl_is_the_settlements_with_the_taker_fee(database_url):
         pd.DataFrame([market]),
         pd.DataFrame(columns=["pm_token_id", "closing_fair_prob", "game_start_ts"]),
         pd.DataFrame({"token_id": pd.Series(dtype=str), "payout": pd.Series(dtype=float)}),
-        pd.DataFrame([{"token_id": "m1-Yes", "bid": 0.42}]),
+        pd.DataFrame([{"token_id": "m1-Yes", "bid": 0.42, "bid_at": NOW}]),
     )
     state = store.risk_state("paper", NOW, halted=False, lookback=timedelta(minutes=5))
     assert (settled["fee"] > 0).all()
     assert state.daily_pnl == pytest.approx(settled["mtm_pnl"].sum())
     assert state.daily_pnl < 50.0 * (0.42 - 0.4) + 10.0 * (0.42 - 0.45)
+
+
+def test_a_new_fill_rebuilds_the_position_by_the_settlement_rule_and_keeps_its_mark(database_url):
+    store = TradingStore(SqlWarehouse(database_url))
+    store.record_fills([fill_row("t1", "a", "m1", 0.4, 50.0, NOW)], "paper", "m1-Yes", NOW)
+    store.mark("paper", "m1-Yes", 0.42, NOW + timedelta(minutes=1))
+    store.record_fills([fill_row("t2", "b", "m1", 0.45, 10.0, NOW)], "paper", "m1-Yes", NOW)
+    [position] = store.warehouse.read_table("positions").to_dict("records")
+    assert position["size"] == pytest.approx(60.0)
+    assert position["cost"] == pytest.approx(50.0 * 0.4 + 10.0 * 0.45)
+    assert position["mark_price"] == pytest.approx(0.42)
+    assert position["marked_at"] == NOW + timedelta(minutes=1)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pandas as pd
+from dagster import MetadataValue
 
 from edge_assets.sources.http import Payload
 from edge_assets.sources.parsing import ParseResult
@@ -31,6 +32,22 @@ class Ingested:
     def fetched_at(self) -> datetime:
         """When the last payload arrived."""
         return max(payload.fetched_at for payload in self.payloads)
+
+
+# The standard metadata keys of a landed source asset: records quarantined, and their share of all
+# records parsed (landed rows plus quarantined records), which the quarantine check judges.
+QUARANTINED_KEY = "quarantined"
+QUARANTINED_SHARE_KEY = "quarantined_share"
+
+
+def quarantine_metadata(ingested: Iterable[Ingested]) -> dict:
+    """`QUARANTINED_KEY` and `QUARANTINED_SHARE_KEY` over one run's ingests. A quarantined record is
+    the smallest unit that was wrong (a book level, an outcome, a market), a landed one a row."""
+    ingested = list(ingested)
+    quarantined = sum(item.quarantined for item in ingested)
+    parsed = quarantined + sum(len(item.frame) for item in ingested)
+    share = quarantined / parsed if parsed else 0.0
+    return {QUARANTINED_KEY: quarantined, QUARANTINED_SHARE_KEY: MetadataValue.float(share)}
 
 
 def ingest(

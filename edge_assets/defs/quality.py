@@ -1,6 +1,7 @@
 """Asset checks shared by every group, each judging the rows an asset most recently wrote:
-its Pandera schema, stale source timestamps, holes in an hour's coverage, row-count anomalies and
-mapping coverage. Checks that guard money (stale quotes and books feeding signals) are blocking."""
+its Pandera schema, stale source timestamps, holes in an hour's coverage, row-count anomalies,
+mapping coverage, and the share of a landing's records quarantined. Checks that guard money (stale
+quotes and books feeding signals) are blocking."""
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from datetime import timedelta
 import dagster as dg
 import pandas as pd
 
+from edge_assets.defs.common import QUARANTINED_KEY, QUARANTINED_SHARE_KEY
 from edge_assets.quality.rules import missing_per_hour, stale_rows, volume_ratio
 from edge_assets.quality.schemas import validate
 from edge_assets.storage.db import Warehouse
@@ -19,6 +21,9 @@ STALE_CHECK = "no_stale_source_timestamps"
 COMPLETENESS_CHECK = "every_hour_complete"
 VOLUME_CHECK = "row_count_in_range"
 COVERAGE_CHECK = "mapping_coverage"
+QUARANTINE_CHECK = "quarantined_share_in_range"
+# More than one record in a hundred unreadable is a feed gone wrong, not the odd bad record.
+MAX_QUARANTINED_SHARE = 0.01
 # Partitioned and append-only tables are judged on their recent rows, not their whole history.
 RECENT_WINDOW = timedelta(hours=48)
 MAX_FAILURE_ROWS = 20
@@ -182,6 +187,44 @@ def coverage_check() -> TableCheck:
 
     description = f"At least {MIN_MAPPING_COVERAGE:.0%} of sports tokens map to a sportsbook outcome."
     return TableCheck(COVERAGE_CHECK, description, evaluate)
+
+
+def quarantine_check(assets: dg.AssetsDefinition, key: str | None = None) -> dg.AssetChecksDefinition:
+    """At most 1% of the records the asset's latest landing parsed were quarantined (its
+    `quarantined_share` metadata); `key` picks one asset of a multi-asset."""
+    asset_key = dg.AssetKey(key) if key else assets.key
+    description = (
+        f"At most {MAX_QUARANTINED_SHARE:.0%} of the records of the latest landing were quarantined "
+        "as unreadable: more is a feed gone wrong, and its data is missing."
+    )
+
+    @dg.asset_check(asset=asset_key, name=QUARANTINE_CHECK, description=description)
+    def _check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+        event = context.instance.get_latest_materialization_event(asset_key)
+        return judge_quarantined_share(event.asset_materialization.metadata if event else {})
+
+    return _check
+
+
+def judge_quarantined_share(metadata: dict) -> dg.AssetCheckResult:
+    """The quarantine check's verdict on one materialization's metadata."""
+    if QUARANTINED_SHARE_KEY not in metadata:  # every landed asset reports it: a missing key is a bug
+        return dg.AssetCheckResult(
+            passed=False,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata={"reason": f"the latest materialization reports no {QUARANTINED_SHARE_KEY}"},
+        )
+    share = float(metadata[QUARANTINED_SHARE_KEY].value)
+    quarantined = metadata.get(QUARANTINED_KEY)
+    return dg.AssetCheckResult(
+        passed=share <= MAX_QUARANTINED_SHARE,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            QUARANTINED_KEY: int(quarantined.value) if quarantined is not None else 0,
+            QUARANTINED_SHARE_KEY: dg.MetadataValue.float(share),
+            "max_share": dg.MetadataValue.float(MAX_QUARANTINED_SHARE),
+        },
+    )
 
 
 def _recent_rows(warehouse: Warehouse, table: str, column: str | None) -> pd.DataFrame:

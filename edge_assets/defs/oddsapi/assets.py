@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 import pandas as pd
 
-from edge_assets.defs.common import Ingested, ingest, ingest_lag_seconds, table_metadata
+from edge_assets.defs.common import Ingested, ingest, ingest_lag_seconds, quarantine_metadata, table_metadata
 from edge_assets.defs.partitions import (
     HOURLY_KEY_FORMAT,
     HOURLY_PARTITIONS,
@@ -87,7 +87,7 @@ def oddsapi_live_odds(
             "events": frame["event_id"].nunique(),
             "bookmakers": frame["bookmaker"].nunique(),
             "ingest_lag_s": dg.MetadataValue.float(ingest_lag_seconds(frame, "book_update_ts")),
-            "quarantined": odds.quarantined,
+            **quarantine_metadata([odds]),
             **_quota_metadata(oddsapi, warehouse, alerting),
         },
     )
@@ -137,7 +137,7 @@ def oddsapi_historical_odds(
             "book_lag_at_hour_s": dg.MetadataValue.float(
                 ingest_lag_seconds(frame, "book_update_ts", "partition_ts")
             ),
-            "quarantined": sum(hour.quarantined for hour in fetched),
+            **quarantine_metadata(fetched),
             **_quota_metadata(oddsapi, warehouse, alerting),
         },
     )
@@ -196,7 +196,7 @@ def oddsapi_scores(
         metadata={
             "rows": len(frame),
             "completed": int(frame["completed"].sum()),
-            "quarantined": scores.quarantined,
+            **quarantine_metadata([scores]),
             **_quota_metadata(oddsapi, warehouse, alerting),
         },
     )

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 import pandas as pd
 
-from edge_assets.defs.common import Ingested, ingest, ingest_lag_seconds, table_metadata
+from edge_assets.defs.common import Ingested, ingest, ingest_lag_seconds, quarantine_metadata, table_metadata
 from edge_assets.defs.partitions import (
     HOURLY_KEY_FORMAT,
     HOURLY_PARTITIONS,
@@ -68,7 +68,7 @@ def polymarket_markets(
             "rows": len(frame),
             "open_markets": int((~frame["closed"]).sum()),
             "closed_markets": int(frame["closed"].sum()),
-            "quarantined": pages.quarantined,
+            **quarantine_metadata([pages]),
             "pages": len(pages.payloads),
             "raw_uri": pages.raw_uri,
         },
@@ -205,9 +205,9 @@ def _capture_books(
     return books, capture("order_book_rechecks", plan.recheck_tokens, plan.recheck_at)
 
 
-def _capture_counts(captures: list[Ingested]) -> dict[str, int]:
+def _capture_counts(captures: list[Ingested]) -> dict:
     """Books fetched and records quarantined over a run's captures, for the UI."""
     return {
         "books": sum(len(payload.data) for capture in captures for payload in capture.payloads),
-        "quarantined": sum(capture.quarantined for capture in captures),
+        **quarantine_metadata(captures),
     }

@@ -5,7 +5,7 @@ from datetime import timedelta
 import dagster as dg
 import pandas as pd
 
-from edge_assets.defs.common import ingest, ingest_lag_seconds, table_metadata
+from edge_assets.defs.common import ingest, ingest_lag_seconds, quarantine_metadata, table_metadata
 from edge_assets.defs.partitions import UNPARTITIONED
 from edge_assets.sources.changes import changed_rows
 from edge_assets.sources.predictit import PREDICTIT_QUOTE_COLUMNS, parse_predictit
@@ -58,6 +58,6 @@ def predictit_market_data(
             "changed": len(frame),
             "unchanged": len(quotes.frame) - len(frame),
             "ingest_lag_s": dg.MetadataValue.float(ingest_lag_seconds(quotes.frame, "timestamp")),
-            "quarantined": quotes.quarantined,
+            **quarantine_metadata([quotes]),
         },
     )

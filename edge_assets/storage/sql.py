@@ -172,7 +172,6 @@ class WarehouseTables:
         return frame
 
 
-
 @dataclass(frozen=True)
 class SqlWarehouse(WarehouseTables):
     """The warehouse at `url`, outside Dagster."""
@@ -287,8 +286,10 @@ def _sqlite_columns(frame: pd.DataFrame) -> list[list[Any]]:
         series = frame[name]
         if _holds_timestamps(series):
             columns.append(_utc_iso_texts(_as_utc(series)))
-        else:
+        elif series.hasnans:
             columns.append(series.astype(object).where(series.notna(), None).tolist())
+        else:
+            columns.append(series.tolist())  # no missing values: no per-value replacement to make
     return columns
 
 
@@ -350,10 +351,14 @@ def _holds_timestamps(series: pd.Series) -> bool:
 
 
 def _utc_iso_texts(stamps: pd.Series) -> list[str | None]:
-    """UTC stamps as fixed-width `YYYY-MM-DDTHH:MM:SS.ffffff+00:00` text (vectorised; strftime is slow)."""
-    naive_utc = stamps.dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
-    texts = np.datetime_as_string(naive_utc, unit="us")
-    return [None if missing else iso + "+00:00" for iso, missing in zip(texts, stamps.isna(), strict=True)]
+    """UTC stamps as fixed-width `YYYY-MM-DDTHH:MM:SS.ffffff+00:00` text, None for NaT.
+
+    Each distinct instant is formatted once: a month of book levels holds millions of rows but
+    only an instant per hour (or per book) in each timestamp column."""
+    codes, instants = pd.factorize(stamps, use_na_sentinel=True)
+    naive_utc = instants.tz_localize(None).to_numpy(dtype="datetime64[us]")
+    texts = np.char.add(np.datetime_as_string(naive_utc, unit="us"), "+00:00").astype(object)
+    return np.append(texts, None)[codes].tolist()  # NaT's code -1 picks the trailing None
 
 
 def _as_utc(values: pd.Series) -> pd.Series:

@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from edge_assets.storage.db import Warehouse, database_url_for_home
 
@@ -176,3 +178,38 @@ def test_database_url_for_home_creates_parent_directory(tmp_path) -> None:
     assert url == f"sqlite:///{tmp_path / 'home' / 'edge.db'}"
     Warehouse(url=url).read_frame("SELECT 1 AS one")
     assert (tmp_path / "home" / "edge.db").is_file()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    offsets=st.lists(
+        st.one_of(st.none(), st.sampled_from([0, 1, 999_999, 3_600_000_000]), st.integers(0, 10**11)),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_book_timestamps_round_trip_when_repeated_or_missing(tmp_path, offsets: list[int | None]) -> None:
+    """Each distinct instant is formatted once on SQLite: many rows sharing an instant, NaT among
+    them, and instants a microsecond apart still come back as written, row by row."""
+    warehouse = Warehouse(url=f"sqlite:///{tmp_path / 'edge.db'}")
+    stamps = pd.Series([None if o is None else T0 + timedelta(microseconds=o) for o in offsets])
+    books = pd.DataFrame(
+        {
+            "snapshot_ts": T0,
+            "token_id": "t",
+            "market_id": "m",
+            "side": "ask",
+            "level": range(len(offsets)),
+            "price": 0.5,
+            "size": 10.0,
+            "tick_size": [np.nan if o is None else 0.01 for o in offsets],
+            "book_ts": pd.to_datetime(stamps, utc=True),
+            "fetched_at": T0 + HOUR,
+        }
+    )
+    warehouse.replace_all("order_book_snapshots", books)
+
+    rows = warehouse.read_frame("SELECT level, tick_size, book_ts FROM order_book_snapshots ORDER BY level")
+
+    assert rows["book_ts"].tolist() == books["book_ts"].tolist()
+    assert rows["tick_size"].isna().tolist() == [o is None for o in offsets]

@@ -6,6 +6,7 @@ import dagster as dg
 import pandas as pd
 
 from edge_assets.defs.common import Ingested, ingest, ingest_lag_seconds, quarantine_metadata, table_metadata
+from edge_assets.defs.hourly_fetch import HOURLY_FETCH_RETRY, fail_unlanded_hours, fetch_each_hour
 from edge_assets.defs.partitions import (
     HOURLY_KEY_FORMAT,
     HOURLY_PARTITIONS,
@@ -105,6 +106,7 @@ def oddsapi_live_odds(
         primary_key=["partition_ts", "event_id", "bookmaker", "outcome"],
     ),
     freshness_policy=dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=2)),
+    retry_policy=HOURLY_FETCH_RETRY,
 )
 def oddsapi_historical_odds(
     context: dg.AssetExecutionContext,
@@ -117,15 +119,19 @@ def oddsapi_historical_odds(
     """The bookmakers' head-to-head prices as they stood at the start of each hour.
 
     Taken from the historical endpoint (the snapshot at or before the hour; 10x quota cost), so
-    past hours can be backfilled in one run and a live hour reads the same way.
+    past hours can be backfilled in one run and a live hour reads the same way. An hour whose
+    request fails after its retries fails alone: the others land (`fail_unlanded_hours`).
     """
     hours = partition_hours(context)
     label = partition_label(context)
-    fetched = []
-    for i, hour in enumerate(hours):
-        fetched.append(_ingest_historical_hour(oddsapi, settings, lake, warehouse, label, hour))
-        if (i + 1) % 24 == 0:
-            context.log.info(f"historical odds: {i + 1}/{len(hours)} hours fetched")
+    by_hour = fetch_each_hour(
+        context,
+        "historical odds",
+        hours,
+        lambda hour: _ingest_historical_hour(oddsapi, settings, lake, warehouse, label, hour),
+    )
+    fail_unlanded_hours(context, warehouse, by_hour, lambda hour: {context.asset_key: hour.frame})
+    fetched = list(by_hour.landed.values())
     frame = pd.concat([hour.frame for hour in fetched], ignore_index=True)
     return dg.Output(
         frame,

@@ -7,6 +7,7 @@ import dagster as dg
 import pandas as pd
 
 from edge_assets.defs.common import Ingested, ingest, ingest_lag_seconds, quarantine_metadata, table_metadata
+from edge_assets.defs.hourly_fetch import HOURLY_FETCH_RETRY, fail_unlanded_hours, fetch_each_hour
 from edge_assets.defs.partitions import (
     HOURLY_KEY_FORMAT,
     HOURLY_PARTITIONS,
@@ -122,6 +123,7 @@ BOOK_KEY = ["snapshot_ts", "token_id", "side", "level"]
         ),
     },
     ins={"polymarket_markets": dg.AssetIn(partition_mapping=dg.AllPartitionMapping())},
+    retry_policy=HOURLY_FETCH_RETRY,
 )
 def order_books(
     context: dg.AssetExecutionContext,
@@ -135,21 +137,23 @@ def order_books(
     failed check on the books never leaves the fill measure without its second half.
 
     A single run covers a whole backfill range; the simulator serves past books, the real CLOB
-    only the current one, so live the recheck waits out the horizon after the hour's fetch."""
+    only the current one, so live the recheck waits out the horizon after the hour's fetch. An
+    hour whose requests fail after their retries fails alone: the others land
+    (`fail_unlanded_hours`)."""
     horizon = timedelta(seconds=settings.fill_horizon_seconds)
     hours = partition_hours(context)
     label = partition_label(context)
     by_token = market_by_token(polymarket_markets)
-    snapshots: list[Ingested] = []
-    rechecks: list[Ingested] = []
-    for i, hour in enumerate(hours):
+
+    def capture_hour(hour: datetime) -> tuple[Ingested, Ingested] | None:
         plan = plan_book_capture(polymarket_markets, hour, horizon, settings.fill_recheck_share)
-        if plan is not None:
-            books, again = _capture_books(clob, lake, warehouse, label, plan, by_token)
-            snapshots.append(books)
-            rechecks.append(again)
-        if (i + 1) % 24 == 0:
-            context.log.info(f"order books: {i + 1}/{len(hours)} hours captured")
+        return None if plan is None else _capture_books(clob, lake, warehouse, label, plan, by_token)
+
+    by_hour = fetch_each_hour(context, "order books", hours, capture_hour)
+    fail_unlanded_hours(context, warehouse, by_hour, _hour_frames)
+    captured = [capture for capture in by_hour.landed.values() if capture is not None]
+    snapshots = [books for books, _ in captured]
+    rechecks = [again for _, again in captured]
     books_frame = stack_books(capture.frame for capture in snapshots)
     rechecks_frame = stack_rechecks(capture.frame for capture in rechecks)
     yield dg.Output(
@@ -203,6 +207,15 @@ def _capture_books(
     if live:
         time.sleep(recheck_wait_s(books.fetched_at, plan.horizon, datetime.now(UTC)))
     return books, capture("order_book_rechecks", plan.recheck_tokens, plan.recheck_at)
+
+
+def _hour_frames(capture: tuple[Ingested, Ingested] | None) -> dict[dg.AssetKey, pd.DataFrame]:
+    """One hour's books and rechecks as their tables hold them (empty when no token was open)."""
+    books, again = capture or (None, None)
+    return {
+        dg.AssetKey("order_book_snapshots"): stack_books([books.frame] if books else []),
+        dg.AssetKey("order_book_rechecks"): stack_rechecks([again.frame] if again else []),
+    }
 
 
 def _capture_counts(captures: list[Ingested]) -> dict:

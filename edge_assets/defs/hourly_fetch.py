@@ -1,0 +1,111 @@
+"""The fetch loop of the hourly source assets: within a single-run backfill, an hour whose request
+fails after its retries is set aside and named, and the other hours still land.
+
+Dagster 1.13 cannot fail one partition of a single-run backfill (dagster-io/dagster#17836). When
+hours fail, the step writes each landed hour itself, reports each as a materialization of its
+partition, and then fails naming the failed hours: Dagster shows the planned partitions that got
+no materialization as failed (with per-partition planned events, see the demo's environment), and
+a backfill of the failed partitions fetches only those.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Generic, TypeVar
+
+import dagster as dg
+import pandas as pd
+
+from edge_assets.defs.partitions import HOURLY_KEY_FORMAT, HOURLY_PARTITIONS
+from edge_assets.sources.http import VenueHTTPError
+from edge_assets.storage.db import Warehouse
+from edge_assets.storage.io_managers import table_name
+
+# A failed step (some hours failed after their requests' own retries) runs once more after a
+# pause, from Dagster; the hours that fail again are left to a backfill of the failed partitions.
+HOURLY_FETCH_RETRY = dg.RetryPolicy(
+    max_retries=1, delay=5, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
+)
+# How often a long backfill logs its progress, in hours.
+PROGRESS_EVERY_HOURS = 24
+
+T = TypeVar("T")
+
+
+@dataclass
+class HourlyFetch(Generic[T]):
+    """Each hour of a run, fetched (`landed`, in hour order) or failed with its reason."""
+
+    landed: dict[datetime, T] = field(default_factory=dict)
+    failed: dict[datetime, str] = field(default_factory=dict)
+
+    @property
+    def failed_keys(self) -> dict[str, str]:
+        """The failed hours as partition keys, each with its reason."""
+        return {hour.strftime(HOURLY_KEY_FORMAT): reason for hour, reason in self.failed.items()}
+
+
+def fetch_each_hour(
+    context: dg.AssetExecutionContext, what: str, hours: list[datetime], fetch_hour: Callable[[datetime], T]
+) -> HourlyFetch[T]:
+    """`fetch_hour` for every hour in turn; a request that failed for good fails its hour only."""
+    fetched: HourlyFetch[T] = HourlyFetch()
+    for i, hour in enumerate(hours):
+        try:
+            fetched.landed[hour] = fetch_hour(hour)
+        except VenueHTTPError as error:
+            fetched.failed[hour] = str(error)
+            context.log.warning(f"{what}: hour {hour.strftime(HOURLY_KEY_FORMAT)} failed: {error}")
+        if (i + 1) % PROGRESS_EVERY_HOURS == 0:
+            context.log.info(f"{what}: {i + 1}/{len(hours)} hours fetched, {len(fetched.failed)} failed")
+    return fetched
+
+
+def fail_unlanded_hours(
+    context: dg.AssetExecutionContext,
+    warehouse: Warehouse,
+    fetched: HourlyFetch[T],
+    frames_of: Callable[[T], Mapping[dg.AssetKey, pd.DataFrame]],
+) -> None:
+    """When hours failed: write each landed hour's rows (`frames_of` one hour's fetch, by asset) in
+    place of that hour's, report the hour materialized, and fail the step naming the failed hours.
+
+    Each asset's table is written as the warehouse IO manager writes it (`replace_partition` on
+    its metadata's partition column), one hour's window at a time."""
+    if not fetched.failed:
+        return
+    metadata_by_key = context.assets_def.metadata_by_key
+    for hour, item in fetched.landed.items():
+        partition, end = hour.strftime(HOURLY_KEY_FORMAT), hour + timedelta(hours=1)
+        for key, frame in frames_of(item).items():
+            column = metadata_by_key[key]["partition_column"]
+            rows = warehouse.replace_window(table_name(key), frame, column, hour, end)
+            context.log_event(dg.AssetMaterialization(key, partition=partition, metadata={"rows": rows}))
+    failed = fetched.failed_keys
+    raise dg.Failure(
+        description=f"{len(failed)} of {len(failed) + len(fetched.landed)} hours failed "
+        f"({', '.join(failed)}); the other hours landed: backfill the failed partitions",
+        metadata={"failed_hours": dg.MetadataValue.json(failed), "landed_hours": len(fetched.landed)},
+    )
+
+
+def unlanded_hour_ranges(
+    instance: dg.DagsterInstance, asset_keys: list[dg.AssetKey], first: str, last: str
+) -> list[tuple[str, str]]:
+    """The stretches of consecutive hours `first` .. `last` (partition keys) that one of
+    `asset_keys` has not materialized, first and last key of each: what a rerun fetches."""
+    keys = HOURLY_PARTITIONS.get_partition_keys_in_range(dg.PartitionKeyRange(first, last))
+    landed = set(keys)
+    for asset_key in asset_keys:
+        landed &= instance.get_materialized_partitions(asset_key)
+    stretches: list[list[str]] = []
+    previous_landed = True
+    for key in keys:
+        if key not in landed:
+            if previous_landed:
+                stretches.append([])
+            stretches[-1].append(key)
+        previous_landed = key in landed
+    return [(stretch[0], stretch[-1]) for stretch in stretches]

@@ -1,0 +1,196 @@
+"""The fault catalogue (issue 16): each fault the simulator can inject, injected, and the named
+check or failed hour that catches it.
+
+Every test runs the hourly sources over the same hours of one small world (seed 7, planted, one
+day, NBA only) and compares the rows of the hours that landed with a clean run of that world
+(one per module): nothing lost beyond the failed hours and the quarantined records, no duplicate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+import pytest
+
+from edge_assets.defs.hourly_fetch import unlanded_hour_ranges
+from edge_assets.defs.oddsapi.assets import oddsapi_historical_odds
+from edge_assets.defs.partitions import HOURLY_KEY_FORMAT, HOURLY_PARTITIONS
+from edge_assets.defs.polymarket.assets import BOOK_KEY, order_books, polymarket_markets
+from edge_assets.defs.settings import EdgeSettings
+from edge_assets.notify.resource import AlertingResource
+from edge_assets.simulator import Faults, SimulatorServer, World, start_server
+from edge_assets.sources.resources import OddsApiResource, PolymarketClobResource, PolymarketGammaResource
+from edge_assets.storage.db import Warehouse
+from edge_assets.storage.io_managers import WarehouseIOManager
+from edge_assets.storage.lake import Lake
+
+pytestmark = pytest.mark.slow
+
+NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+# Six past hours of the world's one day: small, and every hour has open markets and odds.
+FIRST, LAST = NOW - timedelta(hours=10), NOW - timedelta(hours=5)
+FIRST_KEY, LAST_KEY = FIRST.strftime(HOURLY_KEY_FORMAT), LAST.strftime(HOURLY_KEY_FORMAT)
+HOUR_KEYS = HOURLY_PARTITIONS.get_partition_keys_in_range(dg.PartitionKeyRange(FIRST_KEY, LAST_KEY))
+# Each table's rows by their key and values; when they were fetched differs between runs.
+TABLES = {
+    "oddsapi_historical_odds": ("partition_ts", ["partition_ts", "event_id", "bookmaker", "outcome"]),
+    "order_book_snapshots": ("snapshot_ts", BOOK_KEY),
+    "order_book_rechecks": ("snapshot_ts", BOOK_KEY),
+}
+SOURCE_KEYS = [dg.AssetKey(table) for table in TABLES]
+# Two attempts a request and short pauses: faults exhaust a request's retries within seconds.
+FAST_HTTP = {"max_attempts": 2, "backoff_base_s": 0.01, "max_retry_after_s": 0.05, "timeout_s": 0.5}
+
+
+def _world() -> World:
+    return World(seed=7, scenario="planted", days=1, now=NOW)
+
+
+@dataclass
+class Deployment:
+    """One run's storage: a Dagster instance, a warehouse and a lake of its own."""
+
+    instance: dg.DagsterInstance
+    warehouse: Warehouse
+    lake: Lake
+
+    def resources(self, server: SimulatorServer) -> dict:
+        return {
+            "warehouse": self.warehouse,
+            "io_manager": WarehouseIOManager(warehouse=self.warehouse),
+            "lake": self.lake,
+            "gamma": PolymarketGammaResource(base_url=server.url),
+            "clob": PolymarketClobResource(base_url=server.url, historical_books=True, **FAST_HTTP),
+            "oddsapi": OddsApiResource(base_url=server.url, api_key="catalogue-key", **FAST_HTTP),
+            "settings": EdgeSettings(sports=["basketball_nba"]),
+            "alerting": AlertingResource(),
+        }
+
+    def list_markets(self, server: SimulatorServer) -> None:
+        assert dg.materialize([polymarket_markets], resources=self.resources(server)).success
+
+    def backfill(self, server: SimulatorServer, first: str, last: str) -> dg.ExecuteInProcessResult:
+        """The hourly sources over first .. last in one run, as a single-run backfill launches it."""
+        return dg.materialize(
+            [polymarket_markets.to_source_asset(), order_books, oddsapi_historical_odds],
+            resources=self.resources(server),
+            instance=self.instance,
+            tags={"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last},
+            raise_on_error=False,
+        )
+
+    def rows(self, table: str) -> pd.DataFrame:
+        """The table's rows without their fetch times, sorted by key."""
+        _, key = TABLES[table]
+        frame = self.warehouse.read_frame(f"SELECT * FROM {table}").drop(columns="fetched_at")
+        return frame.sort_values(key).reset_index(drop=True)
+
+    def statuses(self) -> dict[str, dict[str, dg.AssetPartitionStatus]]:
+        """Each table's hours by the status its asset's partition shows in the UI."""
+        return {
+            table: self.instance.get_status_by_partition(dg.AssetKey(table), HOUR_KEYS, HOURLY_PARTITIONS)
+            for table in TABLES
+        }
+
+
+def _deployment(root: Path) -> Iterator[Deployment]:
+    (root / "dagster").mkdir()
+    with dg.instance_for_test(temp_dir=str(root / "dagster")) as instance:
+        warehouse = Warehouse(url=f"sqlite:///{root / 'edge.db'}")
+        yield Deployment(instance, warehouse, Lake(url=str(root / "lake")))
+
+
+@pytest.fixture(scope="module")
+def clean_server() -> Iterator[SimulatorServer]:
+    with start_server(_world()) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def clean_run(clean_server, tmp_path_factory) -> Iterator[Deployment]:
+    """The hours as a fault-free run lands them: the baseline every fault is compared with."""
+    for deployment in _deployment(tmp_path_factory.mktemp("clean")):
+        deployment.list_markets(clean_server)
+        assert deployment.backfill(clean_server, FIRST_KEY, LAST_KEY).success
+        for table in TABLES:
+            hours = _hour_of(deployment.rows(table)[TABLES[table][0]])
+            assert set(hours) == set(HOUR_KEYS), f"the clean run has no {table} rows in some hours"
+        yield deployment
+
+
+@pytest.fixture
+def deployment(tmp_path) -> Iterator[Deployment]:
+    yield from _deployment(tmp_path)
+
+
+def _hour_of(stamps: pd.Series) -> pd.Series:
+    """The hourly partition key each stamp falls in (a recheck is stamped a horizon past its hour)."""
+    return stamps.dt.floor("h").dt.strftime(HOURLY_KEY_FORMAT)
+
+
+def _in_hours(frame: pd.DataFrame, column: str, hours: set[str]) -> pd.DataFrame:
+    keep = _hour_of(frame[column]).isin(hours)
+    return frame[keep].reset_index(drop=True)
+
+
+def _failed_hours_named(result: dg.ExecuteInProcessResult) -> set[str]:
+    """The hours the last failed attempt of each step named in its failure's metadata."""
+    named: set[str] = set()
+    for event in result.all_events:
+        if event.is_step_failure:
+            failure = event.step_failure_data.user_failure_data
+            named |= set(failure.metadata["failed_hours"].value)
+    return named
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        pytest.param({"rate_429": 0.8}, id="429-storm"),
+        pytest.param({"rate_5xx": 0.5}, id="5xx"),
+        pytest.param({"rate_timeout": 0.6, "timeout_delay_s": 1.0}, id="timeouts"),
+    ],
+)
+def test_a_request_that_exhausts_its_retries_fails_its_hour_only(fault, clean_server, clean_run, deployment):
+    deployment.list_markets(clean_server)
+    with start_server(_world(), Faults(seed=5, **fault)) as faulty:
+        result = deployment.backfill(faulty, FIRST_KEY, LAST_KEY)
+    assert not result.success
+    # Dagster ran the step again (its RetryPolicy) before giving the hours up
+    assert any(event.event_type == dg.DagsterEventType.STEP_UP_FOR_RETRY for event in result.all_events)
+
+    named = _failed_hours_named(result)
+    failed_anywhere, landed_anywhere = set(), set()
+    for table, (column, key) in TABLES.items():
+        status = deployment.statuses()[table]
+        landed = {hour for hour, state in status.items() if state == dg.AssetPartitionStatus.MATERIALIZED}
+        failed = {hour for hour, state in status.items() if state == dg.AssetPartitionStatus.FAILED}
+        assert landed | failed == set(HOUR_KEYS)
+        assert failed <= named
+        failed_anywhere |= failed
+        landed_anywhere |= landed
+        # the landed hours hold exactly the clean run's rows, the failed hours none (nothing is
+        # quarantined here: the records that arrived were well formed)
+        rows = deployment.rows(table)
+        assert not rows.duplicated(key).any()
+        pd.testing.assert_frame_equal(rows, _in_hours(clean_run.rows(table), column, landed))
+
+    assert failed_anywhere and landed_anywhere, "the fault should fail some hours and leave others"
+
+    # the rerun (a backfill of the failed partitions, the fault gone) fetches only those hours
+    ranges = unlanded_hour_ranges(deployment.instance, SOURCE_KEYS, FIRST_KEY, LAST_KEY)
+    assert {hour for first, last in ranges for hour in _keys(first, last)} == failed_anywhere
+    for first, last in ranges:
+        assert deployment.backfill(clean_server, first, last).success
+    for table in TABLES:
+        assert set(deployment.statuses()[table].values()) == {dg.AssetPartitionStatus.MATERIALIZED}
+        pd.testing.assert_frame_equal(deployment.rows(table), clean_run.rows(table))
+
+
+def _keys(first: str, last: str) -> list[str]:
+    return HOURLY_PARTITIONS.get_partition_keys_in_range(dg.PartitionKeyRange(first, last))

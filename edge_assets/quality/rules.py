@@ -1,8 +1,10 @@
-"""Data-quality measures beyond the schema (pure): staleness, completeness, volume."""
+"""Data-quality measures beyond the schema (pure): staleness, completeness, volume, drift."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -39,6 +41,29 @@ def missing_per_hour(
     return missing.rename("missing").reset_index()
 
 
+def has_event_near(
+    tokens: pd.DataFrame, events: pd.DataFrame, tolerance: timedelta, start_column: str = "game_start_ts"
+) -> pd.Series:
+    """Per token: whether a sportsbook event of its `sport_key` starts within `tolerance` of its game
+    start (inclusive), i.e. whether the fetched books listed anything it could map to."""
+    near = pd.Series(False, index=tokens.index)
+    window = pd.Timedelta(tolerance).value
+    for sport, group in tokens.dropna(subset=["sport_key", start_column]).groupby("sport_key"):
+        starts = _epoch_ns(events.loc[events["sport_key"] == sport, "commence_ts"].dropna())
+        if not len(starts):
+            continue
+        starts.sort()
+        game = _epoch_ns(group[start_column])
+        first = np.searchsorted(starts, game - window, side="left")
+        last = np.searchsorted(starts, game + window, side="right")
+        near.loc[group.index] = last > first
+    return near
+
+
+def _epoch_ns(instants: pd.Series) -> np.ndarray:
+    return pd.to_datetime(instants, utc=True).astype("int64").to_numpy()
+
+
 def volume_ratio(frame: pd.DataFrame, hour_column: str) -> tuple[pd.Timestamp | None, float | None]:
     """(latest hour, its row count over the mean of the hours before it); None without history."""
     counts = frame.groupby(hour_column).size().sort_index()
@@ -62,3 +87,49 @@ def population_stability_index(expected: pd.Series, actual: pd.Series, bins: int
     # A floor keeps empty bins from making the index infinite.
     share_expected, share_actual = np.clip(share_expected, 1e-4, None), np.clip(share_actual, 1e-4, None)
     return float(np.sum((share_actual - share_expected) * np.log(share_actual / share_expected)))
+
+
+# How a feature's drift is judged (`drift_of`), by what kind of value it holds:
+# - continuous: PSI on the training set's quantile bins, above MAX_PSI;
+# - categorical: codes, whose mix follows the day's schedule (more hockey tonight is not drift);
+#   only the share of recent rows in a category training never saw is judged;
+# - derived: a deterministic function of other features and a schedule (the taker fee of the ask
+#   under the market's fee curve), whose distribution follows prices; only the share of recent
+#   values outside the training range is judged (a fee above any trained on is a new schedule).
+DriftKind = Literal["continuous", "categorical", "derived"]
+# Fewer rows on either side and a score is sampling noise: the feature is not judged.
+MIN_DRIFT_SAMPLE = 200
+MAX_PSI = 0.25
+MAX_UNSEEN_SHARE = 0.01
+_RANGE_SLACK = 1e-9
+
+
+@dataclass(frozen=True)
+class Drift:
+    """One feature's drift verdict: the statistic its kind is judged by, and its limit."""
+
+    kind: DriftKind
+    statistic: str
+    score: float
+    limit: float
+
+    @property
+    def drifted(self) -> bool:
+        return self.score > self.limit
+
+
+def drift_of(expected: pd.Series, actual: pd.Series, kind: DriftKind) -> Drift | None:
+    """`actual` (recent rows) judged against `expected` (the training set) by `kind`'s rule; None
+    when either side has fewer than MIN_DRIFT_SAMPLE values, or PSI has no spread to bin."""
+    expected, actual = expected.dropna().astype(float), actual.dropna().astype(float)
+    if min(len(expected), len(actual)) < MIN_DRIFT_SAMPLE:
+        return None
+    if kind == "categorical":
+        unseen = ~actual.isin(set(expected.unique()))
+        return Drift(kind, "unseen_category_share", float(unseen.mean()), MAX_UNSEEN_SHARE)
+    if kind == "derived":
+        low, high = expected.min() - _RANGE_SLACK, expected.max() + _RANGE_SLACK
+        outside = (actual < low) | (actual > high)
+        return Drift(kind, "outside_training_range_share", float(outside.mean()), MAX_UNSEEN_SHARE)
+    psi = population_stability_index(expected, actual)
+    return None if psi is None else Drift(kind, "psi", psi, MAX_PSI)

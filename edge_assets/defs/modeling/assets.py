@@ -9,6 +9,7 @@ import dagster as dg
 import pandas as pd
 
 from edge_assets.defs.features.store import read_feature_store
+from edge_assets.defs.inputs import require_inputs
 from edge_assets.defs.modeling.resources import ModelRegistryResource
 from edge_assets.defs.partitions import DAILY_PARTITIONS
 from edge_assets.defs.settings import EdgeSettings
@@ -56,6 +57,12 @@ def training_set(
     day_end = context.partition_time_window.end
     span = {"start": day_end - timedelta(days=settings.training_days), "end": day_end}
     features = read_feature_store(lake, span["start"], day_end)
+    inputs = {
+        "features": features,
+        "market_mappings": market_mappings,
+        "polymarket_markets": polymarket_markets,
+    }
+    require_inputs("training_set", context.partition_key, inputs)
     costs = entry_costs(warehouse.read_frame(ASK_LEVELS_SQL, span), polymarket_markets, settings.stake_usdc)
     closing = closing_consensus(
         warehouse.read_frame(CONSENSUS_SQL, span), market_mappings, polymarket_markets

@@ -7,8 +7,9 @@ import pandas as pd
 
 from edge_assets.defs.common import table_metadata
 from edge_assets.defs.features.store import read_feature_store
+from edge_assets.defs.inputs import require_inputs
 from edge_assets.defs.modeling.resources import ModelRegistryResource
-from edge_assets.defs.partitions import HOURLY_PARTITIONS, SINGLE_RUN_BACKFILL
+from edge_assets.defs.partitions import HOURLY_PARTITIONS, SINGLE_RUN_BACKFILL, partition_label
 from edge_assets.defs.quality import FOLLOW_CHECKED_INPUTS
 from edge_assets.defs.settings import EdgeSettings
 from edge_assets.signals.comparator import MAX_ASK_LEVELS, SIGNAL_COLUMNS, find_signals, priced_asks
@@ -57,6 +58,12 @@ def signals(
     and, once a champion model is registered, whose champion confidence clears the gate. Each
     signal carries a capped fractional-Kelly stake, the model version and its provenance (quote,
     book snapshot, mapping, consensus). `created_at` is the hour of the quotes."""
+    inputs = {
+        "consensus": consensus,
+        "market_mappings": market_mappings,
+        "polymarket_markets": polymarket_markets,
+    }
+    require_inputs("signals", partition_label(context), inputs)
     rule = settings.signal_rule()
     window = context.partition_time_window
     ask_levels = warehouse.read_frame(

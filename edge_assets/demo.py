@@ -213,8 +213,8 @@ def demo_environment(options: DemoOptions, simulator_url: str) -> dict[str, str]
         "EDGE_HOME": str(home),
         "EDGE_SIMULATOR_URL": simulator_url,
         "DAGSTER_HOME": str(dagster_home),
-        # One planned event per asset for a single-run backfill instead of one per hour.
-        "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS": "true",
+        # DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS stays unset: with one planned event per
+        # asset instead of one per hour, Dagster would mark no hour of a failed backfill failed.
         # The demo replays history, so every replayed signal counts as news for its alerts.
         "EDGE_SIGNAL_ALERT_MAX_AGE_HOURS": str(options.days * 24 + 1),
         "EDGE_TRADING_MODE": options.trading,
@@ -321,13 +321,17 @@ def _materialize_everything(options: DemoOptions, log: Callable[[str], None], st
                 tally.waited.append({"job": job_name, "partitions": partitions, "checks": holding})
                 log(f"      {job_name}: WAITS ({partitions}): blocking check(s) failed: {', '.join(holding)}")
                 continue
-            result = _run_job(defs, instance, job_name, {**tags, "edge/demo": "true"})
-            tally.add(job_name, result)
-            _release_memory()
-            status = "ok" if result.success else "FAILED"
-            log(f"      {job_name}: {status} (run {result.run_id[:8]})")
-            if not result.success:
-                _stop_if_database_gone(env.database_url, job_name)
+            runs = _runs_of(instance, job_name, tags)
+            if not runs:
+                log(f"      {job_name}: every hour landed already")
+            for run_tags in runs:
+                result = _run_job(defs, instance, job_name, {**run_tags, "edge/demo": "true"})
+                tally.add(job_name, result)
+                _release_memory()
+                status = "ok" if result.success else "FAILED"
+                log(f"      {job_name}: {status} ({_partitions(run_tags)}, run {result.run_id[:8]})")
+                if not result.success:
+                    _stop_if_database_gone(env.database_url, job_name)
         log(f"      done in {time.monotonic() - step_start:.1f} s (total {time.monotonic() - started:.1f} s)")
     step_start = time.monotonic()
     log(f"[{total_steps}/{total_steps}] alerts: evaluate the alert sensors, deliver to the sinks ...")
@@ -335,8 +339,47 @@ def _materialize_everything(options: DemoOptions, log: Callable[[str], None], st
         log(f"      {line}")
     log(f"      done in {time.monotonic() - step_start:.1f} s (total {time.monotonic() - started:.1f} s)")
     summary = _summarize(env, tally, options, started)
+    summary["failed_hours"] = failed_hours(instance, *hour_keys(options.days, datetime.now(UTC)))
     _print_summary(summary, log)
     return summary
+
+
+def _runs_of(instance, job_name: str, tags: dict[str, str]) -> list[dict[str, str]]:
+    """The runs a step makes of `job_name`: a backfill of the hourly sources covers only the
+    stretches of hours not landed yet, so a demo run again on the same home fetches only the hours
+    that failed; any other job, one run with `tags`."""
+    import dagster as dg
+
+    from edge_assets.defs.hourly_fetch import unlanded_hour_ranges
+    from edge_assets.defs.jobs import HOURLY_SOURCES
+
+    start = tags.get("dagster/asset_partition_range_start")
+    if job_name != "hourly_sources" or start is None:
+        return [tags]
+    keys = [dg.AssetKey(name) for name in HOURLY_SOURCES]
+    end = tags["dagster/asset_partition_range_end"]
+    return [
+        {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
+        for first, last in unlanded_hour_ranges(instance, keys, start, end)
+    ]
+
+
+def failed_hours(instance, first: str, last: str) -> dict[str, list[str]]:
+    """Each hourly source's hours first .. last whose partition failed (a fetch that ran out of
+    retries), as the UI shows them; a rerun of the demo on the same home fetches them again."""
+    import dagster as dg
+
+    from edge_assets.defs.jobs import HOURLY_SOURCES
+    from edge_assets.defs.partitions import HOURLY_PARTITIONS
+
+    keys = HOURLY_PARTITIONS.get_partition_keys_in_range(dg.PartitionKeyRange(first, last))
+    failed = {}
+    for name in HOURLY_SOURCES:
+        status = instance.get_status_by_partition(dg.AssetKey(name), keys, HOURLY_PARTITIONS) or {}
+        hours = [key for key in keys if status.get(key) == dg.AssetPartitionStatus.FAILED]
+        if hours:
+            failed[name] = hours
+    return failed
 
 
 def _stop_if_database_gone(url: str, job_name: str) -> None:
@@ -518,6 +561,12 @@ def _print_summary(summary: dict, log: Callable[[str], None]) -> None:
     log(f"  checks             {summary['checks_passed']} passed, {summary['checks_failed']} failed")
     for check, evaluations in summary["failed_checks"].items():
         log(f"    failed: {check} ({len(evaluations)} evaluation(s))")
+    failed_hours = summary["failed_hours"]
+    log(f"  failed hours       {len({hour for hours in failed_hours.values() for hour in hours})}")
+    for asset, hours in failed_hours.items():
+        log(f"    {asset}: {', '.join(hours)}")
+    if failed_hours:
+        log("    run the demo again with the same --home to fetch only these hours")
     log(f"  sportsbook events  {summary['events']}")
     log(f"  polymarket markets {summary['markets']} ({summary['mapped_tokens']} tokens mapped)")
     log(f"  quotes             {summary['quotes']}")

@@ -17,10 +17,22 @@ import dagster as dg
 import pandas as pd
 import pytest
 
+from edge_assets.defs.common import QUARANTINED_SHARE_KEY
 from edge_assets.defs.hourly_fetch import unlanded_hour_ranges
 from edge_assets.defs.oddsapi.assets import oddsapi_historical_odds
+from edge_assets.defs.oddsapi.checks import (
+    oddsapi_historical_odds_checks,
+    oddsapi_historical_odds_quarantine,
+)
 from edge_assets.defs.partitions import HOURLY_KEY_FORMAT, HOURLY_PARTITIONS
 from edge_assets.defs.polymarket.assets import BOOK_KEY, order_books, polymarket_markets
+from edge_assets.defs.polymarket.checks import (
+    order_book_rechecks_checks,
+    order_book_rechecks_quarantine,
+    order_book_snapshots_checks,
+    order_book_snapshots_quarantine,
+)
+from edge_assets.defs.quality import QUARANTINE_CHECK, STALE_CHECK
 from edge_assets.defs.settings import EdgeSettings
 from edge_assets.notify.resource import AlertingResource
 from edge_assets.simulator import Faults, SimulatorServer, World, start_server
@@ -43,6 +55,26 @@ TABLES = {
     "order_book_rechecks": ("snapshot_ts", BOOK_KEY),
 }
 SOURCE_KEYS = [dg.AssetKey(table) for table in TABLES]
+# Each table's checks, and the name its records are quarantined under.
+SOURCE_CHECKS = [
+    oddsapi_historical_odds_checks,
+    oddsapi_historical_odds_quarantine,
+    order_book_snapshots_checks,
+    order_book_snapshots_quarantine,
+    order_book_rechecks_checks,
+    order_book_rechecks_quarantine,
+]
+# The column naming the unit a quarantined record belongs to.
+QUARANTINE_UNIT = {
+    "oddsapi_historical_odds": "event_id",
+    "order_book_snapshots": "token_id",
+    "order_book_rechecks": "token_id",
+}
+QUARANTINED_AS = {
+    "oddsapi_historical_odds": "historical_odds",
+    "order_book_snapshots": "order_book_snapshots",
+    "order_book_rechecks": "order_book_rechecks",
+}
 # Two attempts a request and short pauses: faults exhaust a request's retries within seconds.
 FAST_HTTP = {"max_attempts": 2, "backoff_base_s": 0.01, "max_retry_after_s": 0.05, "timeout_s": 0.5}
 
@@ -74,10 +106,13 @@ class Deployment:
     def list_markets(self, server: SimulatorServer) -> None:
         assert dg.materialize([polymarket_markets], resources=self.resources(server)).success
 
-    def backfill(self, server: SimulatorServer, first: str, last: str) -> dg.ExecuteInProcessResult:
-        """The hourly sources over first .. last in one run, as a single-run backfill launches it."""
+    def backfill(
+        self, server: SimulatorServer, first: str, last: str, checks: list = ()
+    ) -> dg.ExecuteInProcessResult:
+        """The hourly sources over first .. last in one run, as a single-run backfill launches it,
+        with `checks` of theirs."""
         return dg.materialize(
-            [polymarket_markets.to_source_asset(), order_books, oddsapi_historical_odds],
+            [polymarket_markets.to_source_asset(), order_books, oddsapi_historical_odds, *checks],
             resources=self.resources(server),
             instance=self.instance,
             tags={"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last},
@@ -181,6 +216,9 @@ def test_a_request_that_exhausts_its_retries_fails_its_hour_only(fault, clean_se
         pd.testing.assert_frame_equal(rows, _in_hours(clean_run.rows(table), column, landed))
 
     assert failed_anywhere and landed_anywhere, "the fault should fail some hours and leave others"
+    # each landed hour's materialization carries what its quarantine check reads
+    hour_events = [e.materialization for e in result.get_asset_materialization_events() if e.partition]
+    assert hour_events and all(QUARANTINED_SHARE_KEY in event.metadata for event in hour_events)
 
     # the rerun (a backfill of the failed partitions, the fault gone) fetches only those hours
     ranges = unlanded_hour_ranges(deployment.instance, SOURCE_KEYS, FIRST_KEY, LAST_KEY)
@@ -194,3 +232,42 @@ def test_a_request_that_exhausts_its_retries_fails_its_hour_only(fault, clean_se
 
 def _keys(first: str, last: str) -> list[str]:
     return HOURLY_PARTITIONS.get_partition_keys_in_range(dg.PartitionKeyRange(first, last))
+
+
+@pytest.mark.parametrize(
+    ("fault", "caught_by"),
+    [
+        pytest.param(
+            {"rate_malformed": 0.1},
+            # a book's bad level is one of hundreds, under the 1% a books' share would need
+            {("oddsapi_historical_odds", QUARANTINE_CHECK)},
+            id="malformed-levels-and-outcomes",
+        ),
+        pytest.param(
+            {"rate_stale": 0.2},
+            {("order_book_snapshots", STALE_CHECK), ("oddsapi_historical_odds", STALE_CHECK)},
+            id="stale-timestamps",
+        ),
+    ],
+)
+def test_a_bad_record_fault_fails_its_named_check_and_loses_only_what_it_quarantined(
+    fault, caught_by, clean_server, clean_run, deployment
+):
+    deployment.list_markets(clean_server)
+    with start_server(_world(), Faults(seed=5, **fault)) as faulty:
+        result = deployment.backfill(faulty, FIRST_KEY, LAST_KEY, checks=SOURCE_CHECKS)
+    evaluations = result.get_asset_check_evaluations()
+    failed = {(e.asset_key.to_user_string(), e.check_name) for e in evaluations if not e.passed}
+    assert caught_by <= failed
+
+    # a row is missing only where a record of its event (odds) or book (books) went to quarantine
+    quarantined = deployment.warehouse.read_frame("SELECT asset, record FROM quarantine")
+    for table, (_, key) in TABLES.items():
+        rows, clean = deployment.rows(table), clean_run.rows(table)
+        assert not rows.duplicated(key).any()
+        landed, expected = set(map(tuple, rows[key].values)), set(map(tuple, clean[key].values))
+        assert landed <= expected, f"{table} holds rows the clean run has not"
+        unit = key.index(QUARANTINE_UNIT[table])
+        records = " ".join(quarantined.loc[quarantined["asset"] == QUARANTINED_AS[table], "record"])
+        unexplained = {row[unit] for row in expected - landed if row[unit] not in records}
+        assert not unexplained, f"{table} lost rows of {sorted(unexplained)[:3]} with nothing quarantined"

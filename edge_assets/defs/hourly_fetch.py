@@ -67,10 +67,11 @@ def fail_unlanded_hours(
     context: dg.AssetExecutionContext,
     warehouse: Warehouse,
     fetched: HourlyFetch[T],
-    frames_of: Callable[[T], Mapping[dg.AssetKey, pd.DataFrame]],
+    outputs_of: Callable[[T], Mapping[dg.AssetKey, tuple[pd.DataFrame, dict]]],
 ) -> None:
-    """When hours failed: write each landed hour's rows (`frames_of` one hour's fetch, by asset) in
-    place of that hour's, report the hour materialized, and fail the step naming the failed hours.
+    """When hours failed: write each landed hour's rows in place of that hour's, report the hour
+    materialized, and fail the step naming the failed hours. `outputs_of` gives one hour's fetch
+    as each asset's rows and the metadata its materialization carries (what the checks read).
 
     Each asset's table is written as the warehouse IO manager writes it (`replace_partition` on
     its metadata's partition column), one hour's window at a time."""
@@ -79,10 +80,11 @@ def fail_unlanded_hours(
     metadata_by_key = context.assets_def.metadata_by_key
     for hour, item in fetched.landed.items():
         partition, end = hour.strftime(HOURLY_KEY_FORMAT), hour + timedelta(hours=1)
-        for key, frame in frames_of(item).items():
+        for key, (frame, metadata) in outputs_of(item).items():
             column = metadata_by_key[key]["partition_column"]
             rows = warehouse.replace_window(table_name(key), frame, column, hour, end)
-            context.log_event(dg.AssetMaterialization(key, partition=partition, metadata={"rows": rows}))
+            event = dg.AssetMaterialization(key, partition=partition, metadata={"rows": rows, **metadata})
+            context.log_event(event)
     failed = fetched.failed_keys
     raise dg.Failure(
         description=f"{len(failed)} of {len(failed) + len(fetched.landed)} hours failed "

@@ -130,7 +130,12 @@ def oddsapi_historical_odds(
         hours,
         lambda hour: _ingest_historical_hour(oddsapi, settings, lake, warehouse, label, hour),
     )
-    fail_unlanded_hours(context, warehouse, by_hour, lambda hour: {context.asset_key: hour.frame})
+    fail_unlanded_hours(
+        context,
+        warehouse,
+        by_hour,
+        lambda hour: {context.asset_key: (hour.frame, quarantine_metadata([hour]))},
+    )
     fetched = list(by_hour.landed.values())
     frame = pd.concat([hour.frame for hour in fetched], ignore_index=True)
     return dg.Output(

@@ -150,7 +150,7 @@ def order_books(
         return None if plan is None else _capture_books(clob, lake, warehouse, label, plan, by_token)
 
     by_hour = fetch_each_hour(context, "order books", hours, capture_hour)
-    fail_unlanded_hours(context, warehouse, by_hour, _hour_frames)
+    fail_unlanded_hours(context, warehouse, by_hour, _hour_outputs)
     captured = [capture for capture in by_hour.landed.values() if capture is not None]
     snapshots = [books for books, _ in captured]
     rechecks = [again for _, again in captured]
@@ -209,12 +209,21 @@ def _capture_books(
     return books, capture("order_book_rechecks", plan.recheck_tokens, plan.recheck_at)
 
 
-def _hour_frames(capture: tuple[Ingested, Ingested] | None) -> dict[dg.AssetKey, pd.DataFrame]:
-    """One hour's books and rechecks as their tables hold them (empty when no token was open)."""
-    books, again = capture or (None, None)
+def _hour_outputs(
+    capture: tuple[Ingested, Ingested] | None,
+) -> dict[dg.AssetKey, tuple[pd.DataFrame, dict]]:
+    """One hour's books and rechecks as their tables hold them (empty when no token was open),
+    each with its quarantined share."""
+    books, again = [capture[0]] if capture else [], [capture[1]] if capture else []
     return {
-        dg.AssetKey("order_book_snapshots"): stack_books([books.frame] if books else []),
-        dg.AssetKey("order_book_rechecks"): stack_rechecks([again.frame] if again else []),
+        dg.AssetKey("order_book_snapshots"): (
+            stack_books(b.frame for b in books),
+            quarantine_metadata(books),
+        ),
+        dg.AssetKey("order_book_rechecks"): (
+            stack_rechecks(a.frame for a in again),
+            quarantine_metadata(again),
+        ),
     }
 
 

@@ -47,6 +47,7 @@ SLATE_KEY_STRIDE = 10**9  # game keys of extra slates sit this far apart (day ke
 BOOK_NOISE_BLOCK_MIN = 30  # a sportsbook's error against the truth is redrawn this often
 SPREAD_BLOCK_MIN = 5  # Polymarket quotes keep their spread for this long
 DEPTH_BLOCK_MIN = 15  # resting sizes are redrawn this often
+RECENT_BOOKS = 4096  # token-0 books kept for their mirror token: more than one capture's markets
 REALISTIC_NOISE_PERIODS_MIN = (47, 131, 313)  # Polymarket's mispricing waves in `realistic`
 REALISTIC_NOISE_AMPLITUDE = 0.1  # logit amplitude per wave: a few points of error at 50%
 NEWS_PER_GAME = 2.0  # mean pieces of pregame news per game (Poisson) in `realistic`
@@ -187,6 +188,9 @@ class World:
         self._days: dict[int, list[Game]] = {}
         self._paths: dict[int, GamePath] = {}
         self._tokens: dict[str, tuple[PolymarketMarket, int]] = {}
+        # Token 0's levels by (market key, minute), oldest first: a capture asks for both tokens
+        # of a market at one instant, and the second is the first's mirror.
+        self._recent_books: dict[tuple[int, int], tuple] = {}
         self.political_markets = self._political_markets()
         for market in self.political_markets:
             self._index(market)
@@ -576,6 +580,26 @@ class World:
         Each side is as deep as a side of a real captured book (drawn per depth block, none at
         times: an empty side), on a ladder of whole cents from the touch; a market on the fine tick
         also rests orders between the cents, at the real share of three-decimal levels."""
+        key = (market.key, minute)
+        with self._lock:
+            token0 = self._recent_books.get(key)
+        if token0 is None:
+            token0 = self._token0_levels(market, minute)
+            with self._lock:
+                self._recent_books[key] = token0
+                if len(self._recent_books) > RECENT_BOOKS:
+                    del self._recent_books[next(iter(self._recent_books))]  # the oldest entry
+        bids0, asks0 = token0
+        if token_index == 0:
+            return list(bids0), list(asks0)
+        return [(1000 - price, size) for price, size in asks0], [
+            (1000 - price, size) for price, size in bids0
+        ]
+
+    def _token0_levels(
+        self, market: PolymarketMarket, minute: int
+    ) -> tuple[tuple[tuple[int, float], ...], tuple[tuple[int, float], ...]]:
+        """Token 0's (bids, asks) at `minute`, best first; token 1's book is their mirror."""
         bid0, ask0, window = self.top_of_book(market, minute)
         depth_block = minute // DEPTH_BLOCK_MIN
         fine = self.fine_tick(market)
@@ -592,11 +616,7 @@ class World:
                 asks0[0] = (asks0[0][0], window.size)
             elif window.token_index == 1 and bids0:
                 bids0[0] = (bids0[0][0], window.size)
-        if token_index == 0:
-            return bids0, asks0
-        return [(1000 - price, size) for price, size in asks0], [
-            (1000 - price, size) for price, size in bids0
-        ]
+        return tuple(bids0), tuple(asks0)
 
     def _side_depth(self, market: PolymarketMarket, depth_block: int, side: int) -> int:
         sides = [levels for book in captured.BOOK_SIDE_LEVELS for levels in book]

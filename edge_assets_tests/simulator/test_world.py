@@ -55,6 +55,24 @@ def test_same_seed_gives_identical_payloads():
         assert _get(first, path, **params) == _get(second, path, **params), path
 
 
+def test_books_answer_the_same_in_any_order_of_requests(planted):
+    """Token 0's levels are kept for the mirror token: a book asked for twice, after its mirror,
+    after a caller changed an earlier answer, or by a fresh world, is the same book."""
+    fresh = World(seed=7, scenario="planted", days=3, now=NOW)
+    start = planted.history_start_ts()
+    markets = [m for g in planted.served_games() for m in g.markets][:40]
+    ts = NOW.timestamp() - 3600
+    levels_served = 0
+    for market in markets:
+        first = [clob_book(planted, token, ts, start) for token in market.token_ids]
+        levels = planted.book_levels(market, 0, minute_of(ts))
+        levels[0].clear()  # a caller's change to an answer is its own
+        again = [clob_book(planted, token, ts, start) for token in reversed(market.token_ids)][::-1]
+        assert first == again == [clob_book(fresh, token, ts, start) for token in market.token_ids]
+        levels_served += sum(len(book["bids"]) + len(book["asks"]) for book in first if book)
+    assert levels_served > 0
+
+
 def test_different_seeds_give_different_worlds():
     markets_a = _get(World(1, days=1, now=NOW), "/markets", limit=500, closed="false")
     markets_b = _get(World(2, days=1, now=NOW), "/markets", limit=500, closed="false")

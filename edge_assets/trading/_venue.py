@@ -103,8 +103,7 @@ class ClobVenue:
         while attempts < self._settings.max_attempts:
             attempts += 1
             try:
-                if self._client.creds is None:
-                    self._client.set_api_creds(self._api_creds())
+                self._authenticate()
                 if signed is None:
                     # Signing fetches tick size, neg-risk and fee rate: nothing is sent yet, so a
                     # failure here is retried like any transient one.
@@ -115,7 +114,7 @@ class ClobVenue:
                     if on_signed is not None:
                         on_signed(order_id)
                 else:
-                    found = self._reconcile(order_id, order.token_id)
+                    found = self.reconcile(order_id, order.token_id)
                     if found is not None:
                         return VenueOutcome(order_id, found[0], attempts, found[1])
                 answer = self._client.post_order(signed, getattr(OrderType, self._settings.order_type))
@@ -141,6 +140,11 @@ class ClobVenue:
         if signed is not None and (found := self._reconcile_quietly(order_id, order.token_id)):
             return VenueOutcome(order_id, found[0], attempts, found[1])
         return VenueOutcome(order_id if signed else None, "failed", attempts, error=str(last_error))
+
+    def _authenticate(self) -> None:
+        """Give the client its L2 credentials once, before its first authenticated call."""
+        if self._client.creds is None:
+            self._client.set_api_creds(self._api_creds())
 
     def _api_creds(self) -> ApiCreds:
         given = self._credentials
@@ -176,8 +180,10 @@ class ClobVenue:
             if trade.get("taker_order_id") == order_id
         ]
 
-    def _reconcile(self, order_id: str, token_id: str) -> tuple[str, list[VenueFill]] | None:
-        """(status, fills) of an order the venue knows, or None when it never arrived."""
+    def reconcile(self, order_id: str, token_id: str) -> tuple[str, list[VenueFill]] | None:
+        """(status, fills) of an order the venue knows, or None when it never arrived; a VenueError
+        when the venue cannot tell now. Reads only: GET /data/trades, then /data/orders."""
+        self._authenticate()
         fills = self._fills(order_id, token_id)
         if fills:
             return "matched", fills
@@ -192,6 +198,6 @@ class ClobVenue:
 
     def _reconcile_quietly(self, order_id: str, token_id: str) -> tuple[str, list[VenueFill]] | None:
         try:
-            return self._reconcile(order_id, token_id)
+            return self.reconcile(order_id, token_id)
         except VenueError:
             return None

@@ -14,6 +14,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from edge_assets.trading._venue import ClobVenue, VenueOutcome
+
+# Re-exported for the trader, which may not import the venue module.
+from edge_assets.trading._venue import VenueError as VenueError
+from edge_assets.trading._venue import VenueFill as VenueFill
 from edge_assets.trading.limits import ORDER_RATE_WINDOW, RiskLimits, TradingConfig, TradingMode
 
 # Proof that a clearance came from this module; never leaves it except into the venue it builds.
@@ -135,3 +139,12 @@ class RiskGuard:
             return GuardDecision(stopped_by)
         clearance = Clearance(order, uuid.uuid4().hex, _SEAL)
         return GuardDecision(None, self._venue.place(clearance, on_signed))
+
+    def reconcile(self, order_id: str, token_id: str) -> VenueOutcome | None:
+        """What the venue knows of an order sent earlier whose answer was lost with its process: its
+        status and fills, or None when it never arrived. Reads only; raises VenueError when the venue
+        cannot tell now."""
+        if self._venue is None:
+            raise RuntimeError("dry mode sends nothing, so it has no order to reconcile")
+        found = self._venue.reconcile(order_id, token_id)
+        return None if found is None else VenueOutcome(order_id, found[0], 0, found[1])

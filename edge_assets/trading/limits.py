@@ -65,6 +65,8 @@ class ExecutionSettings:
     retry_backoff_seconds: float = 0.2
     # Fill-or-kill: a paper or live order either fills at the checked price or leaves nothing behind.
     order_type: str = "FOK"
+    # How often the trader sweeps orders left `sending` by a process that died mid-placement.
+    sweep_interval_seconds: float = 60.0
 
     def __post_init__(self) -> None:
         if not 0 <= self.price_tolerance < 1:
@@ -73,6 +75,8 @@ class ExecutionSettings:
             raise ValueError("lock TTL must be positive")
         if self.max_attempts < 1:
             raise ValueError("max attempts must be at least 1")
+        if self.sweep_interval_seconds < 0:
+            raise ValueError("sweep interval must not be negative")
         if self.order_type not in ("FOK", "FAK", "GTC"):
             raise ValueError(f"order type must be FOK, FAK or GTC, not {self.order_type!r}")
 

@@ -58,6 +58,9 @@ SELECT {", ".join(settlement.FILL_COLUMNS)} FROM fills WHERE mode = :mode AND pm
 _POSITION_MARK_SQL = """
 SELECT mode, pm_token_id, mark_price, marked_at FROM positions WHERE mode = :mode AND pm_token_id = :token
 """
+_LEFT_SENDING_SQL = """
+SELECT * FROM orders WHERE mode = :mode AND status = 'sending' AND updated_at < :before ORDER BY created_at
+"""
 _RECENT_ORDERS_SQL = """
 SELECT pm_market_id, outcome, created_at FROM orders
 WHERE mode = :mode AND created_at > :since AND created_at <= :now
@@ -117,6 +120,17 @@ class TradingStore:
 
     def record_order(self, row: Mapping[str, Any]) -> None:
         self.warehouse.upsert("orders", pd.DataFrame([dict(row)]), ["order_id"])
+
+    def orders_left_sending(self, mode: str, before: datetime) -> list[dict[str, Any]]:
+        """`mode`'s orders still `sending` that were last written before `before`."""
+        rows = self.warehouse.read_frame(_LEFT_SENDING_SQL, {"mode": mode, "before": before})
+        return rows.to_dict("records")
+
+    def order_status(self, order_id: str) -> str | None:
+        rows = self.warehouse.read_frame(
+            "SELECT status FROM orders WHERE order_id = :order", {"order": order_id}
+        )
+        return None if rows.empty else str(rows.iloc[0]["status"])
 
     def record_fills(
         self, rows: Iterable[Mapping[str, Any]], mode: str, token_id: str, now: datetime

@@ -4,7 +4,9 @@ The live service calls it on each opened signal with the token's in-memory book,
 with each `signals` row and the REST book of its hour; both get back the `executions` row written.
 A decision re-checks the price against the book, takes the market's lock (one order in flight per
 market, across processes), reads the risk state and passes the order to the risk guard, which alone
-can send it. Every decision, placed or not, is written to `executions` and logged.
+can send it. Every decision, placed or not, is written to `executions` and logged. Before its first
+decision and then at most every `sweep_interval_seconds`, a paper or live trader settles the orders
+a dead process left `sending` with what the venue knows of them (`sweep_sending`).
 """
 
 from __future__ import annotations
@@ -16,13 +18,20 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from edge_assets.live.books import Book
 from edge_assets.notify.logs import get_logger, redact_from_logs
 from edge_assets.storage.sql import WarehouseTables
-from edge_assets.trading.guard import GuardDecision, ProposedOrder, RiskGuard
+from edge_assets.trading.guard import (
+    GuardDecision,
+    ProposedOrder,
+    RiskGuard,
+    VenueError,
+    VenueFill,
+    VenueOutcome,
+)
 from edge_assets.trading.limits import TradingConfig, TradingMode
 from edge_assets.trading.store import TradingStore
 
@@ -37,6 +46,19 @@ TOO_SMALL = "below_minimum_size"
 MIN_ORDER_SHARES = 5.0
 # The venue's answer -> the execution's status.
 _STATUS_BY_VENUE = {"matched": "filled", "live": "open", "delayed": "open", "unmatched": "unfilled"}
+# An order left `sending` that the venue never saw: its process died before it was posted.
+NEVER_REACHED = "never reached the venue: its process died mid-placement"
+# What an `executions` row repeats of its order.
+_ORDER_KEYS_OF_EXECUTION = (
+    "signal_id",
+    "mode",
+    "pm_market_id",
+    "pm_token_id",
+    "outcome",
+    "price",
+    "stake",
+    "order_id",
+)
 
 
 @dataclass(frozen=True)
@@ -81,11 +103,15 @@ class Trader:
         self.store = TradingStore(warehouse)
         self.guard = RiskGuard(config, sleep=sleep)
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._next_sweep = 0.0  # monotonic seconds: the first decision sweeps
         if config.credentials is not None:
             redact_from_logs(config.credentials.secrets(), "httpx", "py_clob_client")
 
     def consider(self, signal: TradeSignal, book: Book | None, now: datetime) -> dict[str, Any]:
         """Decide on `signal` against `book` at `now`; return the `executions` row written."""
+        if time.monotonic() >= self._next_sweep:
+            self._next_sweep = time.monotonic() + self.config.execution.sweep_interval_seconds
+            self.sweep_sending(now)
         mode = self.config.mode
         execution = {
             "execution_id": uuid.uuid4().hex,
@@ -134,6 +160,63 @@ class Trader:
             return self._finish(execution, None)
         finally:
             self.store.release_lock(signal.market_id, self.holder)
+
+    def sweep_sending(self, now: datetime) -> list[dict[str, Any]]:
+        """Settle this mode's orders left `sending` (a process died between recording one and the
+        venue's answer) by what the venue knows: its status and fills, or `failed` when it never saw
+        the order; each gets the `executions` row its lost decision never wrote. Only orders older than
+        a lock lease are swept, each under its market's lock, so no placement still in flight is
+        touched; one the venue cannot be asked about now stays `sending` for a later sweep. Returns
+        the executions rows written (none in dry mode, which sends nothing)."""
+        if self.config.mode is TradingMode.DRY:
+            return []
+        ttl = self.config.execution.lock_ttl_seconds
+        written = []
+        for row in self.store.orders_left_sending(str(self.config.mode), now - timedelta(seconds=ttl)):
+            market = row["pm_market_id"]
+            if not self.store.take_lock(market, self.holder, time.time(), ttl):
+                continue
+            try:
+                if self.store.order_status(row["order_id"]) != "sending":  # its placer finished since
+                    continue
+                try:
+                    outcome = self.guard.reconcile(row["order_id"], row["pm_token_id"])
+                except VenueError as error:
+                    log.warning(
+                        "order left sending not reconciled yet", order_id=row["order_id"], error=str(error)
+                    )
+                    continue
+                written.append(self._settle_swept(row, outcome, now))
+            finally:
+                self.store.release_lock(market, self.holder)
+        return written
+
+    def _settle_swept(
+        self, row: dict[str, Any], outcome: VenueOutcome | None, now: datetime
+    ) -> dict[str, Any]:
+        placed_at = row["created_at"].to_pydatetime()
+        fills = [] if outcome is None else outcome.fills
+        if fills:
+            self.store.record_fills(_fill_rows(row, fills, placed_at), row["mode"], row["pm_token_id"], now)
+        status = "failed" if outcome is None else outcome.status
+        error = NEVER_REACHED if outcome is None else None
+        self.store.record_order(
+            {
+                **row,
+                "status": status,
+                "size_matched": sum(fill.size for fill in fills),
+                "error": error,
+                "updated_at": now,
+            }
+        )
+        execution = {
+            "execution_id": uuid.uuid4().hex,
+            "decided_at": placed_at,
+            **{key: row[key] for key in _ORDER_KEYS_OF_EXECUTION},
+            "status": _STATUS_BY_VENUE.get(status, status),
+            "detail": error or "reconciled after its process died mid-placement",
+        }
+        return self._finish(execution, None)
 
     def _order_for(self, signal: TradeSignal, book: Book | None) -> tuple[ProposedOrder | None, str | None]:
         """The order to propose at the book's best ask, or the check that found none worth sending."""
@@ -207,21 +290,9 @@ class Trader:
             )
             self.store.record_order(row)
         if outcome is not None and outcome.fills:
-            fills = [
-                {
-                    "fill_id": fill.trade_id,
-                    "order_id": order_id,
-                    "filled_at": now,
-                    "mode": mode,
-                    "pm_market_id": order.market_id,
-                    "pm_token_id": order.token_id,
-                    "outcome": order.outcome,
-                    "price": fill.price,
-                    "size": fill.size,
-                }
-                for fill in outcome.fills
-            ]
-            self.store.record_fills(fills, mode, order.token_id, now)
+            placed = {"order_id": order_id, "mode": mode, "pm_market_id": order.market_id,
+                      "pm_token_id": order.token_id, "outcome": order.outcome}  # fmt: skip
+            self.store.record_fills(_fill_rows(placed, outcome.fills, now), mode, order.token_id, now)
         execution["order_id"] = order_id
         execution["status"] = "decided" if outcome is None else _STATUS_BY_VENUE.get(status, status)
         execution["detail"] = error
@@ -233,3 +304,18 @@ class Trader:
         report = log.warning if execution["status"] in ("failed", "rejected") else log.info
         report("trading decision", decided_at=execution["decided_at"].isoformat(), **fields)
         return execution
+
+
+def _fill_rows(order: Mapping[str, Any], fills: list[VenueFill], filled_at: datetime) -> list[dict[str, Any]]:
+    """The `fills` rows of an order's venue trades (`order`: order_id, mode, market, token, outcome)."""
+    keys = ("order_id", "mode", "pm_market_id", "pm_token_id", "outcome")
+    return [
+        {
+            "fill_id": fill.trade_id,
+            "filled_at": filled_at,
+            **{key: order[key] for key in keys},
+            "price": fill.price,
+            "size": fill.size,
+        }  # fmt: skip
+        for fill in fills
+    ]

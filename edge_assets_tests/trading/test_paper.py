@@ -1,6 +1,7 @@
 """Paper trading against the simulator's CLOB order API over HTTP, through py-clob-client: fills at
 the book's prices, DRY sends nothing, transient failures and lost answers never fill a signal twice,
-and no secret reaches the tables or the logs."""
+orders a dead process left `sending` are swept to what the venue knows, and no secret reaches the
+tables or the logs."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import json
 import logging
 from datetime import UTC, datetime, timedelta
 
+import pandas as pd
 import pytest
 import requests
 from py_clob_client.client import ClobClient
@@ -16,7 +18,7 @@ from edge_assets.environment import SIMULATOR_CLOB_CREDENTIALS
 from edge_assets.live.books import OrderBooks
 from edge_assets.storage.sql import SqlWarehouse
 from edge_assets.trading.limits import ExecutionSettings, RiskLimits, TradingConfig, TradingMode
-from edge_assets.trading.trader import Trader, TradeSignal
+from edge_assets.trading.trader import NEVER_REACHED, Trader, TradeSignal
 
 NOW = datetime(2026, 3, 1, 17, 3, tzinfo=UTC)  # the world's pinned minute
 # Roomy limits, so that only the execution path is under test here.
@@ -160,3 +162,58 @@ def retrying(call, attempts: int = 20):
 
 def open_books_retrying(url: str, count: int) -> list[tuple[dict, OrderBooks]]:
     return retrying(lambda: open_books(url, count))
+
+
+class ProcessDied(BaseException):
+    """Stands for a trader process killed between recording an order `sending` and its answer."""
+
+
+def die(_seconds: float) -> None:
+    raise ProcessDied
+
+
+def test_a_restarted_trader_sweeps_orders_left_sending_to_what_the_venue_knows(simulator_factory, warehouse):
+    # Placements are matched but answered after the client's timeout; the process dies before its retry.
+    server = simulator_factory(now=NOW, rate_order_timeout=1.0, timeout_delay_s=6.0)
+    [(_, books), (_, other_books)] = open_books(server.url, 2)
+    signal = signal_for(1, books)
+    dying = Trader(paper_config(server.url), warehouse, sleep=die)
+    with pytest.raises(ProcessDied):
+        dying.consider(signal, books.book(signal.token_id), NOW)
+    [reached] = warehouse.read_table("orders").to_dict("records")
+    assert reached["status"] == "sending" and warehouse.read_table("fills").empty
+    client = venue_client(server.url)
+    assert [entry["id"] for entry in client.get_orders()] == [reached["order_id"]]
+    # A second process died after recording its order but before posting it: the venue never saw it.
+    other = signal_for(2, other_books)
+    lost = {**reached, "order_id": "0x" + "ab" * 32, "signal_id": other.signal_id,
+            "pm_market_id": other.market_id, "pm_token_id": other.token_id}  # fmt: skip
+    warehouse.upsert("orders", pd.DataFrame([lost]), ["order_id"])
+
+    restarted = Trader(paper_config(server.url, sweep_interval_seconds=0), warehouse, sleep=lambda _: None)
+    unbooked = TradeSignal("sig-3", "m-none", "t-none", "Yes", 0.5)  # a decision that sends nothing
+    restarted.consider(unbooked, None, NOW + timedelta(minutes=1))
+    # Within a lock lease of their last write, orders may still be in flight: untouched.
+    assert set(warehouse.read_table("orders")["status"]) == {"sending"}
+    restarted.consider(unbooked, None, NOW + timedelta(minutes=3))
+
+    orders = warehouse.read_table("orders").set_index("order_id")
+    venue_trades = client.get_trades()
+    assert orders.loc[reached["order_id"], "status"] == "matched"
+    fills = warehouse.read_table("fills")
+    assert sorted(fills["fill_id"]) == sorted(trade["id"] for trade in venue_trades) and len(fills) > 0
+    assert (fills["filled_at"] == NOW).all()  # filled when placed, not when swept
+    assert orders.loc[reached["order_id"], "size_matched"] == pytest.approx(fills["size"].sum())
+    assert orders.loc[lost["order_id"], "status"] == "failed"
+    assert orders.loc[lost["order_id"], "error"] == NEVER_REACHED
+    # Nothing was sent again, and each lost decision now has its executions row.
+    assert [entry["id"] for entry in client.get_orders()] == [reached["order_id"]]
+    executions = warehouse.read_table("executions").set_index("signal_id")
+    assert executions.loc[signal.signal_id, "status"] == "filled"
+    assert executions.loc[other.signal_id, "status"] == "failed"
+    assert executions.index.value_counts().to_dict() == {signal.signal_id: 1, other.signal_id: 1, "sig-3": 2}
+    [position] = warehouse.read_table("positions").to_dict("records")
+    assert position["size"] == pytest.approx(fills["size"].sum())
+    # The failed order holds no stake now; the filled one holds what its fills cost.
+    state = restarted.store.risk_state("paper", NOW + timedelta(minutes=3), False, timedelta(minutes=5))
+    assert state.market_stakes == {signal.market_id: pytest.approx(position["cost"])}

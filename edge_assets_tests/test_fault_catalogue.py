@@ -20,18 +20,10 @@ import pytest
 from edge_assets.defs.common import QUARANTINED_SHARE_KEY
 from edge_assets.defs.hourly_fetch import unlanded_hour_ranges
 from edge_assets.defs.oddsapi.assets import oddsapi_historical_odds
-from edge_assets.defs.oddsapi.checks import (
-    oddsapi_historical_odds_checks,
-    oddsapi_historical_odds_quarantine,
-)
+from edge_assets.defs.oddsapi.checks import oddsapi_historical_odds_checks
 from edge_assets.defs.partitions import HOURLY_KEY_FORMAT, HOURLY_PARTITIONS
 from edge_assets.defs.polymarket.assets import BOOK_KEY, order_books, polymarket_markets
-from edge_assets.defs.polymarket.checks import (
-    order_book_rechecks_checks,
-    order_book_rechecks_quarantine,
-    order_book_snapshots_checks,
-    order_book_snapshots_quarantine,
-)
+from edge_assets.defs.polymarket.checks import order_book_rechecks_checks, order_book_snapshots_checks
 from edge_assets.defs.quality import QUARANTINE_CHECK, STALE_CHECK
 from edge_assets.defs.settings import EdgeSettings
 from edge_assets.notify.resource import AlertingResource
@@ -56,14 +48,7 @@ TABLES = {
 }
 SOURCE_KEYS = [dg.AssetKey(table) for table in TABLES]
 # Each table's checks, and the name its records are quarantined under.
-SOURCE_CHECKS = [
-    oddsapi_historical_odds_checks,
-    oddsapi_historical_odds_quarantine,
-    order_book_snapshots_checks,
-    order_book_snapshots_quarantine,
-    order_book_rechecks_checks,
-    order_book_rechecks_quarantine,
-]
+SOURCE_CHECKS = [oddsapi_historical_odds_checks, order_book_snapshots_checks, order_book_rechecks_checks]
 # The column naming the unit a quarantined record belongs to.
 QUARANTINE_UNIT = {
     "oddsapi_historical_odds": "event_id",
@@ -217,7 +202,11 @@ def test_a_request_that_exhausts_its_retries_fails_its_hour_only(fault, clean_se
 
     assert failed_anywhere and landed_anywhere, "the fault should fail some hours and leave others"
     # each landed hour's materialization carries what its quarantine check reads
-    hour_events = [e.materialization for e in result.get_asset_materialization_events() if e.partition]
+    hour_events = [
+        event.materialization
+        for event in result.all_events
+        if event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION and event.partition
+    ]
     assert hour_events and all(QUARANTINED_SHARE_KEY in event.metadata for event in hour_events)
 
     # the rerun (a backfill of the failed partitions, the fault gone) fetches only those hours

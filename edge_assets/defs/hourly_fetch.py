@@ -10,7 +10,7 @@ a backfill of the failed partitions fetches only those.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Generic, TypeVar
@@ -68,13 +68,15 @@ def fail_unlanded_hours(
     warehouse: Warehouse,
     fetched: HourlyFetch[T],
     outputs_of: Callable[[T], Mapping[dg.AssetKey, tuple[pd.DataFrame, dict]]],
-) -> None:
+) -> Iterator[dg.AssetMaterialization]:
     """When hours failed: write each landed hour's rows in place of that hour's, report the hour
     materialized, and fail the step naming the failed hours. `outputs_of` gives one hour's fetch
     as each asset's rows and the metadata its materialization carries (what the checks read).
 
     Each asset's table is written as the warehouse IO manager writes it (`replace_partition` on
-    its metadata's partition column), one hour's window at a time."""
+    its metadata's partition column), one hour's window at a time. The materializations are
+    yielded (`yield from` in the asset): events logged with `context.log_event` are dropped when
+    the step then raises."""
     if not fetched.failed:
         return
     metadata_by_key = context.assets_def.metadata_by_key
@@ -83,12 +85,11 @@ def fail_unlanded_hours(
         for key, (frame, metadata) in outputs_of(item).items():
             column = metadata_by_key[key]["partition_column"]
             rows = warehouse.replace_window(table_name(key), frame, column, hour, end)
-            event = dg.AssetMaterialization(key, partition=partition, metadata={"rows": rows, **metadata})
-            context.log_event(event)
+            yield dg.AssetMaterialization(key, partition=partition, metadata={"rows": rows, **metadata})
     failed = fetched.failed_keys
     raise dg.Failure(
         description=f"{len(failed)} of {len(failed) + len(fetched.landed)} hours failed "
-        f"({', '.join(failed)}); the other hours landed: backfill the failed partitions",
+        f"({', '.join(failed)}); backfill the failed partitions",
         metadata={"failed_hours": dg.MetadataValue.json(failed), "landed_hours": len(fetched.landed)},
     )
 

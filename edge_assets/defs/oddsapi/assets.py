@@ -1,5 +1,6 @@
 """The Odds API: live h2h odds (polled), hourly historical snapshots, and scores."""
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import dagster as dg
@@ -115,7 +116,7 @@ def oddsapi_historical_odds(
     lake: Lake,
     warehouse: Warehouse,
     alerting: AlertingResource,
-) -> dg.Output[pd.DataFrame]:
+) -> Iterator[dg.AssetMaterialization | dg.Output[pd.DataFrame]]:
     """The bookmakers' head-to-head prices as they stood at the start of each hour.
 
     Taken from the historical endpoint (the snapshot at or before the hour; 10x quota cost), so
@@ -130,7 +131,7 @@ def oddsapi_historical_odds(
         hours,
         lambda hour: _ingest_historical_hour(oddsapi, settings, lake, warehouse, label, hour),
     )
-    fail_unlanded_hours(
+    yield from fail_unlanded_hours(
         context,
         warehouse,
         by_hour,
@@ -138,7 +139,7 @@ def oddsapi_historical_odds(
     )
     fetched = list(by_hour.landed.values())
     frame = pd.concat([hour.frame for hour in fetched], ignore_index=True)
-    return dg.Output(
+    yield dg.Output(
         frame,
         metadata={
             "rows": len(frame),

@@ -150,7 +150,7 @@ def order_books(
         return None if plan is None else _capture_books(clob, lake, warehouse, label, plan, by_token)
 
     by_hour = fetch_each_hour(context, "order books", hours, capture_hour)
-    fail_unlanded_hours(context, warehouse, by_hour, _hour_outputs)
+    yield from fail_unlanded_hours(context, warehouse, by_hour, _hour_outputs)
     captured = [capture for capture in by_hour.landed.values() if capture is not None]
     snapshots = [books for books, _ in captured]
     rechecks = [again for _, again in captured]

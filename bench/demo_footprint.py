@@ -1,21 +1,51 @@
-"""Wall time and peak memory of `edge-assets demo` at 14 and 30 days.
+"""Wall time per stage and peak memory of `edge-assets demo`, against a baseline revision.
 
-Peak memory is the largest sum of resident memory over the demo process and its children (the
-simulator), sampled every 100 ms. Usage: python bench/demo_footprint.py [DAYS ...]
+    python bench/demo_footprint.py [--days 14 30] [--baseline REV] [--repeat N] [--floor]
+
+Peak memory is the largest sum of resident memory over the demo process and all its descendants
+(the simulator, the multiprocess steps), sampled every 100 ms. With `--baseline REV`, the same demo
+of REV (a git worktree under /tmp, run with this interpreter and PYTHONPATH at the worktree) runs
+back to back with this checkout's, alternating which goes first, and each figure is printed with
+its ratio to the baseline's; both runs' signals (same seed) are compared over the hours both
+covered. `--floor` adds Dagster's own cost: the demo's runs over no-op assets of the same shape
+(bench/dagster_floor.py).
 """
 
 from __future__ import annotations
 
-import json
+import argparse
+import re
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
 import psutil
 
 SAMPLE_S = 0.1
+CHECKOUT = Path(__file__).resolve().parents[1]
+# `-c` rather than `-m edge_assets.cli`: a spawned step process re-imports a `-m` main module.
+DEMO = "import sys; from edge_assets.cli import main; sys.exit(main())"
+STAGE_LINE = re.compile(r"^\[(\d+)/\d+\] (.*?) \.\.\.$")
+JOB_LINE = re.compile(r"^\s+(\w+): (ok|FAILED)")
+DONE_LINE = re.compile(r"^\s+done in ([\d.]+) s")
+# Signal columns that depend on the wall clock or the run, not on the data.
+RUN_DEPENDENT = ["detected_at", "model_version", "provenance"]
+
+
+@dataclass
+class DemoRun:
+    label: str
+    days: int
+    exit: int
+    wall_s: float
+    peak_mb: float
+    stages: dict[str, float] = field(default_factory=dict)
+    home: Path | None = None
 
 
 def tree_rss(process: psutil.Process) -> int:
@@ -28,14 +58,34 @@ def tree_rss(process: psutil.Process) -> int:
     return total
 
 
-def measure(days: int, scenario: str = "realistic", seed: int = 7) -> dict:
-    with tempfile.TemporaryDirectory() as home:
-        command = [
-            sys.executable, "-m", "edge_assets.cli", "demo",
-            "--days", str(days), "--seed", str(seed), "--scenario", scenario, "--home", home,
-        ]  # fmt: skip
-        started = time.monotonic()
-        child = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+def stage_times(output: str) -> dict[str, float]:
+    """Seconds per demo stage, named by its number and the jobs it ran ("4 hourly_pricing")."""
+    stages: dict[str, float] = {}
+    number, jobs = None, []
+    for line in output.splitlines():
+        if match := STAGE_LINE.match(line):
+            number, jobs = match.group(1), []
+            if match.group(2).startswith("alerts"):
+                jobs = ["alerts"]
+        elif (match := JOB_LINE.match(line)) and number:
+            jobs.append(match.group(1))
+        elif (match := DONE_LINE.match(line)) and number:
+            stages[f"{number} {'+'.join(jobs)}"] = float(match.group(1))
+            number = None
+    return stages
+
+
+def run_demo(label: str, source: Path, days: int, seed: int, home: Path) -> DemoRun:
+    """One demo of the code at `source`, its process tree watched until it exits."""
+    command = [
+        sys.executable, "-c", DEMO, "demo",
+        "--days", str(days), "--seed", str(seed), "--home", str(home),
+    ]  # fmt: skip
+    env = {**_clean_environment(), "PYTHONPATH": str(source)}
+    log = home.with_suffix(".log")
+    started = time.monotonic()
+    with log.open("w") as out:
+        child = subprocess.Popen(command, cwd=source, env=env, stdout=out, stderr=subprocess.STDOUT)
         watched = psutil.Process(child.pid)
         peak = 0
         while child.poll() is None:
@@ -44,25 +94,124 @@ def measure(days: int, scenario: str = "realistic", seed: int = 7) -> dict:
             except psutil.NoSuchProcess:
                 break
             time.sleep(SAMPLE_S)
-        wall = time.monotonic() - started
-        summary = json.loads((Path(home) / "summary.json").read_text()) if child.returncode == 0 else {}
-    return {
-        "days": days,
-        "exit": child.returncode,
-        "wall_s": round(wall, 1),
-        "peak_rss_mb": round(peak / 2**20),
-        "signals": summary.get("signals"),
-        "quotes": summary.get("quotes"),
-    }
+    wall = time.monotonic() - started
+    stages = stage_times(log.read_text())
+    return DemoRun(label, days, child.returncode, round(wall, 1), round(peak / 2**20), stages, home)
+
+
+def _clean_environment() -> dict[str, str]:
+    import os
+
+    # The demo sets its own Dagster and edge variables; inherited ones would point elsewhere.
+    return {k: v for k, v in os.environ.items() if not k.startswith(("EDGE_", "DAGSTER_"))}
+
+
+def baseline_worktree(rev: str) -> Path:
+    """A detached worktree of `rev` under /tmp (reused when it is already there)."""
+    commit = subprocess.run(
+        ["git", "-C", str(CHECKOUT), "rev-parse", "--verify", f"{rev}^{{commit}}"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if commit.returncode != 0:
+        raise SystemExit(f"--baseline {rev}: not a commit of {CHECKOUT}")
+    sha = commit.stdout.strip()
+    path = Path(tempfile.gettempdir()) / f"edge_baseline_{sha[:12]}"
+    if not path.exists():
+        subprocess.run(
+            ["git", "-C", str(CHECKOUT), "worktree", "add", "--detach", str(path), sha],
+            check=True, capture_output=True,
+        )  # fmt: skip
+    return path
+
+
+def signal_rows(home: Path) -> pd.DataFrame:
+    with sqlite3.connect(f"file:{home / 'edge.db'}?mode=ro", uri=True) as connection:
+        return pd.read_sql("SELECT * FROM signals", connection)
+
+
+def compare_signals(current: DemoRun, baseline: DemoRun) -> str:
+    """Whether both runs found the same signals in the hours both covered in full."""
+    ours, theirs = signal_rows(current.home), signal_rows(baseline.home)
+    # The hours each run's history covered differ by the hour the run started in; the first day
+    # (history warm-up) and the last hours (still in progress) are left out of both.
+    hours = [set(frame["created_at"]) for frame in (ours, theirs)]
+    common = sorted(hours[0] & hours[1])[24:-2]
+    columns = [name for name in ours.columns if name not in RUN_DEPENDENT]
+
+    def window(frame: pd.DataFrame) -> pd.DataFrame:
+        inside = frame[frame["created_at"].isin(common)][columns]
+        return inside.sort_values(["created_at", "signal_id"]).reset_index(drop=True)
+
+    a, b = window(ours), window(theirs)
+    if len(a) != len(b) or not a.equals(b):
+        merged = a.merge(b, how="outer", indicator=True)
+        only = merged["_merge"].value_counts().to_dict()
+        return f"signals DIFFER over {len(common)} hours: {len(a)} vs {len(b)} rows, {only}"
+    return f"signals identical over {len(common)} common hours ({len(a)} signals, columns {len(columns)})"
+
+
+def ratio(value: float, base: float | None) -> str:
+    return f"{value / base:.2f}x" if base else "-"
+
+
+def report(runs: list[DemoRun], baseline_runs: list[DemoRun]) -> None:
+    for days in sorted({run.days for run in runs}):
+        ours = [run for run in runs if run.days == days]
+        theirs = [run for run in baseline_runs if run.days == days]
+        print(f"\n== {days} days ({len(ours)} run(s) each; medians) ==")
+        print(f"{'':34} {'current':>9} {'baseline':>9} {'ratio':>7}")
+        rows = [("wall s", lambda run: run.wall_s), ("peak tree RSS MB", lambda run: run.peak_mb)]
+        rows += [(f"  {stage}", lambda run, s=stage: run.stages.get(s, 0.0)) for stage in ours[0].stages]
+        for name, pick in rows:
+            value = _median([pick(run) for run in ours])
+            base = _median([pick(run) for run in theirs]) if theirs else None
+            base_text = f"{base:9.1f}" if base is not None else f"{'-':>9}"
+            print(f"{name:34} {value:9.1f} {base_text} {ratio(value, base):>7}")
+        print("exit codes:", [run.exit for run in ours], "baseline", [run.exit for run in theirs])
+
+
+def _median(values: list[float]) -> float:
+    return float(pd.Series(values).median()) if values else 0.0
 
 
 def main() -> None:
-    days_list = [int(a) for a in sys.argv[1:]] or [14, 30]
-    columns = ["days", "exit", "wall_s", "peak_rss_mb", "quotes", "signals"]
-    print(" ".join(f"{name:>11}" for name in columns))
-    for days in days_list:
-        result = measure(days)
-        print(" ".join(f"{result[name]!s:>11}" for name in columns))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--days", type=int, nargs="+", default=[14, 30])
+    parser.add_argument("--baseline", metavar="REV", help="also run this revision and print ratios")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each (alternating with the baseline)")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--floor", action="store_true", help="also time no-op assets of the same shape")
+    parser.add_argument("--keep", metavar="DIR", help="keep the demo homes and logs under DIR")
+    args = parser.parse_args()
+    sources = [("current", CHECKOUT)]
+    if args.baseline:
+        sources.append(("baseline", baseline_worktree(args.baseline)))
+    root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="demo_footprint_"))
+    root.mkdir(parents=True, exist_ok=True)
+    runs: dict[str, list[DemoRun]] = {label: [] for label, _ in sources}
+    for repeat in range(args.repeat):
+        for days in args.days:
+            order = sources if repeat % 2 == 0 else sources[::-1]
+            for label, source in order:
+                home = root / f"{label}_{days}d_{repeat}"
+                run = run_demo(label, source, days, args.seed, home)
+                print(
+                    f"{label:8} {days:3} days: exit {run.exit}, {run.wall_s} s, peak {run.peak_mb} MB",
+                    flush=True,
+                )
+                runs[label].append(run)
+            if args.baseline:
+                current, baseline = runs["current"][-1], runs["baseline"][-1]
+                if current.exit == 0 and baseline.exit == 0:
+                    print("   ", compare_signals(current, baseline), flush=True)
+    report(runs["current"], runs.get("baseline", []))
+    if args.floor:
+        from dagster_floor import measure_floor
+
+        for days in args.days:
+            floor = measure_floor(days, root / f"floor_{days}d")
+            print(f"\nDagster floor, {days} days (no-op assets, the demo's runs): {floor}")
+    print(f"\nlogs and homes under {root}")
 
 
 if __name__ == "__main__":

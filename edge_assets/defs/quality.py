@@ -24,6 +24,10 @@ COVERAGE_CHECK = "mapping_coverage"
 QUARANTINE_CHECK = "quarantined_share_in_range"
 # More than one record in a hundred unreadable is a feed gone wrong, not the odd bad record.
 MAX_QUARANTINED_SHARE = 0.01
+QUARANTINE_DESCRIPTION = (
+    f"At most {MAX_QUARANTINED_SHARE:.0%} of the records of the latest landing were quarantined as "
+    "unreadable: more is a feed gone wrong, and its data is missing."
+)
 # Partitioned and append-only tables are judged on their recent rows, not their whole history.
 RECENT_WINDOW = timedelta(hours=48)
 MAX_FAILURE_ROWS = 20
@@ -53,11 +57,16 @@ class TableCheck:
 
 
 def table_checks(
-    assets: dg.AssetsDefinition, checks: Sequence[TableCheck] = (), key: str | None = None
+    assets: dg.AssetsDefinition,
+    checks: Sequence[TableCheck] = (),
+    key: str | None = None,
+    *,
+    landed: bool = False,
 ) -> dg.AssetChecksDefinition:
     """The schema check and `checks` of an asset's table in one step: its recent rows are read once
     and judged by each. The table and the column dating its rows come from the asset's definition
-    (`key` picks one asset of a multi-asset)."""
+    (`key` picks one asset of a multi-asset). A `landed` source asset's latest landing is also
+    judged by the quarantined share it reports (`judge_quarantined_share`)."""
     asset_key = dg.AssetKey(key) if key else assets.key
     table = table_name(asset_key)
     recent_column = assets.specs_by_key[asset_key].metadata.get("time_column")
@@ -66,15 +75,21 @@ def table_checks(
         dg.AssetCheckSpec(check.name, asset=asset_key, description=check.description, blocking=check.blocking)
         for check in checks
     ]
+    if landed:
+        specs.append(dg.AssetCheckSpec(QUARANTINE_CHECK, asset=asset_key, description=QUARANTINE_DESCRIPTION))
 
     @dg.multi_asset_check(specs=specs, name=f"{table}_checks")
-    def _checks(warehouse: Warehouse):
+    def _checks(context: dg.AssetCheckExecutionContext, warehouse: Warehouse):
         frame = _recent_rows(warehouse, table, recent_column)
-        for check in checks:
-            result = check.evaluate(frame)
+        results = [(check.name, check.evaluate(frame)) for check in checks]
+        if landed:
+            event = context.instance.get_latest_materialization_event(asset_key)
+            metadata = event.asset_materialization.metadata if event else None
+            results.append((QUARANTINE_CHECK, judge_quarantined_share(metadata)))
+        for name, result in results:
             yield dg.AssetCheckResult(
                 asset_key=asset_key,
-                check_name=check.name,
+                check_name=name,
                 passed=result.passed,
                 severity=result.severity,
                 metadata=result.metadata,
@@ -189,25 +204,11 @@ def coverage_check() -> TableCheck:
     return TableCheck(COVERAGE_CHECK, description, evaluate)
 
 
-def quarantine_check(assets: dg.AssetsDefinition, key: str | None = None) -> dg.AssetChecksDefinition:
-    """At most 1% of the records the asset's latest landing parsed were quarantined (its
-    `quarantined_share` metadata); `key` picks one asset of a multi-asset."""
-    asset_key = dg.AssetKey(key) if key else assets.key
-    description = (
-        f"At most {MAX_QUARANTINED_SHARE:.0%} of the records of the latest landing were quarantined "
-        "as unreadable: more is a feed gone wrong, and its data is missing."
-    )
-
-    @dg.asset_check(asset=asset_key, name=QUARANTINE_CHECK, description=description)
-    def _check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
-        event = context.instance.get_latest_materialization_event(asset_key)
-        return judge_quarantined_share(event.asset_materialization.metadata if event else {})
-
-    return _check
-
-
-def judge_quarantined_share(metadata: dict) -> dg.AssetCheckResult:
-    """The quarantine check's verdict on one materialization's metadata."""
+def judge_quarantined_share(metadata: dict | None) -> dg.AssetCheckResult:
+    """The quarantine check's verdict on a landing's materialization metadata: at most
+    MAX_QUARANTINED_SHARE of its records quarantined; None (nothing landed yet) quarantined nothing."""
+    if metadata is None:
+        return dg.AssetCheckResult(passed=True, metadata={"note": "nothing landed yet"})
     if QUARANTINED_SHARE_KEY not in metadata:  # every landed asset reports it: a missing key is a bug
         return dg.AssetCheckResult(
             passed=False,

@@ -366,4 +366,5 @@ def test_stale_historical_odds_fail_a_blocking_check_of_the_table(warehouse):
         "no_stale_source_timestamps": True,
         "every_hour_complete": False,
         "row_count_in_range": False,
+        "quarantined_share_in_range": False,
     }

@@ -8,7 +8,7 @@ import pytest
 
 from edge_assets.defs.common import QUARANTINED_SHARE_KEY
 from edge_assets.defs.polymarket.assets import polymarket_markets
-from edge_assets.defs.polymarket.checks import polymarket_markets_quarantine
+from edge_assets.defs.polymarket.checks import polymarket_markets_checks
 from edge_assets.defs.quality import MAX_QUARANTINED_SHARE, QUARANTINE_CHECK, judge_quarantined_share
 from edge_assets.sources.resources import PolymarketGammaResource
 from edge_assets.storage.db import Warehouse
@@ -24,7 +24,7 @@ def _materialize_markets(server, tmp_path) -> tuple[dg.ExecuteInProcessResult, W
         "lake": Lake(url=str(tmp_path / "lake")),
         "gamma": PolymarketGammaResource(base_url=server.url, backoff_base_s=0.01),
     }
-    result = dg.materialize([polymarket_markets, polymarket_markets_quarantine], resources=resources)
+    result = dg.materialize([polymarket_markets, polymarket_markets_checks], resources=resources)
     return result, warehouse
 
 
@@ -41,8 +41,9 @@ def test_the_markets_landing_reports_its_quarantined_share_and_the_check_judges_
     quarantined = len(warehouse.read_table("quarantine"))
     assert rows > 0
     assert share == pytest.approx(quarantined / (rows + quarantined))
-    [evaluation] = result.get_asset_check_evaluations()
-    assert evaluation.check_name == QUARANTINE_CHECK
+    evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    evaluation = evaluations[QUARANTINE_CHECK]
+    assert evaluations["pandera_schema"].passed  # judged in the same step as the table's other checks
     if rate_malformed:
         assert quarantined > 0 and share > MAX_QUARANTINED_SHARE and not evaluation.passed
     else:
@@ -58,3 +59,7 @@ def test_the_quarantine_threshold_is_inclusive(share, passed):
 def test_a_landing_that_reports_no_share_fails_the_check():
     verdict = judge_quarantined_share({"rows": dg.MetadataValue.int(10)})
     assert not verdict.passed and "reports no quarantined_share" in verdict.metadata["reason"].value
+
+
+def test_before_any_landing_nothing_was_quarantined():
+    assert judge_quarantined_share(None).passed

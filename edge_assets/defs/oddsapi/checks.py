@@ -1,15 +1,9 @@
 """Quality checks of The Odds API tables."""
 
 from edge_assets.defs.oddsapi.assets import oddsapi_historical_odds, oddsapi_live_odds, oddsapi_scores
-from edge_assets.defs.quality import (
-    completeness_check,
-    quarantine_check,
-    stale_check,
-    table_checks,
-    volume_check,
-)
+from edge_assets.defs.quality import completeness_check, stale_check, table_checks, volume_check
 
-oddsapi_live_odds_checks = table_checks(oddsapi_live_odds)
+oddsapi_live_odds_checks = table_checks(oddsapi_live_odds, landed=True)
 oddsapi_historical_odds_checks = table_checks(
     oddsapi_historical_odds,
     [
@@ -20,8 +14,6 @@ oddsapi_historical_odds_checks = table_checks(
         ),
         volume_check("partition_ts"),
     ],
+    landed=True,
 )
-oddsapi_scores_checks = table_checks(oddsapi_scores)
-oddsapi_live_odds_quarantine = quarantine_check(oddsapi_live_odds)
-oddsapi_historical_odds_quarantine = quarantine_check(oddsapi_historical_odds)
-oddsapi_scores_quarantine = quarantine_check(oddsapi_scores)
+oddsapi_scores_checks = table_checks(oddsapi_scores, landed=True)

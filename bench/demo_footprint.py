@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -33,6 +34,7 @@ DEMO = "import sys; from edge_assets.cli import main; sys.exit(main())"
 STAGE_LINE = re.compile(r"^\[(\d+)/\d+\] (.*?) \.\.\.$")
 JOB_LINE = re.compile(r"^\s+(\w+): (ok|FAILED)")
 DONE_LINE = re.compile(r"^\s+done in ([\d.]+) s")
+HISTORY_LINE = re.compile(r"backfill hourly sources (\S+) \.\. (\S+) ")
 # Signal columns that depend on the wall clock or the run, not on the data.
 RUN_DEPENDENT = ["detected_at", "model_version", "provenance"]
 
@@ -129,25 +131,36 @@ def signal_rows(home: Path) -> pd.DataFrame:
         return pd.read_sql("SELECT * FROM signals", connection)
 
 
+def history_range(run: DemoRun) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The first and last hour the run's backfill covered, read off its log."""
+    match = HISTORY_LINE.search(run.home.with_suffix(".log").read_text())
+    first, last = (pd.Timestamp(datetime.strptime(key, "%Y-%m-%d-%H:%M"), tz="UTC") for key in match.groups())
+    return first, last
+
+
 def compare_signals(current: DemoRun, baseline: DemoRun) -> str:
     """Whether both runs found the same signals in the hours both covered in full."""
-    ours, theirs = signal_rows(current.home), signal_rows(baseline.home)
-    # The hours each run's history covered differ by the hour the run started in; the first day
-    # (history warm-up) and the last hours (still in progress) are left out of both.
-    hours = [set(frame["created_at"]) for frame in (ours, theirs)]
-    common = sorted(hours[0] & hours[1])[24:-2]
-    columns = [name for name in ours.columns if name not in RUN_DEPENDENT]
+    ranges = [history_range(run) for run in (current, baseline)]
+    # The first day is history warm-up (line moves, z-scores); the last hour was still in progress.
+    start = max(first for first, _ in ranges) + pd.Timedelta(days=1)
+    end = min(last for _, last in ranges)
+    columns = None
 
-    def window(frame: pd.DataFrame) -> pd.DataFrame:
-        inside = frame[frame["created_at"].isin(common)][columns]
+    def window(run: DemoRun) -> pd.DataFrame:
+        nonlocal columns
+        frame = signal_rows(run.home)
+        stamps = pd.to_datetime(frame["created_at"], utc=True, format="ISO8601")
+        columns = columns or [name for name in frame.columns if name not in RUN_DEPENDENT]
+        inside = frame[(stamps >= start) & (stamps < end)][columns]
         return inside.sort_values(["created_at", "signal_id"]).reset_index(drop=True)
 
-    a, b = window(ours), window(theirs)
-    if len(a) != len(b) or not a.equals(b):
+    a, b = window(current), window(baseline)
+    hours = f"{start:%m-%d %H:%M} .. {end:%m-%d %H:%M}"
+    if not a.equals(b):
         merged = a.merge(b, how="outer", indicator=True)
         only = merged["_merge"].value_counts().to_dict()
-        return f"signals DIFFER over {len(common)} hours: {len(a)} vs {len(b)} rows, {only}"
-    return f"signals identical over {len(common)} common hours ({len(a)} signals, columns {len(columns)})"
+        return f"signals DIFFER over {hours}: {len(a)} vs {len(b)} rows, {only}"
+    return f"signals identical over {hours} ({len(a)} signals, {len(columns)} columns compared)"
 
 
 def ratio(value: float, base: float | None) -> str:

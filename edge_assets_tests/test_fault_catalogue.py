@@ -92,13 +92,14 @@ class Deployment:
         assert dg.materialize([polymarket_markets], resources=self.resources(server)).success
 
     def backfill(
-        self, server: SimulatorServer, first: str, last: str, checks: list = ()
+        self, server: SimulatorServer, first: str, last: str, checks: list = (), clob=None
     ) -> dg.ExecuteInProcessResult:
         """The hourly sources over first .. last in one run, as a single-run backfill launches it,
-        with `checks` of theirs."""
+        with `checks` of theirs (and another `clob` resource)."""
+        resources = self.resources(server) | ({"clob": clob} if clob else {})
         return dg.materialize(
             [polymarket_markets.to_source_asset(), order_books, oddsapi_historical_odds, *checks],
-            resources=self.resources(server),
+            resources=resources,
             instance=self.instance,
             tags={"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last},
             raise_on_error=False,
@@ -260,3 +261,42 @@ def test_a_bad_record_fault_fails_its_named_check_and_loses_only_what_it_quarant
         records = " ".join(quarantined.loc[quarantined["asset"] == QUARANTINED_AS[table], "record"])
         unexplained = {row[unit] for row in expected - landed if row[unit] not in records}
         assert not unexplained, f"{table} lost rows of {sorted(unexplained)[:3]} with nothing quarantined"
+
+
+class ClobRestartingTheDatabase(PolymarketClobResource):
+    """The CLOB, with the warehouse's PostgreSQL server restarted just before the third hour's
+    books are fetched: an outage in the middle of a backfill."""
+
+    def fetch_books(self, token_ids, at=None):
+        DATABASE_OUTAGE["fetches"] += 1
+        if DATABASE_OUTAGE["fetches"] == 3:
+            DATABASE_OUTAGE["server"].restart()
+            DATABASE_OUTAGE["restarted"] = True
+        return super().fetch_books(token_ids, at)
+
+
+# What the restarting CLOB needs (Dagster rebuilds resources from their config, so not a field).
+DATABASE_OUTAGE: dict = {}
+
+
+def test_a_database_restart_mid_run_loses_and_repeats_nothing(
+    postgres_server, postgres_url, clean_server, clean_run, tmp_path
+):
+    (tmp_path / "dagster").mkdir()
+    with dg.instance_for_test(temp_dir=str(tmp_path / "dagster")) as instance:
+        deployment = Deployment(instance, Warehouse(url=postgres_url), Lake(url=str(tmp_path / "lake")))
+        deployment.list_markets(clean_server)
+        DATABASE_OUTAGE.update(server=postgres_server, fetches=0, restarted=False)
+        clob = ClobRestartingTheDatabase(base_url=clean_server.url, historical_books=True, **FAST_HTTP)
+        deployment.backfill(clean_server, FIRST_KEY, LAST_KEY, checks=SOURCE_CHECKS, clob=clob)
+        assert DATABASE_OUTAGE["restarted"]
+        # the step outlived the outage (pooled connections are pinged), else Dagster's retry or a
+        # backfill of the unlanded hours ran them again: every hour lands once
+        for first, last in unlanded_hour_ranges(instance, SOURCE_KEYS, FIRST_KEY, LAST_KEY):
+            assert deployment.backfill(clean_server, first, last).success
+        for table in TABLES:
+            assert set(deployment.statuses()[table].values()) == {dg.AssetPartitionStatus.MATERIALIZED}
+        for table, (_, key) in TABLES.items():
+            rows = deployment.rows(table)
+            assert not rows.duplicated(key).any()
+            pd.testing.assert_frame_equal(rows, clean_run.rows(table), check_dtype=False)

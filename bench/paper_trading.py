@@ -162,7 +162,9 @@ def main() -> None:
     parser.add_argument("--scenarios", nargs="+", default=["realistic", "planted"])
     parser.add_argument("--workers", type=int, default=2, help="demos run side by side")
     parser.add_argument("--home-root", type=Path, default=None, help="keep the demo homes here")
-    parser.add_argument("--reuse", action="store_true", help="measure demo homes already under --home-root")
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure the demo homes under --home-root that have traded"
+    )
     args = parser.parse_args()
     root = args.home_root or Path(tempfile.mkdtemp(prefix="paper_trading_"))
     started = time.monotonic()
@@ -175,7 +177,7 @@ def main() -> None:
         pending = [
             pool.submit(_run_demo, args.days, seed, scenario, home)
             for scenario, seed, home in worlds
-            if not (args.reuse and (home / "summary.json").exists())
+            if not (args.reuse and (home / "lake" / "assets" / "pnl_daily.parquet").exists())
         ]
         for future in pending:
             future.result()

@@ -24,7 +24,7 @@ from edge_assets.defs.oddsapi.checks import oddsapi_historical_odds_checks
 from edge_assets.defs.partitions import HOURLY_KEY_FORMAT, HOURLY_PARTITIONS
 from edge_assets.defs.polymarket.assets import BOOK_KEY, order_books, polymarket_markets
 from edge_assets.defs.polymarket.checks import order_book_rechecks_checks, order_book_snapshots_checks
-from edge_assets.defs.quality import QUARANTINE_CHECK, STALE_CHECK
+from edge_assets.defs.quality import COMPLETENESS_CHECK, QUARANTINE_CHECK, STALE_CHECK
 from edge_assets.defs.settings import EdgeSettings
 from edge_assets.notify.resource import AlertingResource
 from edge_assets.simulator import Faults, SimulatorServer, World, start_server
@@ -101,7 +101,7 @@ class Deployment:
             [polymarket_markets.to_source_asset(), order_books, oddsapi_historical_odds, *checks],
             resources=resources,
             instance=self.instance,
-            tags={"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last},
+            tags=_range_tags(first, last),
             raise_on_error=False,
         )
 
@@ -117,6 +117,11 @@ class Deployment:
             table: self.instance.get_status_by_partition(dg.AssetKey(table), HOUR_KEYS, HOURLY_PARTITIONS)
             for table in TABLES
         }
+
+
+def _range_tags(first: str, last: str) -> dict[str, str]:
+    """The tags of a single-run backfill over first .. last."""
+    return {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
 
 
 def _deployment(root: Path) -> Iterator[Deployment]:
@@ -300,3 +305,43 @@ def test_a_database_restart_mid_run_loses_and_repeats_nothing(
             rows = deployment.rows(table)
             assert not rows.duplicated(key).any()
             pd.testing.assert_frame_equal(rows, clean_run.rows(table), check_dtype=False)
+
+
+# The hour a bookmaker drops out of every event it prices, with hours on either side listing it.
+GAP_HOUR = FIRST + timedelta(hours=3)
+
+
+class OddsWithoutOneBookmaker(OddsApiResource):
+    """The Odds API, with the first bookmaker of the gap hour's first event cut from every event
+    of that hour's snapshot: a book gone missing from the feed for an hour."""
+
+    def fetch_historical_odds(self, sport, at):
+        payload = super().fetch_historical_odds(sport, at)
+        events = payload.data["data"]
+        if at == GAP_HOUR and events:
+            missing = events[0]["bookmakers"][0]["key"]
+            for event in events:
+                event["bookmakers"] = [book for book in event["bookmakers"] if book["key"] != missing]
+        return payload
+
+
+def test_a_bookmaker_missing_for_an_hour_fails_every_hour_complete(clean_server, deployment):
+    deployment.list_markets(clean_server)
+    resources = deployment.resources(clean_server) | {
+        "oddsapi": OddsWithoutOneBookmaker(base_url=clean_server.url, api_key="catalogue-key", **FAST_HTTP)
+    }
+    result = dg.materialize(
+        [oddsapi_historical_odds, oddsapi_historical_odds_checks],
+        resources=resources,
+        instance=deployment.instance,
+        tags={
+            "dagster/asset_partition_range_start": FIRST_KEY,
+            "dagster/asset_partition_range_end": LAST_KEY,
+        },
+        raise_on_error=False,
+    )
+    verdicts = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    complete = verdicts[COMPLETENESS_CHECK]
+    assert not complete.passed
+    assert complete.metadata["hours_missing_bookmaker"].value >= 1
+    assert GAP_HOUR.strftime("%Y-%m-%d %H") in str(complete.metadata["holes"].value).replace("T", " ")

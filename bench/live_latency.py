@@ -412,7 +412,7 @@ def missed_reason(world: World, window: dict, context: MarketContext, fill_prob:
     mapping = context.mapped[context.mapped["pm_token_id"] == token].iloc[0]
     league = LEAGUES_BY_KEY[mapping["sport_key"]]
     complement, consensus_outcome = priced_outcomes(pd.Series([mapping["sportsbook_outcome"]]))
-    truth_minutes, books_minutes, truth_reasons = [], [], []
+    truth_minutes, books_minutes, truth_reasons, books_reasons = [], [], [], []
     start_min, end_min = int(window["start_ts"].timestamp() // 60), int(window["end_ts"].timestamp() // 60)
     for minute in range(start_min, end_min):
         ts = minute * 60 + 30.0
@@ -436,24 +436,27 @@ def missed_reason(world: World, window: dict, context: MarketContext, fill_prob:
             dispersion=0.0,
             n_books=max(rule.min_books, int(consensus["n_books"].max()) if len(consensus) else 0),
         )
-        for frame, cleared in ((truth, truth_minutes), (consensus, books_minutes)):
+        for frame, cleared, rejected in (
+            (truth, truth_minutes, truth_reasons),
+            (consensus, books_minutes, books_reasons),
+        ):
             priced = priced_asks(asks, frame, context.mapped, context.markets)
             reasons = rejection_reasons(priced.reset_index(drop=True), walkable_asks(levels), rule, fill_prob)
             if len(priced) and reasons.isna().any():
                 cleared.append(minute - start_min)
-            elif frame is truth:
-                truth_reasons.append(reasons.iloc[0] if len(reasons) else "no priced ask")
+            else:
+                rejected.append(reasons.iloc[0] if len(reasons) else "no priced ask")
     if not truth_minutes:
         reason = UNCLEARABLE
     elif not books_minutes:
         reason = BOOKS_NEVER_CLEAR
     else:
         reason = CLEARS_AT_START if books_minutes[0] == 0 else CLEARS_LATER
-    detail = (
-        f"rule: {pd.Series(truth_reasons).mode().iloc[0]}"
-        if reason == UNCLEARABLE
-        else f"clears at the truth in minutes {truth_minutes}, at the books' consensus in {books_minutes}"
-    )
+    detail = f"clears at the truth in minutes {truth_minutes}, at the books' consensus in {books_minutes}"
+    if reason == UNCLEARABLE:
+        detail = f"at the truth: {pd.Series(truth_reasons).mode().iloc[0]}"
+    elif reason == BOOKS_NEVER_CLEAR:
+        detail = f"at the books' consensus: {pd.Series(books_reasons).mode().iloc[0]}; {detail}"
     return {"reason": reason, "detail": detail}
 
 

@@ -113,13 +113,22 @@ def test_a_lost_answer_is_reconciled_and_the_order_is_not_sent_again(simulator_f
     assert len(warehouse.read_table("fills")) == len(venue_client(server.url).get_trades())
 
 
+@pytest.mark.parametrize(
+    "faults",
+    [
+        # Any request may fail, and a third of placements are matched but answered after the client's
+        # timeout.
+        {"rate_5xx": 0.3, "rate_429": 0.1, "rate_order_timeout": 0.3},
+        # The knobs (--rate-5xx 0.3 --rate-timeout 0.1): a tenth of all requests answered late,
+        # a late placement handled by the venue only after the client gave up on it.
+        {"rate_5xx": 0.3, "rate_timeout": 0.1},
+    ],
+    ids=["5xx-429-lost-answers", "rate-5xx-0.3-rate-timeout-0.1"],
+)
 def test_under_5xx_429_and_lost_answers_no_signal_is_filled_twice_and_secrets_stay_out(
-    simulator_factory, warehouse, caplog
+    simulator_factory, warehouse, caplog, faults
 ):
-    # Any request may fail, and a third of placements are matched but answered after the client's timeout.
-    server = simulator_factory(
-        now=NOW, rate_5xx=0.3, rate_429=0.1, rate_order_timeout=0.3, timeout_delay_s=6.0, fault_seed=3
-    )
+    server = simulator_factory(now=NOW, timeout_delay_s=6.0, fault_seed=3, **faults)
     markets = open_books_retrying(server.url, 6)
     trader = Trader(paper_config(server.url, max_attempts=6), warehouse, sleep=lambda _: None)
     caplog.set_level(logging.DEBUG)

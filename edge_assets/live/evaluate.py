@@ -40,6 +40,14 @@ class MarketContext:
         return market_tokens(self.markets)
 
     @cached_property
+    def token_labels(self) -> dict[str, tuple[str, str]]:
+        """Each token's (market id, outcome), looked up per book message: a dict, not a frame."""
+        tokens = self.tokens
+        return dict(
+            zip(tokens["token_id"], zip(tokens["market_id"], tokens["outcome"], strict=True), strict=True)
+        )
+
+    @cached_property
     def mapped(self) -> pd.DataFrame:
         return self.mappings[self.mappings["status"] == MAPPED]
 

@@ -7,7 +7,7 @@ already holds once (its id is a hash of its content).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
@@ -18,20 +18,23 @@ TopOfBook = tuple[float | None, float | None]
 
 
 def book_changes(
-    books: OrderBooks, tokens: Iterable[str], token_info: pd.DataFrame, published: dict[str, TopOfBook]
+    books: OrderBooks,
+    tokens: Iterable[str],
+    token_labels: Mapping[str, tuple[str, str]],
+    published: dict[str, TopOfBook],
 ) -> list[QuoteChange]:
-    """Best bid and ask of each of `tokens` whose top of book moved since `published` (updated)."""
-    info = token_info.set_index("token_id")[["market_id", "outcome"]]
+    """Best bid and ask of each of `tokens` whose top of book moved since `published` (updated);
+    `token_labels` maps a token to its (market id, outcome) (`MarketContext.token_labels`)."""
     changes = []
     for token in tokens:
         book = books.book(token)
-        if book is None or token not in info.index or book.book_ts is None:
+        if book is None or token not in token_labels or book.book_ts is None:
             continue
         top = (book.best("bid"), book.best("ask"))
         if published.get(token) == top:
             continue
         published[token] = top
-        market_id, outcome = info.loc[token, "market_id"], info.loc[token, "outcome"]
+        market_id, outcome = token_labels[token]
         for side, price in zip(("bid", "ask"), top, strict=True):
             size = book.side(side).get(price) if price is not None else None
             changes.append(

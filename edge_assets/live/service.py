@@ -231,7 +231,7 @@ class LiveService:
             self.state.dirty[token] = max(as_of, self.state.dirty.get(token, as_of))
         if self.stream_url is not None and self.state.context is not None:
             self.state.outbox += book_changes(
-                self.state.books, tokens, self.state.context.tokens, self.state.published_tops
+                self.state.books, tokens, self.state.context.token_labels, self.state.published_tops
             )
 
     async def _resync(self) -> None:

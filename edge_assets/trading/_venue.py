@@ -31,6 +31,12 @@ log = get_logger(__name__)
 TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
+# An order posted without an answer whose retries ran out: the venue may still take it (a late
+# request is handled after the client gave up), so it is neither failed nor placed until the trader's
+# sweep reconciles it.
+UNCONFIRMED = "unconfirmed"
+
+
 @dataclass(frozen=True)
 class VenueFill:
     trade_id: str
@@ -100,8 +106,10 @@ class ClobVenue:
         order_id: str | None = None
         signed = None
         last_error: VenueError | None = None
+        unanswered_post = False  # a post that got no answer may still reach the venue
         while attempts < self._settings.max_attempts:
             attempts += 1
+            posting = False
             try:
                 self._authenticate()
                 if signed is None:
@@ -117,6 +125,7 @@ class ClobVenue:
                     found = self.reconcile(order_id, order.token_id)
                     if found is not None:
                         return VenueOutcome(order_id, found[0], attempts, found[1])
+                posting = True
                 answer = self._client.post_order(signed, getattr(OrderType, self._settings.order_type))
                 status = str(answer.get("status") or "live") if isinstance(answer, dict) else "live"
                 if isinstance(answer, dict) and answer.get("success") is False:
@@ -128,6 +137,7 @@ class ClobVenue:
                 last_error = _venue_error(error)
             except VenueError as error:
                 last_error = error
+            unanswered_post = unanswered_post or (posting and last_error.status is None)
             if not last_error.transient:
                 if signed is not None and (found := self._reconcile_quietly(order_id, order.token_id)):
                     # A refused re-post (the venue's duplicate check) of an order that got through.
@@ -139,6 +149,8 @@ class ClobVenue:
             self._sleep(self._settings.retry_backoff_seconds * attempts)
         if signed is not None and (found := self._reconcile_quietly(order_id, order.token_id)):
             return VenueOutcome(order_id, found[0], attempts, found[1])
+        if unanswered_post:
+            return VenueOutcome(order_id, UNCONFIRMED, attempts, error=str(last_error))
         return VenueOutcome(order_id if signed else None, "failed", attempts, error=str(last_error))
 
     def _authenticate(self) -> None:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from edge_assets.trading._venue import UNCONFIRMED as UNCONFIRMED
 from edge_assets.trading._venue import ClobVenue, VenueOutcome
 
 # Re-exported for the trader, which may not import the venue module.

@@ -16,11 +16,15 @@ from sqlalchemy import text
 
 from edge_assets.storage.sql import WarehouseTables
 from edge_assets.trading import settlement
-from edge_assets.trading.guard import RiskState
+from edge_assets.trading.guard import UNCONFIRMED, RiskState
 
 KILL_SWITCH_ROW = "kill_switch"
+# Orders whose fate only the venue can tell: recorded before their first post (a process may die
+# there), or posted without an answer. The trader's sweep settles them.
+UNSETTLED = ("sending", UNCONFIRMED)
+_UNSETTLED_PARAMS = {f"unsettled_{index}": status for index, status in enumerate(UNSETTLED)}
 # Order statuses that hold stake: sent and not known dead, or decided in dry mode.
-_HOLDING_STAKE = ("decided", "live", "delayed", "sending")
+_HOLDING_STAKE = ("decided", "live", "delayed", *UNSETTLED)
 _HOLDING_PARAMS = tuple(f"holding_{index}" for index in range(len(_HOLDING_STAKE)))
 # A resolution known at :now (one without a resolution time counts from when it was fetched).
 _RESOLVED_BY_NOW = "COALESCE(r.resolved_at, r.fetched_at) <= :now"
@@ -58,8 +62,10 @@ SELECT {", ".join(settlement.FILL_COLUMNS)} FROM fills WHERE mode = :mode AND pm
 _POSITION_MARK_SQL = """
 SELECT mode, pm_token_id, mark_price, marked_at FROM positions WHERE mode = :mode AND pm_token_id = :token
 """
-_LEFT_SENDING_SQL = """
-SELECT * FROM orders WHERE mode = :mode AND status = 'sending' AND updated_at < :before ORDER BY created_at
+_LEFT_SENDING_SQL = f"""
+SELECT * FROM orders WHERE mode = :mode AND status IN ({", ".join(f":{key}" for key in _UNSETTLED_PARAMS)})
+  AND updated_at < :before
+ORDER BY created_at
 """
 _RECENT_ORDERS_SQL = """
 SELECT pm_market_id, outcome, created_at FROM orders
@@ -122,8 +128,9 @@ class TradingStore:
         self.warehouse.upsert("orders", pd.DataFrame([dict(row)]), ["order_id"])
 
     def orders_left_sending(self, mode: str, before: datetime) -> list[dict[str, Any]]:
-        """`mode`'s orders still `sending` that were last written before `before`."""
-        rows = self.warehouse.read_frame(_LEFT_SENDING_SQL, {"mode": mode, "before": before})
+        """`mode`'s unsettled orders (`UNSETTLED`) that were last written before `before`."""
+        bounds = {"mode": mode, "before": before, **_UNSETTLED_PARAMS}
+        rows = self.warehouse.read_frame(_LEFT_SENDING_SQL, bounds)
         return rows.to_dict("records")
 
     def order_status(self, order_id: str) -> str | None:

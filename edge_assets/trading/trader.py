@@ -33,7 +33,7 @@ from edge_assets.trading.guard import (
     VenueOutcome,
 )
 from edge_assets.trading.limits import TradingConfig, TradingMode
-from edge_assets.trading.store import TradingStore
+from edge_assets.trading.store import UNSETTLED, TradingStore
 
 log = get_logger(__name__)
 
@@ -177,7 +177,7 @@ class Trader:
             if not self.store.take_lock(market, self.holder, time.time(), ttl):
                 continue
             try:
-                if self.store.order_status(row["order_id"]) != "sending":  # its placer finished since
+                if self.store.order_status(row["order_id"]) not in UNSETTLED:  # settled since
                     continue
                 try:
                     outcome = self.guard.reconcile(row["order_id"], row["pm_token_id"])

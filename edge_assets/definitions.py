@@ -68,7 +68,6 @@ def build_live_service(env: Environment, stream_url: str | None = None):
     """The live detector over `env`'s resources: the same venues, rule, sinks and champion as the
     batch path, handed to the pure service as plain callables; publishing to `stream_url` (by
     default `env`'s broker) when there is one, and trading its signals in `env`'s trading mode."""
-    from edge_assets.live.cadence import OddsCadence
     from edge_assets.live.channel import MarketChannel
     from edge_assets.live.service import Alerts, LiveService, LiveSettings, Venues
     from edge_assets.modeling.registry import load_champion
@@ -112,7 +111,7 @@ def build_live_service(env: Environment, stream_url: str | None = None):
         settings.signal_rule(),
         settings.consensus_rule(),
         LiveSettings(
-            odds=OddsCadence(quota_floor=oddsapi.quota_floor),
+            odds_quota_floor=oddsapi.quota_floor,
             signal_cooldown=timedelta(minutes=alerting.signal_cooldown_minutes),
         ),
         load_champion=lambda: load_champion(

@@ -8,7 +8,7 @@ asset judges an hour, with the as-of time of the change standing for the hour.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -61,22 +61,6 @@ class MarketContext:
         mapping = self.mapped[self.mapped["pm_token_id"] == signal["pm_token_id"]]
         market = self.markets[self.markets["market_id"].astype(str) == str(signal["pm_market_id"])]
         return _first(mapping, "sport_key"), _first(market, "sports_market_type")
-
-    def next_game_starts(self, tokens: Iterable[str], at: datetime) -> dict[str, datetime | None]:
-        """Each sport of `tokens` (its mapping's sport key) with the first start after `at` of
-        their markets' games (None when none has a start time ahead)."""
-        mapped = self.mapped[self.mapped["pm_token_id"].isin(set(tokens))].dropna(subset=["sport_key"])
-        games = self.markets.assign(pm_market_id=self.markets["market_id"].astype(str))
-        starts = mapped.assign(pm_market_id=mapped["pm_market_id"].astype(str)).merge(
-            games[["pm_market_id", "game_start_ts"]], on="pm_market_id", how="left"
-        )
-        starts["game_start_ts"] = pd.to_datetime(starts["game_start_ts"], utc=True)
-        ahead = starts[starts["game_start_ts"] > pd.Timestamp(at)]
-        first = ahead.groupby("sport_key")["game_start_ts"].min()
-        return {
-            sport: first[sport].to_pydatetime() if sport in first.index else None
-            for sport in sorted(set(starts["sport_key"]))
-        }
 
     def watched_tokens(self, at: datetime) -> list[str]:
         """Mapped tokens of markets still open at `at` whose game has not started."""

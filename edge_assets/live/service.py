@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import math
 import signal
 import time
 from collections.abc import Callable
@@ -26,7 +25,6 @@ from typing import Any
 import pandas as pd
 
 from edge_assets.live.books import Book, OrderBooks
-from edge_assets.live.cadence import OddsCadence, quota_renews_at
 from edge_assets.live.channel import MarketChannel, pause
 from edge_assets.live.evaluate import MarketContext, judge, live_consensus
 from edge_assets.live.quotes import TopOfBook, book_changes, odds_changes, predictit_changes
@@ -34,7 +32,7 @@ from edge_assets.notify.logs import get_logger
 from edge_assets.pricing.consensus import ConsensusRule
 from edge_assets.signals.comparator import SignalRule
 from edge_assets.signals.lifecycle import LIFECYCLE_COLUMNS, SignalLifecycle
-from edge_assets.sources.oddsapi import Quota, parse_odds_events
+from edge_assets.sources.oddsapi import parse_odds_events
 from edge_assets.sources.predictit import parse_predictit
 from edge_assets.storage.sql import SqlWarehouse
 from edge_assets.storage.stream import QuoteChange, QuoteStream
@@ -53,9 +51,8 @@ OPEN_SIGNALS_SQL = "SELECT * FROM live_signals WHERE closed_at IS NULL"
 class LiveSettings:
     """How often the service looks, and how patient it is."""
 
-    odds: OddsCadence = OddsCadence()
-    odds_tick_s: float = 1.0  # how often the cadence is consulted: the finest poll spacing
-    predictit_interval_s: float = 60.0
+    odds_interval_s: float = 60.0
+    odds_quota_floor: int = 100
     mapping_refresh_s: float = 60.0
     judge_every_s: float = 0.1  # changes within this are judged together, as one frame
     publish_every_s: float = 0.1
@@ -89,10 +86,6 @@ class Alerts:
 class _State:
     books: OrderBooks = field(default_factory=OrderBooks)
     consensus: pd.DataFrame | None = None
-    # sport -> (its last poll's consensus, the books' newest update in it); `consensus` joins them.
-    consensus_by_sport: dict[str, tuple[pd.DataFrame, datetime]] = field(default_factory=dict)
-    odds_polled: dict[str, float] = field(default_factory=dict)  # sport -> monotonic time of its poll
-    odds_call_cost: dict[str, int] = field(default_factory=dict)  # sport -> credits of its last call
     context: MarketContext | None = None
     lifecycle: SignalLifecycle | None = None
     dirty: dict[str, datetime] = field(default_factory=dict)  # token -> as-of time of its change
@@ -144,7 +137,7 @@ class LiveService:
         loops = [
             self.venues.channel.run(self._on_message, self._resync, stop),
             self._every(self.settings.mapping_refresh_s, self._refresh_context, stop),
-            self._every(self.settings.odds_tick_s, self._poll_odds, stop, first_now=True),
+            self._every(self.settings.odds_interval_s, self._poll_odds, stop, first_now=True),
             self._every(self.settings.judge_every_s, self._judge_dirty, stop),
             self._every(self.settings.status_every_s, self._write_status, stop),
         ]
@@ -169,7 +162,7 @@ class LiveService:
             await asyncio.gather(
                 *loops,
                 self._every(self.settings.publish_every_s, self._publish, stop),
-                self._every(self.settings.predictit_interval_s, self._poll_predictit, stop, first_now=True),
+                self._every(self.settings.odds_interval_s, self._poll_predictit, stop, first_now=True),
                 self._every(1.0, lambda: self._keep_warehouse_copy(stop), stop),
             )
             await self._publish()
@@ -244,59 +237,37 @@ class LiveService:
             self._on_message({**book, "event_type": "book"})
 
     async def _poll_odds(self) -> None:
-        """Live odds of each sport with watched tokens that its cadence says is due (see
-        `OddsCadence`), unless the quota is down to its floor."""
+        """Live odds of the sports with watched tokens, unless the quota is down to its floor."""
+        remaining = self.state.quota_remaining
+        if remaining is not None and remaining < self.settings.odds_quota_floor:
+            logger.warning("odds polling paused at the quota floor", remaining=remaining)
+            return
         context, watched = self.state.context, set(self.venues.channel.tokens)
         if context is None:
             return
-        now, cadence = datetime.now(UTC), self.settings.odds
-        next_starts = {
-            sport: start
-            for sport, start in context.next_game_starts(watched, now).items()
-            if not self.sports or sport in self.sports
-        }
-        intervals = cadence.intervals(
-            cadence.wanted_intervals(next_starts, now),
-            self.state.odds_call_cost,
-            self.state.quota_remaining,
-            (quota_renews_at(now) - now).total_seconds(),
+        sports = sorted(
+            set(context.mapped.loc[context.mapped["pm_token_id"].isin(watched), "sport_key"].dropna())
         )
-        if intervals and all(interval is None for interval in intervals.values()):
-            logger.warning("odds polling paused at the quota floor", remaining=self.state.quota_remaining)
-            return
-        clock = time.monotonic()
-        due = [
-            sport
-            for sport, interval in intervals.items()
-            if interval is not None and clock - self.state.odds_polled.get(sport, -math.inf) >= interval
-        ]
         frames = []
-        for sport in due:
-            self.state.odds_polled[sport] = clock
+        for sport in [s for s in sports if not self.sports or s in self.sports]:
             payload = await asyncio.to_thread(self.venues.fetch_odds, sport)
-            quota = Quota.from_headers(payload.headers, payload.fetched_at)
-            if quota is not None:
-                self.state.quota_remaining = quota.remaining
-                if quota.last:
-                    self.state.odds_call_cost[sport] = quota.last
-            odds = parse_odds_events(
+            self.state.quota_remaining = _int_or_none(payload.headers.get("x-requests-remaining"))
+            parsed = parse_odds_events(
                 payload.data, payload.fetched_at, payload.fetched_at, self.venues.odds_format
-            ).frame
-            if len(odds):
-                # The consensus changed as of the books' own newest update, the venue's clock, like a book.
-                as_of = pd.to_datetime(odds["book_update_ts"], utc=True).max()
-                as_of = as_of.to_pydatetime() if pd.notna(as_of) else payload.fetched_at
-                self._set_consensus(sport, live_consensus(odds, self.consensus_rule), as_of)
-                frames.append(odds)
-        if frames and self.stream_url is not None:
-            self.state.outbox += odds_changes(pd.concat(frames, ignore_index=True))
+            )
+            frames.append(parsed.frame)
+        if frames:
+            odds = pd.concat(frames, ignore_index=True)
+            # The consensus changed as of the books' own newest update, the venue's clock, like a book.
+            as_of = pd.to_datetime(odds["book_update_ts"], utc=True).max()
+            as_of = as_of.to_pydatetime() if pd.notna(as_of) else datetime.now(UTC)
+            self._set_consensus(live_consensus(odds, self.consensus_rule), as_of)
+            if self.stream_url is not None:
+                self.state.outbox += odds_changes(odds)
 
-    def _set_consensus(self, sport: str, consensus: pd.DataFrame, as_of: datetime) -> None:
-        self.state.consensus_by_sport[sport] = (consensus, as_of)
-        self.state.consensus = pd.concat(
-            [frame for frame, _ in self.state.consensus_by_sport.values()], ignore_index=True
-        )
-        self.state.odds_polled_at = max(polled for _, polled in self.state.consensus_by_sport.values())
+    def _set_consensus(self, consensus: pd.DataFrame, as_of: datetime) -> None:
+        self.state.consensus = consensus
+        self.state.odds_polled_at = as_of
         for event in consensus["event_id"].unique():
             for token in self.state.context.tokens_by_event.get(event, []):
                 if token in self.state.books:
@@ -326,12 +297,11 @@ class LiveService:
                 task.add_done_callback(self._trades.discard)
 
     def _fresh_consensus(self, as_of: datetime) -> pd.DataFrame:
-        """Each sport's last consensus, leaving out those older than the consensus rule allows."""
-        max_age = timedelta(minutes=self.consensus_rule.max_age_minutes)
-        fresh = [
-            frame for frame, polled in self.state.consensus_by_sport.values() if as_of - polled <= max_age
-        ]
-        return pd.concat(fresh, ignore_index=True) if fresh else self.state.consensus.iloc[:0]
+        """The last poll's consensus, or nothing once it is older than the consensus rule allows."""
+        age = as_of - (self.state.odds_polled_at or as_of)
+        if age > timedelta(minutes=self.consensus_rule.max_age_minutes):
+            return self.state.consensus.iloc[:0]
+        return self.state.consensus
 
     async def _write(self, rows: pd.DataFrame) -> None:
         if len(rows):
@@ -400,6 +370,13 @@ def _message_instant(message: dict) -> datetime:
         return datetime.fromtimestamp(int(message["timestamp"]) / 1000, UTC)
     except (KeyError, TypeError, ValueError):
         return datetime.now(UTC)
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        return None
 
 
 def run_service(service: LiveService, minutes: float | None = None) -> None:

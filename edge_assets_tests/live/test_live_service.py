@@ -74,8 +74,7 @@ def _service(home: Path, server, webhook_url: str, stream_url: str | None = None
         service = build_live_service(Environment.from_env(), stream_url=stream_url)
     service.venues.channel.heartbeat_s = 1.0
     # Poll the sportsbooks every few seconds, not every minute, so the pinned minutes see fresh odds.
-    odds = dataclasses.replace(service.settings.odds, interval_s=2.0, near_interval_s=2.0)
-    service.settings = dataclasses.replace(service.settings, odds=odds)
+    service.settings = dataclasses.replace(service.settings, odds_interval_s=2.0)
     return service
 
 

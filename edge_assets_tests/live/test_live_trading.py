@@ -47,6 +47,7 @@ def _trade_a_window(demo_home: Path, home: Path, webhook_url: str, halted: bool 
     """Run the live service across the next planted window of a mapped token; return the window,
     the live signals and executions written and the orders and trades the venue logged."""
     home = _copy_home(demo_home, home)
+    _clear_batch_trades(home)
     warehouse = SqlWarehouse(f"sqlite:///{home / 'edge.db'}")
     if halted:
         TradingStore(warehouse).set_kill_switch(True, "test", "test", datetime.now(UTC))
@@ -62,6 +63,14 @@ def _trade_a_window(demo_home: Path, home: Path, webhook_url: str, halted: bool 
     signals = _signals(warehouse)
     executions = warehouse.read_table("executions")
     return window, signals, executions, venue_orders, venue_trades
+
+
+def _clear_batch_trades(home: Path) -> None:
+    """The demo home's batch trades (its paper backfill) cleared, so the live decisions are the only
+    rows and the batch positions use none of the exposure limit."""
+    with sqlite3.connect(home / "edge.db") as connection:
+        for table in ("executions", "orders", "fills", "positions"):
+            connection.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
 
 
 def _traded_tokens(warehouse: SqlWarehouse) -> pd.Series:

@@ -56,18 +56,24 @@ def sqlite_world(tmp_path_factory) -> tuple[str, World]:
 def postgres_database(server: PostgresServer) -> tuple[str, str, Callable[[], None]]:
     """A new database: (owner URL, read-only role URL, drop)."""
     database = f"edge_api_{uuid.uuid4().hex[:12]}"
-    admin = server.connect()
-    with admin.cursor() as cursor:
-        cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
+    _administer(server, sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
     owner_url = server.url(database)
     reader_url = make_url(owner_url).set(username=READ_ONLY_ROLE, password="not-a-secret")
 
     def drop() -> None:
-        with admin.cursor() as cursor:
-            cursor.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(database)))
-        admin.close()
+        # A fresh connection: the fault catalogue restarts the suite's server in between.
+        _administer(server, sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(database)))
 
     return owner_url, reader_url.render_as_string(hide_password=False), drop
+
+
+def _administer(server: PostgresServer, statement: sql.Composable) -> None:
+    admin = server.connect()
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(statement)
+    finally:
+        admin.close()
 
 
 def grant_read_only(server: PostgresServer, database_url: str) -> None:

@@ -388,16 +388,21 @@ def test_malformed_records_inside_valid_payloads(simulator_factory, http):
         or any(o["price"] is None for b in e["bookmakers"] for m in b["markets"] for o in m["outcomes"])
     ]
     assert damaged and len(damaged) < len(events)
-    token = json.loads(
-        next(
-            m
-            for m in markets
-            if "gameStartTime" in m
-            and not m["closed"]
-            and m["clobTokenIds"].startswith('["')
-            and m["clobTokenIds"].endswith('"]')
-        )["clobTokenIds"]
-    )[0]
+    tokens = [
+        json.loads(m["clobTokenIds"])[0]
+        for m in markets
+        if "gameStartTime" in m
+        and not m["closed"]
+        and m["clobTokenIds"].startswith('["')
+        and m["clobTokenIds"].endswith('"]')
+    ]
+    # A book with levels to damage: real books may have both sides empty, which the simulator copies.
+    token = next(
+        t
+        for t in tokens
+        if (book := http.get(f"{server.url}/book", params={"token_id": t}).json()).get("bids")
+        or book.get("asks")
+    )
     books = [http.get(f"{server.url}/book", params={"token_id": token}).json() for _ in range(40)]
     assert any("abc" in (lvl["price"], lvl["size"]) for b in books for lvl in b["bids"] + b["asks"])
 

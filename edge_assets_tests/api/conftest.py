@@ -14,13 +14,12 @@ from pathlib import Path
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
-from psycopg2 import sql
 from sqlalchemy.engine import make_url
 
 from edge_assets.api.app import ApiConfig, create_app
 from edge_assets.storage.sql import SqlWarehouse
 from edge_assets_tests.api.seed import World, seed
-from edge_assets_tests.fixtures.postgres import PostgresServer
+from edge_assets_tests.fixtures.postgres import PostgresServer, administer
 
 DAGSTER_UI = "http://dagster.test:3000"
 READ_ONLY_ROLE = "edge_api"
@@ -56,24 +55,14 @@ def sqlite_world(tmp_path_factory) -> tuple[str, World]:
 def postgres_database(server: PostgresServer) -> tuple[str, str, Callable[[], None]]:
     """A new database: (owner URL, read-only role URL, drop)."""
     database = f"edge_api_{uuid.uuid4().hex[:12]}"
-    _administer(server, sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
+    administer(server, "CREATE DATABASE {}", database)
     owner_url = server.url(database)
     reader_url = make_url(owner_url).set(username=READ_ONLY_ROLE, password="not-a-secret")
 
     def drop() -> None:
-        # A fresh connection: the fault catalogue restarts the suite's server in between.
-        _administer(server, sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(database)))
+        administer(server, "DROP DATABASE {} WITH (FORCE)", database)
 
     return owner_url, reader_url.render_as_string(hide_password=False), drop
-
-
-def _administer(server: PostgresServer, statement: sql.Composable) -> None:
-    admin = server.connect()
-    try:
-        with admin.cursor() as cursor:
-            cursor.execute(statement)
-    finally:
-        admin.close()
 
 
 def grant_read_only(server: PostgresServer, database_url: str) -> None:

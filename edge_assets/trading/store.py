@@ -62,7 +62,7 @@ SELECT {", ".join(settlement.FILL_COLUMNS)} FROM fills WHERE mode = :mode AND pm
 _POSITION_MARK_SQL = """
 SELECT mode, pm_token_id, mark_price, marked_at FROM positions WHERE mode = :mode AND pm_token_id = :token
 """
-_LEFT_SENDING_SQL = f"""
+_UNSETTLED_ORDERS_SQL = f"""
 SELECT * FROM orders WHERE mode = :mode AND status IN ({", ".join(f":{key}" for key in _UNSETTLED_PARAMS)})
   AND updated_at < :before
 ORDER BY created_at
@@ -127,10 +127,10 @@ class TradingStore:
     def record_order(self, row: Mapping[str, Any]) -> None:
         self.warehouse.upsert("orders", pd.DataFrame([dict(row)]), ["order_id"])
 
-    def orders_left_sending(self, mode: str, before: datetime) -> list[dict[str, Any]]:
+    def unsettled_orders(self, mode: str, before: datetime) -> list[dict[str, Any]]:
         """`mode`'s unsettled orders (`UNSETTLED`) that were last written before `before`."""
         bounds = {"mode": mode, "before": before, **_UNSETTLED_PARAMS}
-        rows = self.warehouse.read_frame(_LEFT_SENDING_SQL, bounds)
+        rows = self.warehouse.read_frame(_UNSETTLED_ORDERS_SQL, bounds)
         return rows.to_dict("records")
 
     def order_status(self, order_id: str) -> str | None:

@@ -172,7 +172,7 @@ class Trader:
             return []
         ttl = self.config.execution.lock_ttl_seconds
         written = []
-        for row in self.store.orders_left_sending(str(self.config.mode), now - timedelta(seconds=ttl)):
+        for row in self.store.unsettled_orders(str(self.config.mode), now - timedelta(seconds=ttl)):
             market = row["pm_market_id"]
             if not self.store.take_lock(market, self.holder, time.time(), ttl):
                 continue

@@ -20,18 +20,17 @@ from edge_assets.storage.lake import Lake
 
 @dataclass(frozen=True)
 class Ingested:
-    """One source fetch as kept: the parsed rows, the payloads they came from, how many records
-    went to quarantine, and where the raw payloads landed."""
+    """One source fetch as kept: the parsed rows, how many requests and top-level records the
+    payloads held, when the last one arrived (None without any), how many records went to
+    quarantine, and where the raw payloads landed. The payloads themselves are not kept: a month's
+    backfill holds every hour's `Ingested` until its run ends, and the raw bodies sit in the lake."""
 
     frame: pd.DataFrame
-    payloads: list[Payload]
+    requests: int
+    records: int
+    fetched_at: datetime | None
     quarantined: int
     raw_uri: str
-
-    @property
-    def fetched_at(self) -> datetime:
-        """When the last payload arrived."""
-        return max(payload.fetched_at for payload in self.payloads)
 
 
 # The standard metadata keys of a landed source asset: records quarantined, and their share of all
@@ -68,7 +67,14 @@ def ingest(
     raw_uri = land_raw(lake, venue, asset, raw_partition or partition, payloads)
     parsed = parse(payloads)
     n_bad = quarantine(warehouse, venue, asset, partition, parsed.quarantined)
-    return Ingested(parsed.frame, payloads, n_bad, raw_uri)
+    return Ingested(
+        frame=parsed.frame,
+        requests=len(payloads),
+        records=sum(len(p.data) if isinstance(p.data, list) else 1 for p in payloads),
+        fetched_at=max((p.fetched_at for p in payloads), default=None),
+        quarantined=n_bad,
+        raw_uri=raw_uri,
+    )
 
 
 def land_raw(lake: Lake, venue: str, asset: str, partition: str, payloads: Iterable) -> str:

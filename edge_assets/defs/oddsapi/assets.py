@@ -144,7 +144,7 @@ def oddsapi_historical_odds(
         metadata={
             "rows": len(frame),
             "hours": len(hours),
-            "requests": sum(len(hour.payloads) for hour in fetched),
+            "requests": sum(hour.requests for hour in fetched),
             "events": frame["event_id"].nunique(),
             "book_lag_at_hour_s": dg.MetadataValue.float(
                 ingest_lag_seconds(frame, "book_update_ts", "partition_ts")

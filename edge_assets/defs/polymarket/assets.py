@@ -70,7 +70,7 @@ def polymarket_markets(
             "open_markets": int((~frame["closed"]).sum()),
             "closed_markets": int(frame["closed"].sum()),
             **quarantine_metadata([pages]),
-            "pages": len(pages.payloads),
+            "pages": pages.requests,
             "raw_uri": pages.raw_uri,
         },
     )
@@ -230,6 +230,6 @@ def _hour_outputs(
 def _capture_counts(captures: list[Ingested]) -> dict:
     """Books fetched and records quarantined over a run's captures, for the UI."""
     return {
-        "books": sum(len(payload.data) for capture in captures for payload in capture.payloads),
+        "books": sum(capture.records for capture in captures),
         **quarantine_metadata(captures),
     }

@@ -71,15 +71,7 @@ def resolve_noop_job(name: str):
 
 
 def run_floor(days: int, home: Path) -> dict:
-    from edge_assets.demo import (
-        MULTIPROCESS_CONFIG,
-        MULTIPROCESS_JOBS,
-        QUIET_LOGS,
-        DemoOptions,
-        _demo_steps,
-        demo_environment,
-        hour_keys,
-    )
+    from edge_assets.demo import DemoOptions, _demo_steps, demo_environment, hour_keys, run_job
 
     os.environ.update(demo_environment(DemoOptions(days=days, home=home), "http://127.0.0.1:9"))
     # The multiprocess steps rebuild their job from this module, in processes of their own.
@@ -91,17 +83,7 @@ def run_floor(days: int, home: Path) -> dict:
     runs = steps = 0
     for _title, job_names, tags in _demo_steps(*hour_keys(days, datetime.now(UTC))):
         for job_name in job_names:
-            tags = dict(tags)
-            if job_name in MULTIPROCESS_JOBS and "dagster/partition" not in tags:
-                job = dg.build_reconstructable_job(
-                    "dagster_floor", "resolve_noop_job", reconstructable_args=(job_name,)
-                )
-                result = dg.execute_job(job, instance, run_config=MULTIPROCESS_CONFIG, tags=tags)
-            else:
-                partition_key = tags.pop("dagster/partition", None)
-                result = defs.resolve_job_def(job_name).execute_in_process(
-                    instance=instance, run_config=QUIET_LOGS, tags=tags, partition_key=partition_key
-                )
+            result = run_job(defs, instance, job_name, tags, resolver=("dagster_floor", "resolve_noop_job"))
             runs += 1
             steps += len(result.get_step_success_events())
             if not result.success:

@@ -331,7 +331,7 @@ def _materialize_everything(options: DemoOptions, log: Callable[[str], None], st
             if not runs:
                 log(f"      {job_name}: every hour landed already")
             for run_tags in runs:
-                result = _run_job(defs, instance, job_name, {**run_tags, "edge/demo": "true"})
+                result = run_job(defs, instance, job_name, {**run_tags, "edge/demo": "true"})
                 tally.add(job_name, result)
                 _release_memory()
                 status = "ok" if result.success else "FAILED"
@@ -464,24 +464,26 @@ def resolve_job(name: str):
     return defs.resolve_job_def(name)
 
 
-def _run_job(defs, instance, job_name: str, tags: dict):
-    if job_name in PER_HOUR_PLANNED_JOBS:
-        with environment_set({PLANNED_EVENTS_VARIABLE: "false"}):
-            return _execute_job(defs, instance, job_name, tags)
-    return _execute_job(defs, instance, job_name, tags)
-
-
-def _execute_job(defs, instance, job_name: str, tags: dict):
+def run_job(defs, instance, job_name: str, tags: dict, resolver: tuple[str, str] = (__name__, "resolve_job")):
+    """Run one of the demo's jobs with `tags` (a `dagster/partition` tag becomes the run's partition
+    key). Multiprocess steps rebuild the job in their own processes through `resolver`, a module
+    and a function of the job's name (the floor bench passes its no-op twin)."""
     import dagster as dg
 
-    # Processes pay off for a long range; for one hour their start-up costs more than they save.
-    if job_name in MULTIPROCESS_JOBS and "dagster/partition" not in tags:
-        job = dg.build_reconstructable_job(__name__, "resolve_job", reconstructable_args=(job_name,))
-        return dg.execute_job(job, instance, run_config=MULTIPROCESS_CONFIG, tags=tags)
-    partition_key = tags.pop("dagster/partition", None)
-    return defs.resolve_job_def(job_name).execute_in_process(
-        instance=instance, run_config=QUIET_LOGS, tags=tags, partition_key=partition_key, raise_on_error=False
-    )
+    tags = dict(tags)
+    with environment_set({PLANNED_EVENTS_VARIABLE: "false"} if job_name in PER_HOUR_PLANNED_JOBS else {}):
+        # Processes pay off for a long range; for one hour their start-up costs more than they save.
+        if job_name in MULTIPROCESS_JOBS and "dagster/partition" not in tags:
+            job = dg.build_reconstructable_job(*resolver, reconstructable_args=(job_name,))
+            return dg.execute_job(job, instance, run_config=MULTIPROCESS_CONFIG, tags=tags)
+        partition_key = tags.pop("dagster/partition", None)
+        return defs.resolve_job_def(job_name).execute_in_process(
+            instance=instance,
+            run_config=QUIET_LOGS,
+            tags=tags,
+            partition_key=partition_key,
+            raise_on_error=False,
+        )
 
 
 def trading_summary(warehouse, lake, mode: str) -> dict:

@@ -30,9 +30,10 @@ planted  a dense planted world (--plant-rate windows per market per pre-game day
                                                  poll came too late; both counted
          `recall` is over every window but the first kind; `recall_all` over all of them, and
          `recall_books_clear` over those (b) clears some minute (the detector's own share).
-null     the null world on a null home: live signals per 1000 market-hours (tokens followed x hours
-         from the first ready heartbeat to exit) and its 95% upper bound (exact Poisson). With
-         --tokens N the home is a scaled copy of the null home cut to N tokens, as in load.
+null     the null world on a null home: live signals per 1000 market-hours (markets followed x the
+         hours between heartbeats across which the service evaluated, from the first ready one) and
+         its 95% upper bound (exact Poisson). With --tokens N the home is a scaled copy of the null
+         home cut to N tokens, as in load.
 load     the service's cores and peak RSS at each --tokens count. Its home is a copy of --reuse's
          warehouse, re-polled and re-mapped (`poll_sources`, `mapping` jobs) against a world with
          `--scale` copies of each slate (tokens / TOKENS_PER_SLATE, rounded up), then cut to
@@ -230,6 +231,23 @@ class LiveRun:
     service: dict
     simulator: dict
     status: dict
+    judged_s: float  # heartbeat intervals after `ready` in which the service evaluated something
+
+
+@dataclass
+class JudgedTime:
+    """Seconds between consecutive heartbeats (after the ready one) across which the service's
+    evaluation count grew: a stalled service follows its tokens without judging them, and those
+    hours must not count towards a null world's rate."""
+
+    seconds: float = 0.0
+    last: tuple[float, int] | None = None  # the previous heartbeat's instant and evaluations
+
+    def heartbeat(self, updated_at: float, evaluations: int) -> None:
+        if self.last is not None and updated_at > self.last[0] and evaluations > self.last[1]:
+            self.seconds += updated_at - self.last[0]
+        if self.last is None or updated_at > self.last[0]:
+            self.last = (updated_at, evaluations)
 
 
 def live_command(minutes: float) -> list[str]:
@@ -247,11 +265,14 @@ def run_live(
     with open(run_dir / "live.log", "w") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=variables)
     service, simulator_ = Sampler(psutil.Process(process.pid)), Sampler(sim)
-    ready, deadline = None, launched + minutes * 60 + 300
+    ready, deadline, judged = None, launched + minutes * 60 + 300, JudgedTime()
     while process.poll() is None and time.time() < deadline:
         service.sample()
         simulator_.sample()
         ready = ready or ready_at(warehouse, launched)
+        if ready:
+            beat = warehouse.read_frame(STATUS_SQL).iloc[0]
+            judged.heartbeat(beat["updated_at"].timestamp(), int(beat["evaluations"]))
         time.sleep(SAMPLE_EVERY_S)
     if process.poll() is None:
         process.terminate()
@@ -260,8 +281,9 @@ def run_live(
         raise RuntimeError(f"the live service failed (rc {process.returncode}): see {run_dir / 'live.log'}")
     status = warehouse.read_frame(STATUS_SQL).iloc[0].to_dict()
     return LiveRun(
-        launched, ready, time.time(), service.footprint(ready), simulator_.footprint(ready), status
-    )
+        launched, ready, time.time(), service.footprint(ready), simulator_.footprint(ready), status,
+        judged.seconds,
+    )  # fmt: skip
 
 
 def ready_at(warehouse: SqlWarehouse, launched: float) -> float | None:
@@ -299,6 +321,13 @@ def market_context(home: Path) -> MarketContext:
     return MarketContext(
         warehouse.read_table("market_mappings"), warehouse.read_table("polymarket_markets"), 0
     )
+
+
+def followed_markets(home: Path, at: float) -> int:
+    """Markets whose mapped tokens the service follows at the unix instant `at`."""
+    context = market_context(home)
+    watched = context.watched_tokens(datetime.fromtimestamp(at, UTC))
+    return int(context.mapped.loc[context.mapped["pm_token_id"].isin(watched), "pm_market_id"].nunique())
 
 
 def default_plant_rate(home: Path, minutes: float) -> float:
@@ -513,15 +542,19 @@ def precision(signals: pd.DataFrame, truth: pd.DataFrame) -> dict:
     }
 
 
-def run_figures(run: LiveRun, minutes: float, scale: int = 1) -> dict:
+def run_figures(run: LiveRun, minutes: float, markets: int, scale: int = 1) -> dict:
+    """The run's figures; market-hours are the followed markets (not tokens: a market has two)
+    times the hours the service was judging them (`JudgedTime`)."""
     status = run.status
-    followed_hours = (run.exited - run.ready) / 3600
     return {
         "minutes": minutes,
         "scale": scale,
         "startup_s": round(run.ready - run.launched, 1),
         "tokens": int(status["tokens"]),
-        "market_hours": round(int(status["tokens"]) * followed_hours, 2),
+        "markets": markets,
+        "followed_hours": round((run.exited - run.ready) / 3600, 3),
+        "judged_hours": round(run.judged_s / 3600, 3),
+        "market_hours": round(markets * run.judged_s / 3600, 2),
         "messages_per_second": round(float(status["messages_per_second"]), 1),
         "evaluations": int(status["evaluations"]),
         "signals_opened": int(status["signals_opened"]),
@@ -573,7 +606,8 @@ def planted(args: argparse.Namespace) -> dict:
     return {
         "mode": "planted", "home": str(home), **world, "run_dir": str(run_dir),
         "plant_rate": rate, "plant_minutes": args.plant_minutes,
-        "mapped_tokens": len(context.mapped), **run_figures(run, args.minutes),
+        "mapped_tokens": len(context.mapped),
+        **run_figures(run, args.minutes, followed_markets(home, run.ready)),
         "windows": windows.to_dict("records"), "long_windows": long.to_dict("records"),
         "missed_by_reason": long.loc[long["detected"] == "no", "reason"].value_counts().to_dict(),
         "signal_latency_s": spread(windows["signal_s"]), "alert_latency_s": spread(windows["alert_s"]),
@@ -602,7 +636,7 @@ def null(args: argparse.Namespace) -> dict:
             home = load_home(base, args.work, tokens, url, until)
             env = {"EDGE_MLFLOW_TRACKING_URI": f"sqlite:///{base / 'mlflow.db'}"}
         run = run_live(home, url, args.minutes, sim, run_dir, live_command(args.minutes), **env)
-    figures = run_figures(run, args.minutes, scale)
+    figures = run_figures(run, args.minutes, followed_markets(home, run.ready), scale)
     signals = run_signals(home, run.launched)
     return {
         "mode": "null", "home": str(home), **world, "run_dir": str(run_dir),
@@ -631,7 +665,7 @@ def load(args: argparse.Namespace) -> dict:
             home = load_home(base, args.work, tokens, url, until)
             command, mlflow = live_command(args.minutes), f"sqlite:///{base / 'mlflow.db'}"
             run = run_live(home, url, args.minutes, sim, run_dir, command, EDGE_MLFLOW_TRACKING_URI=mlflow)
-        figures = run_figures(run, args.minutes, scale)
+        figures = run_figures(run, args.minutes, followed_markets(home, run.ready), scale)
         signals = len(run_signals(home, run.launched))
         runs.append({"home": str(home), "run_dir": str(run_dir), **figures, "signals": signals})
     return {"mode": "load", "base_home": str(base), **world, "runs": runs}
@@ -647,7 +681,8 @@ def _fmt(value, digits: int = 2) -> str:
 def print_run(report: dict) -> None:
     service, sim = report["service"], report["simulator"]
     print(
-        f"{report['tokens']} tokens followed for {report['market_hours']} market-hours after a"
+        f"{report['tokens']} tokens ({report['markets']} markets) followed {report['followed_hours']} h,"
+        f" judged {report['judged_hours']} h: {report['market_hours']} market-hours after a"
         f" {report['startup_s']} s start-up; {report['messages_per_second']} channel messages/s,"
         f" {report['evaluations']} evaluations, {report['signals_opened']} signals opened"
     )

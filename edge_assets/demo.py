@@ -98,17 +98,18 @@ class RunTally:
 
     def add(self, name: str, result) -> None:
         from edge_assets.defs.alerting.sensors import evaluated_partition, what_failed
+        from edge_assets.defs.quality import holds_back
 
         self.runs += 1
         evaluations = result.get_asset_check_evaluations()
         if not result.success:
-            blocked = any(_holds_back(e) for e in evaluations)
+            blocked = any(holds_back(e) for e in evaluations)
             (self.stopped_by_checks if blocked else self.failed_runs).append(name)
         for evaluation in evaluations:
             if evaluation.blocking:
                 key = evaluation.asset_check_key
                 check = f"{key.asset_key.to_user_string()}:{key.name}"
-                if _holds_back(evaluation):
+                if holds_back(evaluation):
                     partition = evaluated_partition(evaluation, result.dagster_run.tags)
                     self.blocking_failures[check] = {"asset": key.asset_key, "partition": partition}
                 else:
@@ -132,29 +133,14 @@ class RunTally:
                 )
 
 
-def _holds_back(evaluation) -> bool:
-    """A failed blocking check of error severity: Dagster skips the checked asset's downstream steps
-    in its run (a warning, like the champion gate's decision, holds nothing back)."""
-    import dagster as dg
-
-    return (
-        evaluation.blocking and not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR
-    )
-
-
 def checks_holding_back(defs, job_name: str, failures: dict[str, dict]) -> list[str]:
     """The failed blocking checks ("asset:check") upstream of an asset of `job_name`: while any
     holds, the job's run would price, train or signal on the data the check refused."""
-    import dagster as dg
+    from edge_assets.defs.quality import checks_upstream_of
 
-    graph = defs.resolve_asset_graph()
     job_assets = defs.resolve_job_def(job_name).asset_layer.selected_asset_keys
-    holding = []
-    for check, failure in failures.items():
-        downstream = dg.AssetSelection.assets(failure["asset"]).downstream(include_self=False).resolve(graph)
-        if downstream & job_assets:
-            holding.append(check)
-    return sorted(holding)
+    failed = {check: failure["asset"] for check, failure in failures.items()}
+    return checks_upstream_of(defs.resolve_asset_graph(), failed, job_assets)
 
 
 def _partitions(tags: dict[str, str]) -> str:

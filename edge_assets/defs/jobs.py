@@ -4,6 +4,7 @@ hourly, and everything downstream follows through its `AutomationCondition`."""
 import dagster as dg
 
 from edge_assets.defs.partitions import DAILY_PARTITIONS, HOURLY_PARTITIONS
+from edge_assets.defs.quality import checks_upstream_of, failed_blocking_checks
 
 POLLED_SOURCES = ["polymarket_markets", "oddsapi_live_odds", "predictit_market_data"]
 HOURLY_SOURCES = ["order_book_snapshots", "order_book_rechecks", "oddsapi_historical_odds"]
@@ -58,6 +59,26 @@ modeling_job = dg.define_asset_job(
 )
 
 
+@dg.schedule(
+    name="modeling_nightly",
+    job=modeling_job,
+    cron_schedule="30 2 * * *",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+)
+def modeling_nightly(context: dg.ScheduleEvaluationContext):
+    """Train and register the models on the day just ended, unless a blocking check upstream of
+    them failed on its newest evaluation: then the night is skipped, naming the checks, rather than
+    training on the data they refused."""
+    with dg.partition_loading_context(effective_dt=context.scheduled_execution_time):
+        day = DAILY_PARTITIONS.get_last_partition_key()
+    graph = context.repository_def.asset_graph
+    targets = set(dg.AssetSelection.assets(*MODELING).resolve(graph))
+    holding = checks_upstream_of(graph, failed_blocking_checks(context.instance, graph), targets)
+    if holding:
+        return dg.SkipReason(f"modeling {day} waits: blocking check(s) failed upstream: {', '.join(holding)}")
+    return dg.RunRequest(partition_key=day)
+
+
 # Found by the definitions loader like every other module-level definition.
 SCHEDULES = [
     dg.ScheduleDefinition(
@@ -78,13 +99,7 @@ SCHEDULES = [
         minute_of_hour=0,
         default_status=dg.DefaultScheduleStatus.RUNNING,
     ),
-    dg.build_schedule_from_partitioned_job(
-        modeling_job,
-        name="modeling_nightly",
-        hour_of_day=2,
-        minute_of_hour=30,
-        default_status=dg.DefaultScheduleStatus.RUNNING,
-    ),
+    modeling_nightly,
 ]
 
 AUTOMATION_SENSOR = dg.AutomationConditionSensorDefinition(

@@ -3,7 +3,7 @@ its Pandera schema, stale source timestamps, holes in an hour's coverage, row-co
 mapping coverage, and the share of a landing's records quarantined. Checks that guard money (stale
 quotes and books feeding signals) are blocking."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -236,4 +236,37 @@ def _recent_rows(warehouse: Warehouse, table: str, column: str | None) -> pd.Dat
         return warehouse.read_frame(f"SELECT * FROM {table} WHERE 1 = 0")
     return warehouse.read_frame(
         f"SELECT * FROM {table} WHERE {column} >= :since", {"since": latest - RECENT_WINDOW}
+    )
+
+
+def holds_back(evaluation: dg.AssetCheckEvaluation) -> bool:
+    """A failed blocking check of error severity: Dagster skips the checked asset's downstream steps
+    in its run (a warning, like the champion gate's decision, holds nothing back)."""
+    return (
+        evaluation.blocking and not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR
+    )
+
+
+def failed_blocking_checks(instance: dg.DagsterInstance, asset_graph) -> dict[str, dg.AssetKey]:
+    """Each blocking check ("asset:check") whose newest evaluation holds back (`holds_back`), with
+    its asset: what a schedule reads before it launches anything downstream."""
+    failed = {}
+    for key in sorted(asset_graph.asset_check_keys, key=str):
+        if not asset_graph.get_check_spec(key).blocking:
+            continue
+        record = instance.get_latest_asset_check_evaluation_record(key)
+        if record is not None and record.evaluation is not None and holds_back(record.evaluation):
+            failed[f"{key.asset_key.to_user_string()}:{key.name}"] = key.asset_key
+    return failed
+
+
+def checks_upstream_of(
+    asset_graph, failed: Mapping[str, dg.AssetKey], targets: Set[dg.AssetKey]
+) -> list[str]:
+    """Of the `failed` blocking checks (each with its asset), those upstream of any of `targets`:
+    while one holds, running the targets would price, train or signal on the data it refused."""
+    return sorted(
+        check
+        for check, asset in failed.items()
+        if dg.AssetSelection.assets(asset).downstream(include_self=False).resolve(asset_graph) & targets
     )

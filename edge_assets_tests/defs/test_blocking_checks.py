@@ -1,5 +1,6 @@
 """A failed blocking check holds back what is downstream of its asset: under the daemon (the
-automation conditions) and in the demo (which runs the jobs itself)."""
+automation conditions and the nightly modeling schedule) and in the demo (which runs the jobs
+itself)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from edge_assets.demo import checks_holding_back, exit_status
 from edge_assets.environment import Environment
 
 HOUR = "2026-12-01-11:00"  # the latest hourly partition at EVALUATED_AT (the partitions end an hour on)
+PREVIOUS_HOUR = "2026-12-01-10:00"
 EVALUATED_AT = datetime(2026, 12, 1, 11, 30, tzinfo=UTC)
 HOURLY_INPUTS = ("quotes", "consensus", "order_book_snapshots")
 OTHER_INPUTS = ("cost_models", "fee_tables", "market_mappings", "polymarket_markets")
@@ -82,3 +84,42 @@ def test_the_demo_exits_non_zero_when_a_run_failed_or_a_blocking_check_held_data
 ):
     summary = {"failed_runs": failed, "runs_stopped_by_checks": stopped, "runs_waiting_on_checks": waited}
     assert exit_status(summary) == status
+
+
+@pytest.mark.parametrize(
+    ("newest_passed", "severity", "held"),
+    [
+        (True, dg.AssetCheckSeverity.ERROR, False),
+        (False, dg.AssetCheckSeverity.ERROR, True),
+        (False, dg.AssetCheckSeverity.WARN, False),  # a warning holds nothing back, as in a run
+    ],
+)
+def test_the_nightly_modeling_schedule_waits_while_a_blocking_check_upstream_fails(
+    defs, newest_passed, severity, held
+):
+    schedule = defs.resolve_schedule_def("modeling_nightly")
+    with dg.instance_for_test() as instance:
+        # a failure of the hour before, then the newest evaluation: only the newest decides
+        evaluations = [(PREVIOUS_HOUR, False, dg.AssetCheckSeverity.ERROR), (HOUR, newest_passed, severity)]
+        for partition, passed, severity_of in evaluations:
+            instance.report_runless_asset_event(
+                dg.AssetCheckEvaluation(
+                    asset_key=dg.AssetKey("order_book_snapshots"),
+                    check_name=STALE_CHECK,
+                    passed=passed,
+                    severity=severity_of,
+                    blocking=True,
+                    partition=partition,
+                )
+            )
+        with dg.build_schedule_context(
+            instance=instance,
+            scheduled_execution_time=datetime(2026, 12, 2, 2, 30, tzinfo=UTC),
+            repository_def=defs.get_repository_def(),
+        ) as context:
+            result = schedule.evaluate_tick(context)
+    if held:
+        assert result.run_requests == []
+        assert f"order_book_snapshots:{STALE_CHECK}" in result.skip_message
+    else:
+        assert [request.partition_key for request in result.run_requests] == ["2026-12-01"]

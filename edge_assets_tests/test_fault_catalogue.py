@@ -8,6 +8,7 @@ day, NBA only) and compares the rows of the hours that landed with a clean run o
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -28,6 +29,7 @@ from edge_assets.defs.quality import COMPLETENESS_CHECK, QUARANTINE_CHECK, STALE
 from edge_assets.defs.settings import EdgeSettings
 from edge_assets.notify.resource import AlertingResource
 from edge_assets.simulator import Faults, SimulatorServer, World, start_server
+from edge_assets.simulator.app import Query, Response
 from edge_assets.sources.resources import OddsApiResource, PolymarketClobResource, PolymarketGammaResource
 from edge_assets.storage.db import Warehouse
 from edge_assets.storage.io_managers import WarehouseIOManager
@@ -227,6 +229,64 @@ def test_a_request_that_exhausts_its_retries_fails_its_hour_only(fault, clean_se
 
 def _keys(first: str, last: str) -> list[str]:
     return HOURLY_PARTITIONS.get_partition_keys_in_range(dg.PartitionKeyRange(first, last))
+
+
+# The hours whose first requests fail on the step's first attempt; the retry's succeed.
+FAILING_ONCE = {HOUR_KEYS[1], HOUR_KEYS[4]}
+# Each hourly source's step, by the path of its requests.
+STEP_OF_PATH = {"/books": "order_books", "/historical/": "oddsapi_historical_odds"}
+
+
+class FailingEachHourOnce:
+    """The simulator's request handler, answering 503 to the first `FAST_HTTP` attempts of each
+    step's request for a `FAILING_ONCE` hour (so that hour fails on the step's first attempt), and
+    recording each hourly request's step, hour and wall time."""
+
+    def __init__(self, server: SimulatorServer):
+        self.handle = server.app.handle
+        self.failures: dict[tuple[str, str], int] = {}
+        self.requests: list[tuple[str, str, float]] = []
+        server.app.handle = self
+
+    def __call__(self, method: str, path: str, query: Query, body: bytes, headers=None) -> Response:
+        step = next((step for part, step in STEP_OF_PATH.items() if part in path), None)
+        if step is None:
+            return self.handle(method, path, query, body, headers)
+        instant = (
+            datetime.fromtimestamp(int(query.get("ts")), UTC)
+            if step == "order_books"
+            else datetime.fromisoformat(query.get("date"))
+        )
+        hour = instant.replace(minute=0, second=0).strftime(HOURLY_KEY_FORMAT)  # a recheck's too
+        self.requests.append((step, hour, time.time()))
+        if hour in FAILING_ONCE and self.failures.get((step, hour), 0) < FAST_HTTP["max_attempts"]:
+            self.failures[(step, hour)] = self.failures.get((step, hour), 0) + 1
+            return Response(503, {"error": "failing this hour once"})
+        return self.handle(method, path, query, body, headers)
+
+    def hours_requested(self, step: str, after: float = 0.0) -> set[str]:
+        return {hour for s, hour, at in self.requests if s == step and at > after}
+
+
+def test_a_step_retry_fetches_only_the_hours_its_first_attempt_did_not_land(clean_run, deployment):
+    with start_server(_world()) as server:
+        deployment.list_markets(server)
+        recorder = FailingEachHourOnce(server)
+        result = deployment.backfill(server, FIRST_KEY, LAST_KEY)
+    assert result.success, "the retry should land the hours the first attempt failed"
+
+    up_for_retry = deployment.instance.all_logs(result.run_id, of_type=dg.DagsterEventType.STEP_UP_FOR_RETRY)
+    retried = {entry.step_key: entry.timestamp for entry in up_for_retry}
+    assert set(retried) == set(STEP_OF_PATH.values())
+    for step, retried_at in retried.items():
+        assert recorder.hours_requested(step) == set(HOUR_KEYS)
+        # the retry asked the venue for the failed hours only: the others came back from the warehouse
+        assert recorder.hours_requested(step, after=retried_at) == FAILING_ONCE, step
+    for table, (_, key) in TABLES.items():
+        assert set(deployment.statuses()[table].values()) == {dg.AssetPartitionStatus.MATERIALIZED}
+        rows = deployment.rows(table)
+        assert not rows.duplicated(key).any()
+        pd.testing.assert_frame_equal(rows, clean_run.rows(table))
 
 
 @pytest.mark.parametrize(

@@ -6,13 +6,18 @@ hours fail, the step writes each landed hour itself, reports each as a materiali
 partition, and then fails naming the failed hours: Dagster shows the planned partitions that got
 no materialization as failed (with per-partition planned events, see the demo's environment), and
 a backfill of the failed partitions fetches only those.
+
+Dagster's retry of the step (`HOURLY_FETCH_RETRY`) fetches only the hours its first attempt did not
+land: the run's own per-hour materializations say which landed, and their rows are read back from
+the warehouse so that the range output, which the IO manager writes over the whole range, keeps
+them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Generic, TypeVar
 
 import dagster as dg
@@ -40,6 +45,13 @@ class HourlyFetch(Generic[T]):
 
     landed: dict[datetime, T] = field(default_factory=dict)
     failed: dict[datetime, str] = field(default_factory=dict)
+    # Hours an earlier attempt of the step landed and this one did not fetch again.
+    reused: list[datetime] = field(default_factory=list)
+
+    @property
+    def hours(self) -> int:
+        """The hours of the run, whichever attempt landed them."""
+        return len(self.landed) + len(self.failed) + len(self.reused)
 
     @property
     def failed_keys(self) -> dict[str, str]:
@@ -50,8 +62,16 @@ class HourlyFetch(Generic[T]):
 def fetch_each_hour(
     context: dg.AssetExecutionContext, what: str, hours: list[datetime], fetch_hour: Callable[[datetime], T]
 ) -> HourlyFetch[T]:
-    """`fetch_hour` for every hour in turn; a request that failed for good fails its hour only."""
-    fetched: HourlyFetch[T] = HourlyFetch()
+    """`fetch_hour` for every hour in turn that no earlier attempt of the step landed; a request
+    that failed for good fails its hour only."""
+    landed_before = landed_by_earlier_attempts(context)
+    fetched: HourlyFetch[T] = HourlyFetch(reused=[hour for hour in hours if hour in landed_before])
+    hours = [hour for hour in hours if hour not in landed_before]
+    if fetched.reused:
+        context.log.info(
+            f"{what}: retry {context.retry_number} keeps the {len(fetched.reused)} hours an earlier "
+            f"attempt landed and fetches the other {len(hours)}"
+        )
     for i, hour in enumerate(hours):
         try:
             fetched.landed[hour] = fetch_hour(hour)
@@ -61,6 +81,51 @@ def fetch_each_hour(
         if (i + 1) % PROGRESS_EVERY_HOURS == 0:
             context.log.info(f"{what}: {i + 1}/{len(hours)} hours fetched, {len(fetched.failed)} failed")
     return fetched
+
+
+def landed_by_earlier_attempts(context: dg.AssetExecutionContext) -> set[datetime]:
+    """On a retry of the step, the hours this run already materialized for every asset of the step
+    (the per-hour materializations of `fail_unlanded_hours`); none on a first attempt."""
+    if context.retry_number == 0:
+        return set()
+    events = context.instance.all_logs(context.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)
+    keys = [
+        (event.asset_materialization.asset_key, event.asset_materialization.partition) for event in events
+    ]
+    return {
+        HOURLY_PARTITIONS.time_window_for_partition_key(partition).start.astimezone(UTC)
+        for partition in partitions_of_every_key(keys, context.selected_asset_keys)
+    }
+
+
+def partitions_of_every_key(
+    materialized: Iterable[tuple[dg.AssetKey, str | None]], asset_keys: Iterable[dg.AssetKey]
+) -> set[str]:
+    """The partitions that every one of `asset_keys` materialized, of (asset key, partition) pairs."""
+    by_key: dict[dg.AssetKey, set[str]] = {key: set() for key in asset_keys}
+    for key, partition in materialized:
+        if key in by_key and partition is not None:
+            by_key[key].add(partition)
+    return set.intersection(*by_key.values()) if by_key else set()
+
+
+def with_reused_rows(
+    context: dg.AssetExecutionContext,
+    warehouse: Warehouse,
+    fetched: HourlyFetch,
+    key: dg.AssetKey,
+    frame: pd.DataFrame,
+) -> pd.DataFrame:
+    """`frame` (the fetched hours' rows of `key`) with the rows the reused hours landed, read back
+    from the warehouse: the range output replaces every hour of the range."""
+    if not fetched.reused:
+        return frame
+    column = context.assets_def.metadata_by_key[key]["partition_column"]
+    kept = [
+        warehouse.read_table(table_name(key), column, hour, hour + timedelta(hours=1))
+        for hour in fetched.reused
+    ]
+    return pd.concat([*kept, frame], ignore_index=True)
 
 
 def fail_unlanded_hours(
@@ -88,9 +153,13 @@ def fail_unlanded_hours(
             yield dg.AssetMaterialization(key, partition=partition, metadata={"rows": rows, **metadata})
     failed = fetched.failed_keys
     raise dg.Failure(
-        description=f"{len(failed)} of {len(failed) + len(fetched.landed)} hours failed "
+        description=f"{len(failed)} of {fetched.hours} hours failed "
         f"({', '.join(failed)}); backfill the failed partitions",
-        metadata={"failed_hours": dg.MetadataValue.json(failed), "landed_hours": len(fetched.landed)},
+        metadata={
+            "failed_hours": dg.MetadataValue.json(failed),
+            "landed_hours": fetched.hours - len(failed),
+            "reused_hours": len(fetched.reused),
+        },
     )
 
 

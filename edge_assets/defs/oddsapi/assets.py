@@ -7,7 +7,12 @@ import dagster as dg
 import pandas as pd
 
 from edge_assets.defs.common import Ingested, ingest, ingest_lag_seconds, quarantine_metadata, table_metadata
-from edge_assets.defs.hourly_fetch import HOURLY_FETCH_RETRY, fail_unlanded_hours, fetch_each_hour
+from edge_assets.defs.hourly_fetch import (
+    HOURLY_FETCH_RETRY,
+    fail_unlanded_hours,
+    fetch_each_hour,
+    with_reused_rows,
+)
 from edge_assets.defs.partitions import (
     HOURLY_KEY_FORMAT,
     HOURLY_PARTITIONS,
@@ -121,7 +126,8 @@ def oddsapi_historical_odds(
 
     Taken from the historical endpoint (the snapshot at or before the hour; 10x quota cost), so
     past hours can be backfilled in one run and a live hour reads the same way. An hour whose
-    request fails after its retries fails alone: the others land (`fail_unlanded_hours`).
+    request fails after its retries fails alone: the others land (`fail_unlanded_hours`), and
+    Dagster's retry of the step fetches only the hours that did not.
     """
     hours = partition_hours(context)
     label = partition_label(context)
@@ -138,7 +144,8 @@ def oddsapi_historical_odds(
         lambda hour: {context.asset_key: (hour.frame, quarantine_metadata([hour]))},
     )
     fetched = list(by_hour.landed.values())
-    frame = pd.concat([hour.frame for hour in fetched], ignore_index=True)
+    fresh = pd.concat([hour.frame for hour in fetched], ignore_index=True)
+    frame = with_reused_rows(context, warehouse, by_hour, context.asset_key, fresh)
     yield dg.Output(
         frame,
         metadata={

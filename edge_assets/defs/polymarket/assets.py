@@ -7,7 +7,12 @@ import dagster as dg
 import pandas as pd
 
 from edge_assets.defs.common import Ingested, ingest, ingest_lag_seconds, quarantine_metadata, table_metadata
-from edge_assets.defs.hourly_fetch import HOURLY_FETCH_RETRY, fail_unlanded_hours, fetch_each_hour
+from edge_assets.defs.hourly_fetch import (
+    HOURLY_FETCH_RETRY,
+    fail_unlanded_hours,
+    fetch_each_hour,
+    with_reused_rows,
+)
 from edge_assets.defs.partitions import (
     HOURLY_KEY_FORMAT,
     HOURLY_PARTITIONS,
@@ -89,6 +94,7 @@ def polymarket_resolutions(polymarket_markets: pd.DataFrame) -> dg.Output[pd.Dat
 
 
 BOOK_KEY = ["snapshot_ts", "token_id", "side", "level"]
+SNAPSHOTS, RECHECKS = dg.AssetKey("order_book_snapshots"), dg.AssetKey("order_book_rechecks")
 
 
 @dg.multi_asset(
@@ -139,7 +145,7 @@ def order_books(
     A single run covers a whole backfill range; the simulator serves past books, the real CLOB
     only the current one, so live the recheck waits out the horizon after the hour's fetch. An
     hour whose requests fail after their retries fails alone: the others land
-    (`fail_unlanded_hours`)."""
+    (`fail_unlanded_hours`), and Dagster's retry of the step fetches only the hours that did not."""
     horizon = timedelta(seconds=settings.fill_horizon_seconds)
     hours = partition_hours(context)
     label = partition_label(context)
@@ -154,8 +160,12 @@ def order_books(
     captured = [capture for capture in by_hour.landed.values() if capture is not None]
     snapshots = [books for books, _ in captured]
     rechecks = [again for _, again in captured]
-    books_frame = stack_books(capture.frame for capture in snapshots)
-    rechecks_frame = stack_rechecks(capture.frame for capture in rechecks)
+    books_frame = with_reused_rows(
+        context, warehouse, by_hour, SNAPSHOTS, stack_books(capture.frame for capture in snapshots)
+    )
+    rechecks_frame = with_reused_rows(
+        context, warehouse, by_hour, RECHECKS, stack_rechecks(capture.frame for capture in rechecks)
+    )
     yield dg.Output(
         books_frame,
         output_name="order_book_snapshots",
@@ -216,11 +226,11 @@ def _hour_outputs(
     each with its quarantined share."""
     books, again = [capture[0]] if capture else [], [capture[1]] if capture else []
     return {
-        dg.AssetKey("order_book_snapshots"): (
+        SNAPSHOTS: (
             stack_books(b.frame for b in books),
             quarantine_metadata(books),
         ),
-        dg.AssetKey("order_book_rechecks"): (
+        RECHECKS: (
             stack_rechecks(a.frame for a in again),
             quarantine_metadata(again),
         ),

@@ -15,6 +15,7 @@ them.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -30,8 +31,13 @@ from edge_assets.storage.io_managers import table_name
 
 # A failed step (some hours failed after their requests' own retries) runs once more after a
 # pause, from Dagster; the hours that fail again are left to a backfill of the failed partitions.
+# The pause (5 s, plus or minus as much) is read once, when the definitions load, from
+# EDGE_HOURLY_RETRY_DELAY_S: the test suite, whose faults fail steps by the dozen, sets it short.
 HOURLY_FETCH_RETRY = dg.RetryPolicy(
-    max_retries=1, delay=5, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
+    max_retries=1,
+    delay=float(os.environ.get("EDGE_HOURLY_RETRY_DELAY_S", "5")),
+    backoff=dg.Backoff.EXPONENTIAL,
+    jitter=dg.Jitter.PLUS_MINUS,
 )
 # How often a long backfill logs its progress, in hours.
 PROGRESS_EVERY_HOURS = 24

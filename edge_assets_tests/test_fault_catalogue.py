@@ -28,6 +28,8 @@ from edge_assets.defs.polymarket.checks import order_book_rechecks_checks, order
 from edge_assets.defs.quality import COMPLETENESS_CHECK, QUARANTINE_CHECK, STALE_CHECK
 from edge_assets.defs.settings import EdgeSettings
 from edge_assets.notify.resource import AlertingResource
+from edge_assets.pricing.book import vwap_for_stake
+from edge_assets.pricing.canonical import polymarket_quotes
 from edge_assets.simulator import Faults, SimulatorServer, World, start_server
 from edge_assets.simulator.app import Query, Response
 from edge_assets.sources.resources import OddsApiResource, PolymarketClobResource, PolymarketGammaResource
@@ -326,6 +328,44 @@ def test_a_bad_record_fault_fails_its_named_check_and_loses_only_what_it_quarant
         records = " ".join(quarantined.loc[quarantined["asset"] == QUARANTINED_AS[table], "record"])
         unexplained = {row[unit] for row in expected - landed if row[unit] not in records}
         assert not unexplained, f"{table} lost rows of {sorted(unexplained)[:3]} with nothing quarantined"
+
+
+def test_an_empty_book_side_lands_untouched_and_is_never_quoted(clean_server, clean_run, deployment):
+    """A side with no resting orders is real data (the simulator draws empty sides from the real
+    captures' share of them): no check may flag it and nothing of the book is quarantined or lost;
+    the pricing then has nothing to quote or fill on that side."""
+    deployment.list_markets(clean_server)
+    with start_server(_world(), Faults(seed=5, rate_empty_side=0.2)) as faulty:
+        result = deployment.backfill(faulty, FIRST_KEY, LAST_KEY, checks=SOURCE_CHECKS)
+    assert result.success
+    evaluations = result.get_asset_check_evaluations()
+    assert not [(e.asset_key.to_user_string(), e.check_name) for e in evaluations if not e.passed]
+    assert deployment.warehouse.read_frame("SELECT * FROM quarantine").empty
+
+    books = deployment.rows("order_book_snapshots")
+    side_key = ["snapshot_ts", "token_id", "side"]
+    clean = clean_run.rows("order_book_snapshots")
+    clean_sides = clean.groupby(side_key).size()
+    landed_sides = books.groupby(side_key).size()
+    emptied = clean_sides.index.difference(landed_sides.index)
+    assert len(emptied) > 0, "the fault should empty some sides"
+    # every side that kept its levels kept all of them, exactly as the clean run landed them
+    kept = clean.set_index(side_key).loc[landed_sides.index].reset_index()[clean.columns]
+    pd.testing.assert_frame_equal(books, kept.sort_values(BOOK_KEY).reset_index(drop=True))
+    for table in ("order_book_rechecks", "oddsapi_historical_odds"):
+        assert not deployment.rows(table).duplicated(TABLES[table][1]).any()
+
+    # an emptied ask side has no best ask and no fill at any stake; the bid side still quotes
+    no_asks = {(ts, token) for ts, token, side in emptied if side == "ask"}
+    assert no_asks, "the fault should empty some ask sides"
+    labels = pd.DataFrame({"token_id": books["token_id"].unique(), "outcome": "any"})  # names only
+    quotes = polymarket_quotes(books, labels)
+    asks = quotes[quotes["side"] == "ask"]
+    assert not no_asks & set(zip(asks["quote_ts"], asks["market_key"], strict=True))
+    assert len(asks) == len(landed_sides.xs("ask", level="side"))
+    fills = vwap_for_stake(books, stake=10.0, side="buy")
+    assert not no_asks & set(zip(fills["snapshot_ts"], fills["token_id"], strict=True))
+    assert not fills.empty
 
 
 class ClobRestartingTheDatabase(PolymarketClobResource):

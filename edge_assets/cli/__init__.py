@@ -18,6 +18,7 @@ FAULT_OPTIONS = {
     "--rate-timeout": "share of requests answered too late",
     "--rate-malformed": "share of records corrupted",
     "--rate-stale": "share of payloads with timestamps hours old",
+    "--rate-empty-side": "share of order books served with one side empty",
     "--rate-silent": "share of market-channel connections sent nothing once subscribed",
     "--rate-drop": "chance per minute that the simulator drops a market-channel connection",
 }

@@ -42,6 +42,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rate-malformed", type=float, default=0.0, help="share of records corrupted")
     parser.add_argument("--rate-stale", type=float, default=0.0, help="share of records with old timestamps")
     parser.add_argument(
+        "--rate-empty-side", type=float, default=0.0, help="share of CLOB books served with one side empty"
+    )
+    parser.add_argument(
         "--rate-silent",
         type=float,
         default=0.0,
@@ -88,6 +91,7 @@ def faults_from_args(args: argparse.Namespace) -> Faults:
         rate_timeout=args.rate_timeout,
         rate_malformed=args.rate_malformed,
         rate_stale=args.rate_stale,
+        rate_empty_side=args.rate_empty_side,
         rate_silent=args.rate_silent,
         rate_drop=args.rate_drop,
         rate_order_timeout=args.rate_order_timeout,

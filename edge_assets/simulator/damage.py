@@ -35,6 +35,9 @@ def clob_book(book: dict, faults: FaultInjector) -> None:
         if levels:
             level = faults.pick(levels)
             level[faults.pick(("price", "size"))] = "abc"
+    side = faults.emptied_side()
+    if side:
+        book[side] = []
     stale = faults.stale_seconds()
     if stale:
         book["timestamp"] = str(int(book["timestamp"]) - int(stale * 1000))

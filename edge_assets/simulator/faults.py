@@ -16,7 +16,8 @@ _SILENT_KEY, _DROP_KEY = 11, 12  # keys of the market-channel draws, apart from 
 @dataclass(frozen=True)
 class Faults:
     """Fault rates, each a probability per request (429, 5xx, timeout), per record (malformed,
-    stale), per market-channel connection (silent) or per connection and minute (drop).
+    stale, empty side: a CLOB book served with one side's levels gone), per market-channel
+    connection (silent) or per connection and minute (drop).
 
     `rate_order_timeout` is the ambiguous placement: the order is accepted and matched (the order
     and trade logs show it) but its answer stalls `timeout_delay_s`, so the client times out."""
@@ -26,6 +27,7 @@ class Faults:
     rate_timeout: float = 0.0
     rate_malformed: float = 0.0
     rate_stale: float = 0.0
+    rate_empty_side: float = 0.0
     rate_silent: float = 0.0
     rate_drop: float = 0.0
     rate_order_timeout: float = 0.0
@@ -75,6 +77,10 @@ class FaultInjector:
 
     def malformed(self) -> bool:
         return self._hit(self.faults.rate_malformed)
+
+    def emptied_side(self) -> str | None:
+        """Which side of a book to serve without levels ("bids" or "asks"; None unless the fault hits)."""
+        return self._choice(("bids", "asks")) if self._hit(self.faults.rate_empty_side) else None
 
     def stale_seconds(self) -> float:
         """How far to push a record's timestamps into the past (0 unless a stale fault hits)."""

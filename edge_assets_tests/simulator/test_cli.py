@@ -96,13 +96,15 @@ def test_the_ground_truth_is_written_again_when_the_simulator_is_stopped(tmp_pat
 
 def test_demo_and_dev_pass_the_channel_faults_and_world_knobs_on_to_the_simulator():
     from edge_assets.cli import _fault_args, build_parser
+    from edge_assets.simulator.cli import faults_from_args
 
     knobs = ["--rate-silent", "0.1", "--rate-drop", "0.05", "--plant-rate", "96", "--plant-minutes", "5,10"]
-    knobs += ["--scale", "4"]
+    knobs += ["--scale", "4", "--rate-empty-side", "0.2"]
     for command in ("demo", "dev"):
         forwarded = _fault_args(build_parser().parse_args([command, *knobs]))
         assert sorted(forwarded) == sorted(knobs)
         simulate = build_parser().parse_args(["simulate", *forwarded])
         assert (simulate.rate_silent, simulate.rate_drop, simulate.plant_rate) == (0.1, 0.05, 96.0)
         assert (simulate.plant_minutes, simulate.scale) == ((5, 10), 4)
+        assert faults_from_args(simulate).rate_empty_side == 0.2
     assert _fault_args(build_parser().parse_args(["demo"])) == [], "nothing forwarded by default"

@@ -8,6 +8,10 @@ day, NBA only) and compares the rows of the hours that landed with a clean run o
 
 from __future__ import annotations
 
+import logging
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +21,9 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 import pytest
+from dagster._core.test_utils import create_test_daemon_workspace_context
+from dagster._core.workspace.load_target import EmptyWorkspaceTarget
+from dagster._daemon.monitoring.run_monitoring import execute_run_monitoring_iteration
 
 from edge_assets.defs.common import QUARANTINED_SHARE_KEY
 from edge_assets.defs.hourly_fetch import unlanded_hour_ranges
@@ -27,6 +34,7 @@ from edge_assets.defs.polymarket.assets import BOOK_KEY, order_books, polymarket
 from edge_assets.defs.polymarket.checks import order_book_rechecks_checks, order_book_snapshots_checks
 from edge_assets.defs.quality import COMPLETENESS_CHECK, QUARANTINE_CHECK, STALE_CHECK
 from edge_assets.defs.settings import EdgeSettings
+from edge_assets.demo import write_instance_yaml
 from edge_assets.notify.resource import AlertingResource
 from edge_assets.pricing.book import vwap_for_stake
 from edge_assets.pricing.canonical import polymarket_quotes
@@ -36,6 +44,7 @@ from edge_assets.sources.resources import OddsApiResource, PolymarketClobResourc
 from edge_assets.storage.db import Warehouse
 from edge_assets.storage.io_managers import WarehouseIOManager
 from edge_assets.storage.lake import Lake
+from edge_assets_tests.fixtures.paths import REPO_ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -96,16 +105,16 @@ class Deployment:
         assert dg.materialize([polymarket_markets], resources=self.resources(server)).success
 
     def backfill(
-        self, server: SimulatorServer, first: str, last: str, checks: list = (), clob=None
+        self, server: SimulatorServer, first: str, last: str, checks: list = (), clob=None, tags=None
     ) -> dg.ExecuteInProcessResult:
         """The hourly sources over first .. last in one run, as a single-run backfill launches it,
-        with `checks` of theirs (and another `clob` resource)."""
+        with `checks` of theirs (and another `clob` resource, more `tags`)."""
         resources = self.resources(server) | ({"clob": clob} if clob else {})
         return dg.materialize(
             [polymarket_markets.to_source_asset(), order_books, oddsapi_historical_odds, *checks],
             resources=resources,
             instance=self.instance,
-            tags=_range_tags(first, last),
+            tags=_range_tags(first, last) | (tags or {}),
             raise_on_error=False,
         )
 
@@ -128,11 +137,15 @@ def _range_tags(first: str, last: str) -> dict[str, str]:
     return {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
 
 
+def storage_under(root: Path) -> tuple[Warehouse, Lake]:
+    """A deployment's warehouse (SQLite) and lake under `root`."""
+    return Warehouse(url=f"sqlite:///{root / 'edge.db'}"), Lake(url=str(root / "lake"))
+
+
 def _deployment(root: Path) -> Iterator[Deployment]:
     (root / "dagster").mkdir()
     with dg.instance_for_test(temp_dir=str(root / "dagster")) as instance:
-        warehouse = Warehouse(url=f"sqlite:///{root / 'edge.db'}")
-        yield Deployment(instance, warehouse, Lake(url=str(root / "lake")))
+        yield Deployment(instance, *storage_under(root))
 
 
 @pytest.fixture(scope="module")
@@ -405,6 +418,58 @@ def test_a_database_restart_mid_run_loses_and_repeats_nothing(
             rows = deployment.rows(table)
             assert not rows.duplicated(key).any()
             pd.testing.assert_frame_equal(rows, clean_run.rows(table), check_dtype=False)
+
+
+def test_a_run_killed_mid_run_is_marked_failed_and_its_rerun_repeats_nothing(
+    clean_server, clean_run, tmp_path
+):
+    (tmp_path / "dagster").mkdir()
+    write_instance_yaml(tmp_path / "dagster")  # the demo's instance: run monitoring on
+    # every answer 0.2 s late (within the client's timeout): the backfill lasts seconds, not one
+    slow = start_server(_world(), Faults(rate_timeout=1.0, timeout_delay_s=0.2))
+    with slow, dg.DagsterInstance.from_config(str(tmp_path / "dagster")) as instance:
+        deployment = Deployment(instance, *storage_under(tmp_path))
+        deployment.list_markets(clean_server)
+        command = [sys.executable, "-m", "edge_assets_tests.hourly_backfill_process", str(tmp_path), slow.url]
+        process = subprocess.Popen([*command, FIRST_KEY, LAST_KEY], cwd=REPO_ROOT)
+        try:
+            run_id = _wait_for_step_start(instance, "order_books", process)
+        finally:
+            process.send_signal(signal.SIGKILL)  # by the PID this test started
+            process.wait(timeout=30)
+    assert process.returncode == -signal.SIGKILL
+    assert instance.get_run_by_id(run_id).status == dg.DagsterRunStatus.STARTED, "an orphan, until monitored"
+
+    # one iteration of the daemon's run monitor finds the orphan and fails it
+    with create_test_daemon_workspace_context(EmptyWorkspaceTarget(), instance) as workspace:
+        errors = list(execute_run_monitoring_iteration(workspace, logging.getLogger("run_monitoring")))
+    assert not any(errors)
+    assert instance.get_run_by_id(run_id).status == dg.DagsterRunStatus.FAILURE
+
+    # the rerun (a backfill of the unlanded hours) leaves every hour once, as the clean run has it
+    ranges = unlanded_hour_ranges(instance, SOURCE_KEYS, FIRST_KEY, LAST_KEY)
+    assert ranges, "the killed run should have left hours unlanded"
+    for first, last in ranges:
+        assert deployment.backfill(clean_server, first, last).success
+    for table, (_, key) in TABLES.items():
+        assert set(deployment.statuses()[table].values()) == {dg.AssetPartitionStatus.MATERIALIZED}
+        rows = deployment.rows(table)
+        assert not rows.duplicated(key).any()
+        pd.testing.assert_frame_equal(rows, clean_run.rows(table))
+
+
+def _wait_for_step_start(instance: dg.DagsterInstance, step: str, process: subprocess.Popen) -> str:
+    """The id of the run whose `step` has started (in `process`, still running), once it has."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the backfill ended before it could be killed"
+        for record in instance.get_run_records(dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED])):
+            run_id = record.dagster_run.run_id
+            started = instance.all_logs(run_id, of_type=dg.DagsterEventType.STEP_START)
+            if any(entry.step_key == step for entry in started):
+                return run_id
+        time.sleep(0.05)
+    raise AssertionError(f"no run started {step} within 60 s")
 
 
 # The hour a bookmaker drops out of every event it prices, with hours on either side listing it.

@@ -10,6 +10,7 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
+from edge_assets.pricing.fees import fee_per_share
 from edge_assets.quality.rules import MIN_DRIFT_SAMPLE, drift_of, has_event_near
 
 T0 = pd.Timestamp("2026-11-20 18:00", tz="UTC")
@@ -59,11 +60,30 @@ def test_fees_inside_the_trained_range_never_drift_whatever_their_mix(training, 
     assert verdict.score == 0.0 and not verdict.drifted
 
 
+def _fees(asks: np.ndarray, rates: list[float]) -> pd.Series:
+    """The taker fee at each ask under each schedule rate, as the features compute it."""
+    return pd.Series(np.concatenate([fee_per_share(asks, rate) for rate in rates]))
+
+
+def test_fees_at_asks_further_out_than_any_trained_on_do_not_drift():
+    # Seed 23's 3-day realistic world: trained on asks 0.08 .. 0.94, then favourites at 0.96 and
+    # longshots at 0.04 pay a fee below any trained on under the same rates (1.2% of recent rows).
+    rates = [0.03, 0.04, 0.05]
+    training = _fees(np.round(np.linspace(0.08, 0.94, 87), 2), rates)
+    recent = _fees(np.array([0.04, 0.05, 0.06, 0.95, 0.96, 0.97] * 10 + [0.5] * 40), rates)
+    verdict = drift_of(training, recent, "derived")
+    assert not verdict.drifted
+    assert verdict.statistic == "above_training_max_share" and verdict.score == 0.0
+
+
 def test_fees_above_any_trained_on_drift():
     training = pd.Series(np.linspace(0.0, 0.02, 300))
     verdict = drift_of(training, pd.Series([0.01] * 250 + [0.03] * 50), "derived")
-    assert verdict.statistic == "outside_training_range_share" and verdict.score == 50 / 300
+    assert verdict.statistic == "above_training_max_share" and verdict.score == 50 / 300
     assert verdict.drifted
+    # a costlier schedule at asks training saw
+    asks = np.tile(np.round(np.linspace(0.08, 0.94, 87), 2), 3)
+    assert drift_of(_fees(asks, [0.03, 0.05]), _fees(asks, [0.07]), "derived").drifted
 
 
 hours = st.integers(-200, 200)

@@ -34,8 +34,8 @@ DRIFT_KINDS: dict[str, DriftKind] = {"league_code": "categorical", "fee": "deriv
     name=DRIFT_CHECK,
     description=f"Over the last {DRIFT_WINDOW}, against the latest training set and with at least "
     f"{MIN_DRIFT_SAMPLE} rows on each side: continuous features keep a population stability index "
-    f"under {MAX_PSI}; the league shows no category training never saw and the fee no value outside "
-    f"the trained range, in more than {MAX_UNSEEN_SHARE:.0%} of rows.",
+    f"under {MAX_PSI}; the league shows no category training never saw and the fee no value above "
+    f"the trained maximum (a costlier schedule), in more than {MAX_UNSEEN_SHARE:.0%} of rows.",
 )
 def feature_drift(lake: Lake) -> dg.AssetCheckResult:
     """Features drifting away from what the models were trained on make the gate's confidence moot.

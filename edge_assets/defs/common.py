@@ -30,6 +30,7 @@ class Ingested:
     records: int
     fetched_at: datetime | None
     quarantined: int
+    quarantined_rows: int  # the rows the quarantined records would have landed as
     raw_uri: str
 
 
@@ -41,11 +42,14 @@ QUARANTINED_SHARE_KEY = "quarantined_share"
 
 def quarantine_metadata(ingested: Iterable[Ingested]) -> dict:
     """`QUARANTINED_KEY` and `QUARANTINED_SHARE_KEY` over one run's ingests. A quarantined record is
-    the smallest unit that was wrong (a book level, an outcome, a market), a landed one a row."""
+    the smallest unit that was wrong (a book level, an outcome, a market, an event without its
+    teams); the share is of rows, each record weighed by the rows it would have landed as, so an
+    event quarantined whole counts as all its prices, not as one."""
     ingested = list(ingested)
     quarantined = sum(item.quarantined for item in ingested)
-    parsed = quarantined + sum(len(item.frame) for item in ingested)
-    share = quarantined / parsed if parsed else 0.0
+    lost = sum(item.quarantined_rows for item in ingested)
+    parsed = lost + sum(len(item.frame) for item in ingested)
+    share = lost / parsed if parsed else 0.0
     return {QUARANTINED_KEY: quarantined, QUARANTINED_SHARE_KEY: MetadataValue.float(share)}
 
 
@@ -73,6 +77,7 @@ def ingest(
         records=sum(len(p.data) if isinstance(p.data, list) else 1 for p in payloads),
         fetched_at=max((p.fetched_at for p in payloads), default=None),
         quarantined=n_bad,
+        quarantined_rows=sum(record.rows for record in parsed.quarantined),
         raw_uri=raw_uri,
     )
 

@@ -25,8 +25,9 @@ QUARANTINE_CHECK = "quarantined_share_in_range"
 # More than one record in a hundred unreadable is a feed gone wrong, not the odd bad record.
 MAX_QUARANTINED_SHARE = 0.01
 QUARANTINE_DESCRIPTION = (
-    f"At most {MAX_QUARANTINED_SHARE:.0%} of the records of the latest landing were quarantined as "
-    "unreadable: more is a feed gone wrong, and its data is missing."
+    f"At most {MAX_QUARANTINED_SHARE:.0%} of the rows of the latest landing were lost to quarantined "
+    "records (each weighed by the rows it would have landed as): more is a feed gone wrong, and its "
+    "data is missing."
 )
 # Partitioned and append-only tables are judged on their recent rows, not their whole history.
 RECENT_WINDOW = timedelta(hours=48)
@@ -206,7 +207,7 @@ def coverage_check() -> TableCheck:
 
 def judge_quarantined_share(metadata: dict | None) -> dg.AssetCheckResult:
     """The quarantine check's verdict on a landing's materialization metadata: at most
-    MAX_QUARANTINED_SHARE of its records quarantined; None (nothing landed yet) quarantined nothing."""
+    MAX_QUARANTINED_SHARE of its rows lost to quarantine; None (nothing landed yet) quarantined nothing."""
     if metadata is None:
         return dg.AssetCheckResult(passed=True, metadata={"note": "nothing landed yet"})
     if QUARANTINED_SHARE_KEY not in metadata:  # every landed asset reports it: a missing key is a bug

@@ -176,7 +176,8 @@ def _event_rows(
             if not isinstance(bookmakers, list):
                 raise RecordError("bookmakers is not a list")
         except RecordError as error:
-            quarantined.append(QuarantinedRecord(dict(event), str(error)))
+            weight = _listed_prices(event.get("bookmakers"))
+            quarantined.append(QuarantinedRecord(dict(event), str(error), weight))
             continue
         for bookmaker in bookmakers:
             try:
@@ -184,12 +185,23 @@ def _event_rows(
                     raise RecordError("bookmaker is not an object")
                 book_rows = _bookmaker_rows(bookmaker, odds_format, header["event_id"], quarantined)
             except RecordError as error:
-                quarantined.append(
-                    QuarantinedRecord({"event_id": header["event_id"], "bookmaker": bookmaker}, str(error))
-                )
+                record = {"event_id": header["event_id"], "bookmaker": bookmaker}
+                quarantined.append(QuarantinedRecord(record, str(error), _listed_prices([bookmaker])))
                 continue
             rows.extend({**base, **header, **row} for row in book_rows)
     return rows
+
+
+def _listed_prices(bookmakers: Any) -> int:
+    """How many outcome prices `bookmakers` (an event's list, perhaps malformed) lists, at least one:
+    the rows a quarantined event or bookmaker would have landed as."""
+    count = 0
+    for bookmaker in bookmakers if isinstance(bookmakers, list) else []:
+        markets = bookmaker.get("markets") if isinstance(bookmaker, Mapping) else None
+        for market in markets if isinstance(markets, list) else []:
+            outcomes = market.get("outcomes") if isinstance(market, Mapping) else None
+            count += len(outcomes) if isinstance(outcomes, list) else 0
+    return max(count, 1)
 
 
 def parse_odds_events(

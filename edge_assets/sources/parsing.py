@@ -87,10 +87,12 @@ TABLE_SHAPES = {
 
 @dataclass(frozen=True)
 class QuarantinedRecord:
-    """A venue record that could not be parsed, kept whole with the reason why."""
+    """A venue record that could not be parsed, kept whole with the reason why, and how many rows
+    it would have landed as (a whole event: one per outcome price it lists)."""
 
     record: dict
     reason: str
+    rows: int = 1
 
 
 @dataclass

@@ -147,6 +147,24 @@ def test_odds_bad_bookmaker_is_quarantined_but_its_event_keeps_the_others():
     assert set(kept.bookmaker) == {b["key"] for b in first["bookmakers"][1:]}
 
 
+@pytest.mark.parametrize("damage", ["event", "bookmaker", "outcome"])
+def test_a_quarantined_odds_record_weighs_as_the_rows_it_would_have_landed(damage):
+    """The quarantined share is of rows: an event dropped whole for want of its home team weighs
+    as all of its prices, a bookmaker as its own, an outcome as one."""
+    events = load("oddsapi_odds.json")
+    clean = parse_odds_events(copy.deepcopy(events), HOUR, FETCHED_AT, "american").frame
+    if damage == "event":
+        del events[2]["home_team"]  # the simulator's --rate-malformed damage to a whole event
+    elif damage == "bookmaker":
+        outcomes = events[2]["bookmakers"][1]["markets"][0]["outcomes"]
+        outcomes[1]["name"] = outcomes[0]["name"]  # two prices for one outcome: the bookmaker goes
+    else:
+        events[2]["bookmakers"][1]["markets"][0]["outcomes"][0]["price"] = None
+    result = parse_odds_events(events, HOUR, FETCHED_AT, "american")
+    [bad] = result.quarantined
+    assert bad.rows == len(clean) - len(result.frame) > 0
+
+
 def test_odds_price_outside_american_odds_is_quarantined():
     events = load("oddsapi_odds.json")
     events[0]["bookmakers"][0]["markets"][0]["outcomes"][0]["price"] = 50

@@ -28,9 +28,10 @@ _HOLDING_STAKE = ("decided", "live", "delayed", *UNSETTLED)
 _HOLDING_PARAMS = tuple(f"holding_{index}" for index in range(len(_HOLDING_STAKE)))
 # A resolution known at :now (one without a resolution time counts from when it was fetched).
 _RESOLVED_BY_NOW = "COALESCE(r.resolved_at, r.fetched_at) <= :now"
-# Per market, the stake held: what the positions cost, plus what orders that may still fill have not
-# filled yet; tokens resolved by now hold nothing (their P&L is realised). Both parts are small: a
-# row per token held and the orders in flight, however long the orders table grows.
+# Per market, the stake held at :now: what the fills made by then cost, plus what orders that may
+# still fill have not filled yet; tokens resolved by now hold nothing (their P&L is realised). The
+# fills are read rather than the positions table, whose rows sum every fill to this day: a backfill
+# rerun of an old hour must not hold the stake bought after it.
 _NOT_RESOLVED = (
     f"NOT EXISTS (SELECT 1 FROM polymarket_resolutions r WHERE r.token_id = {{token}} AND {_RESOLVED_BY_NOW})"
 )
@@ -40,8 +41,8 @@ SELECT pm_market_id, SUM(stake) AS stake FROM (
     WHERE o.mode = :mode AND o.status IN ({", ".join(":" + name for name in _HOLDING_PARAMS)})
         AND o.created_at <= :now AND {_NOT_RESOLVED.format(token="o.pm_token_id")}
     UNION ALL
-    SELECT p.pm_market_id, p.cost AS stake FROM positions p
-    WHERE p.mode = :mode AND {_NOT_RESOLVED.format(token="p.pm_token_id")}
+    SELECT f.pm_market_id, f.size * f.price AS stake FROM fills f
+    WHERE f.mode = :mode AND f.filled_at <= :now AND {_NOT_RESOLVED.format(token="f.pm_token_id")}
 ) held
 GROUP BY pm_market_id
 """

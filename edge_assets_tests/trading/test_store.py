@@ -67,9 +67,10 @@ def test_risk_state_counts_held_stake_and_the_days_realised_and_marked_pnl(datab
     assert state.open_exposure == pytest.approx(36.0)
     assert state.daily_pnl == pytest.approx(40.0 * (0.2 - 0.5) + 30.0 * (0.0 - 0.5))
     assert state.last_order_at == {("m1", "Yes"): NOW, ("m2", "Yes"): NOW, ("m4", "Yes"): NOW}
-    # A resolution, an order or a fill not yet known at an earlier instant does not count then.
+    # A resolution, an order or a fill not yet known at an earlier instant does not count then: m3,
+    # filled yesterday, is not resolved yet; m1 and m4 were bought at NOW, m2 was tried at NOW.
     before = store.risk_state("paper", NOW - timedelta(seconds=1), halted=False, lookback=timedelta(days=3))
-    assert before.market_stakes["m4"] == pytest.approx(15.0) and "m2" not in before.market_stakes
+    assert before.market_stakes == {"m3": pytest.approx(50.0), "m5": pytest.approx(6.0)}
     assert before.daily_pnl == 0.0 and set(before.last_order_at) == {("m5", "Yes")}
     # Down 27 today, so an order risking more than 73 breaks the 100 loss limit.
     limits = RiskLimits(max_stake_per_order=1000, max_stake_per_market=1000, max_open_exposure=1000)
@@ -77,6 +78,26 @@ def test_risk_state_counts_held_stake_and_the_days_realised_and_marked_pnl(datab
     assert check_order(ProposedOrder("s", "m9", "t", "Yes", 0.5, 145.0), state, limits, later) is None
     big = ProposedOrder("s", "m9", "t", "Yes", 0.5, 147.0)
     assert check_order(big, state, limits, later) == guard.DAILY_LOSS_LIMIT
+
+
+def test_a_rerun_of_an_earlier_hour_holds_only_the_stake_filled_by_then(database_url):
+    """A backfill rerun of an old hour decides at that hour: the position the token has grown to since
+    (the table's row sums every fill) and the markets bought later hold nothing yet."""
+    store = TradingStore(SqlWarehouse(database_url))
+    later = NOW + timedelta(hours=5)
+    first = order_row("a", "m1", "matched", stake=10.0, matched=20.0)
+    second = {**order_row("b", "m1", "matched", stake=15.0, matched=30.0), "created_at": later}
+    other = {**order_row("c", "m2", "matched", stake=8.0, matched=16.0), "created_at": later}
+    for row in (first, second, other):
+        store.record_order(row)
+    store.record_fills([fill_row("t1", "a", "m1", 0.5, 20.0, NOW)], "paper", "m1-Yes", NOW)
+    store.record_fills([fill_row("t2", "b", "m1", 0.5, 30.0, later)], "paper", "m1-Yes", later)
+    store.record_fills([fill_row("t3", "c", "m2", 0.5, 16.0, later)], "paper", "m2-Yes", later)
+    rerun = store.risk_state("paper", NOW + timedelta(hours=1), halted=False, lookback=timedelta(minutes=5))
+    assert rerun.market_stakes == {"m1": pytest.approx(10.0)}
+    assert rerun.open_exposure == pytest.approx(10.0)
+    today = store.risk_state("paper", later, halted=False, lookback=timedelta(minutes=5))
+    assert today.market_stakes == {"m1": pytest.approx(25.0), "m2": pytest.approx(8.0)}
 
 
 def test_the_days_pnl_is_the_settlements_with_the_taker_fee(database_url):

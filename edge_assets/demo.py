@@ -36,6 +36,8 @@ QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 MULTIPROCESS_JOBS = {"hourly_sources"}
 # Days of features the demo builds for training: the settings' default training window.
 TRAINING_DAYS = 14
+# Tags of the demo's runs: that the demo ran it, and the PID of the demo process running it.
+DEMO_TAG, DEMO_PID_TAG = "edge/demo", "edge/demo_pid"
 MULTIPROCESS_CONFIG = {**QUIET_LOGS, "execution": {"config": {"multiprocess": {"max_concurrent": 2}}}}
 SIMULATOR_START_TIMEOUT_S = 60
 PLANNED_EVENTS_VARIABLE = "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS"
@@ -300,6 +302,8 @@ def _materialize_everything(options: DemoOptions, log: Callable[[str], None], st
     require_database(env.database_url, DATABASE_OPTION)
     defs = build_definitions(env)
     instance = dg.DagsterInstance.get()
+    for run_id in fail_orphaned_runs(instance):
+        log(f"      run {run_id} was left started by a demo that died: marked failed")
     tally = RunTally()
     steps = _demo_steps(*hour_keys(options.days, datetime.now(UTC)))
     total_steps = len(steps) + 1  # and the alert sensors
@@ -317,7 +321,8 @@ def _materialize_everything(options: DemoOptions, log: Callable[[str], None], st
             if not runs:
                 log(f"      {job_name}: every hour landed already")
             for run_tags in runs:
-                result = run_job(defs, instance, job_name, {**run_tags, "edge/demo": "true"})
+                demo_tags = {DEMO_TAG: "true", DEMO_PID_TAG: str(os.getpid())}
+                result = run_job(defs, instance, job_name, {**run_tags, **demo_tags})
                 tally.add(job_name, result)
                 _release_memory()
                 status = "ok" if result.success else "FAILED"
@@ -448,6 +453,34 @@ def resolve_job(name: str):
     from edge_assets.definitions import defs
 
     return defs.resolve_job_def(name)
+
+
+def fail_orphaned_runs(instance) -> list[str]:
+    """Mark failed the demo's runs left started or starting by a demo process that is gone (killed,
+    say, by SIGKILL), and return their ids. Its runs run inside the demo's own process tree, so a run
+    whose demo PID no longer exists will never finish; Dagster's run monitor would only fail it
+    past its maximum runtime, since the default run launcher cannot see a worker's health."""
+    import dagster as dg
+
+    unfinished = dg.RunsFilter(
+        statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING], tags={DEMO_TAG: "true"}
+    )
+    orphans = [run for run in instance.get_runs(filters=unfinished) if not _alive(run.tags.get(DEMO_PID_TAG))]
+    for run in orphans:
+        instance.report_run_failed(run, message="the demo process running it is gone (killed?)")
+    return [run.run_id for run in orphans]
+
+
+def _alive(pid: str | None) -> bool:
+    if pid is None or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, under another user
+        return True
+    return True
 
 
 def run_job(defs, instance, job_name: str, tags: dict, resolver: tuple[str, str] = (__name__, "resolve_job")):

@@ -1,14 +1,12 @@
-"""The risk guard's limits: each stops the order that would break it, and no sequence of signals,
-fills and price moves gets an order past any of them."""
+"""The risk guard's limits: each stops the order that would break it. That no sequence of signals,
+fills and price moves gets an order past any of them is the property over the tables
+(test_guard_over_store.py)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from edge_assets.trading import guard
 from edge_assets.trading.guard import ProposedOrder, RiskState, check_order
@@ -58,71 +56,3 @@ def test_an_order_within_every_limit_passes():
         order_times=(NOW - timedelta(seconds=61),) * 5 + (NOW,) * 2,
     )
     assert check_order(order(size=20.0), state, LIMITS, NOW) is None
-
-
-# One step of a trading day: a signal's order, a fill moving the day's P&L, or a price move.
-markets = st.sampled_from(["m1", "m2", "m3"])
-signal_steps = st.tuples(
-    st.just("signal"),
-    markets,
-    st.sampled_from(["Yes", "No"]),
-    st.floats(0.02, 0.98),
-    st.floats(1.0, 60.0),
-    st.sampled_from(["nba", "nhl", "nfl", None]),
-    st.sampled_from(["moneyline", "totals", None]),
-)
-pnl_steps = st.tuples(st.just("pnl"), st.floats(-30.0, 30.0))
-clock_steps = st.tuples(st.just("clock"), st.floats(0.0, 200.0))
-steps = st.lists(st.one_of(signal_steps, pnl_steps, clock_steps), max_size=60)
-
-
-@settings(max_examples=300, deadline=None)
-@given(steps=steps, halt_at=st.integers(0, 80))
-def test_no_sequence_of_signals_fills_and_price_moves_breaches_a_limit(steps, halt_at):
-    now = NOW
-    state = RiskState()
-    accepted: list[tuple[datetime, ProposedOrder, RiskState]] = []
-    for index, step in enumerate(steps):
-        state = replace(state, halted=index >= halt_at)
-        if step[0] == "clock":
-            now += timedelta(seconds=step[1])
-        elif step[0] == "pnl":
-            state = replace(state, daily_pnl=state.daily_pnl + step[1])
-        else:
-            _, market, outcome, price, size, league, market_type = step
-            proposed = order(market, outcome, price, size, league, market_type)
-            if check_order(proposed, state, LIMITS, now) is None:
-                accepted.append((now, proposed, state))
-                state = replace(
-                    state,
-                    open_exposure=state.open_exposure + proposed.stake,
-                    market_stakes={
-                        **state.market_stakes,
-                        market: state.market_stakes.get(market, 0.0) + proposed.stake,
-                    },
-                    last_order_at={**state.last_order_at, (market, outcome): now},
-                    order_times=(*state.order_times, now),
-                )
-    slack = 1e-6
-    exposure = 0.0
-    by_market: dict[str, float] = {}
-    for index, (at, proposed, before) in enumerate(accepted):
-        assert not before.halted
-        assert proposed.league not in LIMITS.blocked_leagues
-        assert proposed.market_type not in LIMITS.blocked_market_types
-        assert proposed.stake <= LIMITS.max_stake_per_order + slack
-        assert before.daily_pnl - proposed.stake >= -LIMITS.daily_loss_limit - slack
-        exposure += proposed.stake
-        by_market[proposed.market_id] = by_market.get(proposed.market_id, 0.0) + proposed.stake
-        assert exposure <= LIMITS.max_open_exposure + slack
-        assert by_market[proposed.market_id] <= LIMITS.max_stake_per_market + slack
-        same = [
-            other_at
-            for other_at, other, _ in accepted[:index]
-            if (other.market_id, other.outcome) == (proposed.market_id, proposed.outcome)
-        ]
-        assert all(at - other_at >= timedelta(seconds=LIMITS.cooldown_seconds) for other_at in same)
-        in_window = [
-            other_at for other_at, _, _ in accepted[: index + 1] if at - timedelta(minutes=1) < other_at
-        ]
-        assert len(in_window) <= LIMITS.max_orders_per_minute

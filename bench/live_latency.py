@@ -98,6 +98,7 @@ SIGNAL_COOLDOWN = timedelta(minutes=60)  # the alerting resource's default
 STATUS_SQL = "SELECT * FROM live_status WHERE service = 'live'"
 SIGNALS_SQL = "SELECT signal_id, pm_token_id, created_at, detected_at, closed_at FROM live_signals"
 ALERTS_SQL = "SELECT created_at, payload, delivery_status FROM alerts WHERE kind = 'signal'"
+MAX_HEARTBEAT_GAP_S = 15.0  # three of the live service's 5 s heartbeats
 FILL_PROB_SQL = "SELECT fill_prob FROM cost_models WHERE venue = 'polymarket'"
 ODDS_REGIONS = {"us", "eu"}  # the Odds API resource's default regions, as the service polls them
 # Why a window of 2+ minutes was missed, judged minute by minute on the simulator's own world.
@@ -236,18 +237,20 @@ class LiveRun:
 
 @dataclass
 class JudgedTime:
-    """Seconds between consecutive heartbeats (after the ready one) across which the service's
-    evaluation count grew: a stalled service follows its tokens without judging them, and those
-    hours must not count towards a null world's rate."""
+    """Seconds between consecutive heartbeats (after the ready one) no further apart than
+    `MAX_HEARTBEAT_GAP_S`: the heartbeat comes from the service's event loop every 5 s, so a loop
+    stalled on its backlog (which follows its tokens without judging them) shows as a long gap,
+    and those hours must not count towards a null world's rate. An interval without a new
+    evaluation still counts: in a quiet world most changes leave nothing to judge again."""
 
     seconds: float = 0.0
-    last: tuple[float, int] | None = None  # the previous heartbeat's instant and evaluations
+    last: float | None = None  # the previous heartbeat's instant
 
-    def heartbeat(self, updated_at: float, evaluations: int) -> None:
-        if self.last is not None and updated_at > self.last[0] and evaluations > self.last[1]:
-            self.seconds += updated_at - self.last[0]
-        if self.last is None or updated_at > self.last[0]:
-            self.last = (updated_at, evaluations)
+    def heartbeat(self, updated_at: float) -> None:
+        if self.last is not None and 0 < updated_at - self.last <= MAX_HEARTBEAT_GAP_S:
+            self.seconds += updated_at - self.last
+        if self.last is None or updated_at > self.last:
+            self.last = updated_at
 
 
 def live_command(minutes: float) -> list[str]:
@@ -272,7 +275,7 @@ def run_live(
         ready = ready or ready_at(warehouse, launched)
         if ready:
             beat = warehouse.read_frame(STATUS_SQL).iloc[0]
-            judged.heartbeat(beat["updated_at"].timestamp(), int(beat["evaluations"]))
+            judged.heartbeat(beat["updated_at"].timestamp())
         time.sleep(SAMPLE_EVERY_S)
     if process.poll() is None:
         process.terminate()

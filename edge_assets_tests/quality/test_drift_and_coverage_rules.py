@@ -10,6 +10,7 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
+from edge_assets.defs.features.checks import DRIFT_KINDS
 from edge_assets.pricing.fees import fee_per_share
 from edge_assets.quality.rules import MIN_DRIFT_SAMPLE, drift_of, has_event_near
 
@@ -50,6 +51,17 @@ def test_a_league_training_never_saw_drifts_past_one_percent():
     assert drift_of(training, pd.Series([0.0] * 396 + [4.0] * 4), "categorical").score == 0.01
     assert not drift_of(training, pd.Series([0.0] * 396 + [4.0] * 4), "categorical").drifted
     assert drift_of(training, pd.Series([0.0] * 390 + [4.0] * 10), "categorical").drifted
+
+
+def test_a_slate_priced_by_fewer_books_is_not_drift_but_a_count_never_trained_on_is():
+    # the mix of a 14-day world's training days against its newest hour, where later games list fewer
+    training = pd.Series([2] * 40 + [3] * 100 + [4] * 120 + [5] * 120 + [8] * 300 + [14] * 50 + [15] * 70)
+    recent = pd.Series([2] * 90 + [3] * 150 + [4] * 80 + [5] * 60 + [8] * 150 + [14] * 20 + [15] * 10)
+    kind = DRIFT_KINDS["n_books"]
+    assert drift_of(training, recent, "continuous").drifted  # judged as a continuous value, it would
+    assert not drift_of(training, recent, kind).drifted
+    more_books_than_ever = pd.concat([recent, pd.Series([19] * 10)], ignore_index=True)
+    assert drift_of(training, more_books_than_ever, kind).drifted
 
 
 @given(st.lists(st.floats(0, 0.05), min_size=MIN_DRIFT_SAMPLE, max_size=400), st.randoms())

@@ -31,7 +31,7 @@ planted  a dense planted world (--plant-rate windows per market per pre-game day
          `recall` is over every window but the first kind; `recall_all` over all of them, and
          `recall_books_clear` over those (b) clears some minute (the detector's own share).
 null     the null world on a null home: live signals per 1000 market-hours (markets followed x the
-         hours between heartbeats across which the service evaluated, from the first ready one) and
+         hours between heartbeats at most MAX_HEARTBEAT_GAP_S apart, from the first ready one) and
          its 95% upper bound (exact Poisson). With --tokens N the home is a scaled copy of the null
          home cut to N tokens, as in load.
 load     the service's cores and peak RSS at each --tokens count. Its home is a copy of --reuse's
@@ -232,7 +232,7 @@ class LiveRun:
     service: dict
     simulator: dict
     status: dict
-    judged_s: float  # heartbeat intervals after `ready` in which the service evaluated something
+    judged_s: float  # heartbeat intervals after `ready` short enough that the loop was not stalled
 
 
 @dataclass
@@ -272,10 +272,10 @@ def run_live(
     while process.poll() is None and time.time() < deadline:
         service.sample()
         simulator_.sample()
-        ready = ready or ready_at(warehouse, launched)
+        status = warehouse.read_frame(STATUS_SQL)
+        ready = ready or ready_at(status, launched)
         if ready:
-            beat = warehouse.read_frame(STATUS_SQL).iloc[0]
-            judged.heartbeat(beat["updated_at"].timestamp())
+            judged.heartbeat(status.iloc[0]["updated_at"].timestamp())
         time.sleep(SAMPLE_EVERY_S)
     if process.poll() is None:
         process.terminate()
@@ -289,10 +289,10 @@ def run_live(
     )  # fmt: skip
 
 
-def ready_at(warehouse: SqlWarehouse, launched: float) -> float | None:
-    """The wall time of this run's first heartbeat with tokens and a consensus (the heartbeat comes
-    every 5 s; `odds_polled_at` is the books' own instant, not the poll's)."""
-    status = warehouse.read_frame(STATUS_SQL)
+def ready_at(status: pd.DataFrame, launched: float) -> float | None:
+    """The wall time of the heartbeat in `status` (the `live_status` row) when it is this run's and
+    has tokens and a consensus (the heartbeat comes every 5 s; `odds_polled_at` is the books' own
+    instant, not the poll's)."""
     if status.empty:
         return None
     row = status.iloc[0]
@@ -335,9 +335,7 @@ def followed_markets(home: Path, at: float) -> int:
 
 def default_plant_rate(home: Path, minutes: float) -> float:
     """Windows per market per pre-game day for about TARGET_STARTS starts on the followed markets."""
-    context = market_context(home)
-    watched = context.watched_tokens(datetime.now(UTC))
-    markets = context.tokens.loc[context.tokens["token_id"].isin(watched), "market_id"].nunique()
+    markets = followed_markets(home, time.time())
     return float(min(MAX_PLANT_RATE, round(TARGET_STARTS * 1440 / (max(markets, 1) * minutes))))
 
 

@@ -34,8 +34,8 @@ class Ingested:
     raw_uri: str
 
 
-# The standard metadata keys of a landed source asset: records quarantined, and their share of all
-# records parsed (landed rows plus quarantined records), which the quarantine check judges.
+# The standard metadata keys of a landed source asset: records quarantined, and the share of rows
+# they took out (`quarantine_metadata`), which the quarantine check judges.
 QUARANTINED_KEY = "quarantined"
 QUARANTINED_SHARE_KEY = "quarantined_share"
 

@@ -41,7 +41,7 @@ MARKETS = _shape(
     " sports_market_type:text game_start_ts:timestamp end_ts:timestamp active:bool closed:bool"
     " neg_risk:bool outcomes:text clob_token_ids:text outcome_prices:text best_bid:float best_ask:float"
     " fee_rate:float fee_exponent:float fee_taker_only:bool fee_rebate_rate:float tick_size:float"
-    " min_order_size:float updated_at:timestamp fetched_at:timestamp",
+    " min_order_size:float updated_at:timestamp fetched_at:timestamp closed_ts:timestamp",
     "market_id question active closed neg_risk outcomes clob_token_ids fetched_at",
 )
 RESOLUTIONS = _shape(

@@ -97,6 +97,15 @@ def _fee_schedule(market: Mapping[str, Any]) -> tuple[Mapping[str, Any], float |
     return fees, fee_rate
 
 
+def _closed_time(market: Mapping[str, Any]) -> pd.Timestamp | None:
+    """When the market resolved (Gamma's `closedTime`), None when not sent or unreadable: an
+    unreadable closing time only costs its resolutions' `resolved_at`, which may be null."""
+    try:
+        return as_utc(market.get("closedTime"), "closedTime")
+    except RecordError:
+        return None
+
+
 def _market_row(
     market: Mapping[str, Any], fetched_at: pd.Timestamp, event: Mapping[str, Any] | None
 ) -> dict[str, Any]:
@@ -132,6 +141,7 @@ def _market_row(
         "min_order_size": as_float(market.get("orderMinSize"), "orderMinSize"),
         "updated_at": as_utc(market.get("updatedAt"), "updatedAt"),
         "fetched_at": fetched_at,
+        "closed_ts": _closed_time(market),
     }
     check_not_null(MARKETS, row)
     return row
@@ -177,20 +187,12 @@ def parse_gamma_events(events: list[dict], fetched_at: datetime) -> ParseResult:
     return ParseResult(result.frame, quarantined + result.quarantined)
 
 
-def parse_resolutions(
-    markets_frame: pd.DataFrame, raw_markets: Iterable[Mapping[str, Any]] = ()
-) -> pd.DataFrame:
+def parse_resolutions(markets_frame: pd.DataFrame) -> pd.DataFrame:
     """Rows of `resolutions`: one per token of each closed market whose prices are exactly 1/0.
 
-    Markets settled any other way (50-50, still disputed) are left out. The markets table has
-    no closing time, so `resolved_at` comes from the raw records' `closedTime` when given.
+    Markets settled any other way (50-50, still disputed) are left out. `resolved_at` is the
+    market's `closed_ts` (null when Gamma sent no closing time).
     """
-    closed_times = {}
-    for market in raw_markets:
-        try:
-            closed_times[str(market.get("id"))] = as_utc(market.get("closedTime"), "closedTime")
-        except RecordError:
-            continue  # an unreadable closing time only costs resolved_at, which may be null
     rows = []
     closed = markets_frame[markets_frame["closed"].astype(bool) & markets_frame["outcome_prices"].notna()]
     for market in closed.itertuples(index=False):
@@ -206,7 +208,7 @@ def parse_resolutions(
                     "market_id": market.market_id,
                     "outcome": outcome,
                     "payout": payout,
-                    "resolved_at": closed_times.get(market.market_id),
+                    "resolved_at": market.closed_ts,
                     "fetched_at": market.fetched_at,
                 }
             )

@@ -136,7 +136,7 @@ def test_gamma_event_markets_take_event_id_and_title():
 def test_resolutions_one_row_per_token_with_winner_paid_one():
     raw = load("polymarket_gamma_markets_closed.json") + [load("polymarket_gamma_market_resolved.json")]
     markets = parse_gamma_markets(raw, FETCHED_AT).frame
-    resolutions = parse_resolutions(markets, raw)
+    resolutions = parse_resolutions(markets)
     assert list(resolutions.columns) == list(TABLE_SHAPES["polymarket_resolutions"].columns)
     assert len(resolutions) == 2 * len(markets)
     assert resolutions.groupby("market_id").payout.sum().eq(1.0).all()

@@ -17,11 +17,12 @@ SQL_KINDS = {
     "TIMESTAMP WITH TIME ZONE": "timestamp",
 }
 COLUMN = re.compile(r"^\s+([a-z_]+)\s+(" + "|".join(SQL_KINDS) + r")\b(.*)$")
+ADDED_COLUMN = re.compile(r"ALTER TABLE (\w+) ADD COLUMN ([a-z_]+) (" + "|".join(SQL_KINDS) + r")\b([^;]*);")
 
 
 def sql_tables() -> dict[str, tuple[dict[str, str], set[str]]]:
-    """{table: (column kinds in order, NOT NULL columns incl. primary keys)} from CREATE TABLEs,
-    under the names later migrations rename them to."""
+    """{table: (column kinds in order, NOT NULL columns incl. primary keys)} from CREATE TABLEs
+    and ADD COLUMNs, under the names later migrations rename them to."""
     tables = {}
     for path in sorted((REPO_ROOT / "sql" / "migrations").glob("*.sql")):
         sql = path.read_text()
@@ -38,6 +39,10 @@ def sql_tables() -> dict[str, tuple[dict[str, str], set[str]]]:
             tables[name] = (columns, not_null)
         for old, new in re.findall(r"ALTER TABLE (\w+) RENAME TO (\w+)", sql):
             tables[new] = tables.pop(old)
+        for name, column, kind, rest in ADDED_COLUMN.findall(sql):  # appended after the others
+            tables[name][0][column] = SQL_KINDS[kind]
+            if "NOT NULL" in rest:
+                tables[name][1].add(column)
     return tables
 
 

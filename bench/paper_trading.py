@@ -10,8 +10,10 @@ decides on every hourly signal at its hour, with the default risk limits, and fi
 simulator's CLOB as of that hour). Its `signals` table is the champion-gated set once a champion
 gates it (model_version set): the ungated rule is then recomputed from the same tables, over the
 hours from the first gated signal on, and traded the same way (the `signal_trades` asset, on a copy
-of the run's database, against a simulator of the same world) for the side-by-side. Without a
-champion the rule ran alone and the two sets are the same trades.
+of the run's database, against a simulator of the same world) for the side-by-side. The copy keeps
+the trading tables as of the first gated hour, so the replay starts from the book the gated run held
+there (its open stake, cooldowns and order rate); both columns count the fills from that hour on.
+Without a champion the rule ran alone and the two sets are the same trades.
 
 ROI        sum of fill P&L (realised at the payout, else marked at the newest best bid, less the
            taker fee) over the sum of their cost (size x (price + fee))
@@ -47,7 +49,16 @@ TABLES = (
     "cost_models", "quotes", "consensus", "order_book_snapshots", "market_mappings", "polymarket_markets",
     "polymarket_resolutions", "signals", "executions",
 )  # fmt: skip
-TRADING_TABLES = ("executions", "orders", "fills", "positions", "trading_locks")
+# What the gated run's trader had decided and held before its first gated hour (`:since`): the
+# ungated replay starts from this book, so the pre-gate stake, cooldowns and order rate bind both
+# columns alike. Fills are made at placement (FOK), so cutting orders and fills by time agrees.
+PRE_GATE_CUTS = (
+    "DELETE FROM executions WHERE decided_at >= :since",
+    "DELETE FROM fills WHERE filled_at >= :since",
+    "DELETE FROM orders WHERE created_at >= :since",
+    "DELETE FROM signals WHERE created_at >= :since",
+    "DELETE FROM trading_locks",
+)
 
 
 def _run_demo(days: int, seed: int, scenario: str, home: Path) -> None:
@@ -64,9 +75,34 @@ def read_tables(home: Path) -> dict[str, pd.DataFrame]:
     return {name: warehouse.read_frame(f"SELECT * FROM {name}") for name in TABLES}
 
 
-def trade_ungated(home: Path, seed: int, scenario: str, days: int, signals: pd.DataFrame) -> Path:
-    """Paper-trade `signals` (the ungated rule's) as the demo traded its own, on a copy of its
-    database and against a simulator of the same world; return the copy's home."""
+def pre_gate_book(warehouse: Warehouse, since: pd.Timestamp) -> None:
+    """Cut a copy of a demo's database back to its trading tables as of `since`: the rows decided
+    before it stay, and each position is rebuilt from the fills kept by the trader's own rule, its
+    mark dropped when taken at or after `since` (it would show the replay a price from its future;
+    the replay's trader marks each token again as it decides on it)."""
+    from edge_assets.trading.store import TradingStore
+
+    bound = {"since": since.to_pydatetime()}
+    for statement in PRE_GATE_CUTS:
+        warehouse.execute(statement, bound)
+    warehouse.execute(
+        "UPDATE positions SET mark_price = NULL, marked_at = NULL WHERE marked_at >= :since", bound
+    )
+    warehouse.execute(
+        "DELETE FROM positions WHERE NOT EXISTS "
+        "(SELECT 1 FROM fills f WHERE f.mode = positions.mode AND f.pm_token_id = positions.pm_token_id)"
+    )
+    store = TradingStore(warehouse)
+    for (mode, token), rows in warehouse.read_frame("SELECT * FROM fills").groupby(["mode", "pm_token_id"]):
+        store.record_fills(rows.to_dict("records"), str(mode), str(token), since.to_pydatetime())
+
+
+def trade_ungated(
+    home: Path, seed: int, scenario: str, days: int, signals: pd.DataFrame, since: pd.Timestamp
+) -> Path:
+    """Paper-trade `signals` (the ungated rule's, from `since` on) as the demo traded its own, on a
+    copy of its database holding the book the demo held at `since`, against a simulator of the same
+    world; return the copy's home."""
     import dagster as dg
 
     from edge_assets.defs.partitions import HOURLY_KEY_FORMAT
@@ -82,9 +118,7 @@ def trade_ungated(home: Path, seed: int, scenario: str, days: int, signals: pd.D
     copy.mkdir()
     shutil.copy(home / "edge.db", copy / "edge.db")
     warehouse = Warehouse(url=f"sqlite:///{copy / 'edge.db'}")
-    with warehouse.engine().begin() as connection:
-        for table in (*TRADING_TABLES, "signals"):
-            connection.exec_driver_sql(f"DELETE FROM {table}")
+    pre_gate_book(warehouse, since)
     warehouse.upsert("signals", signals[SIGNAL_COLUMNS], ["signal_id"])
     server = start_server(World(seed, scenario, days=days + 1), Faults(seed=seed))
     try:
@@ -201,8 +235,11 @@ def main() -> None:
                 ).min()
                 ungated = ungated_rule_signals(tables, rule)
                 ungated = ungated[pd.to_datetime(ungated["created_at"], utc=True) >= since]
-                copy = trade_ungated(home, seed, scenario, args.days, ungated)
-                sets["ungated rule"].append(traded(copy, world, tables["market_mappings"])[0])
+                copy = trade_ungated(home, seed, scenario, args.days, ungated, since)
+                replayed = traded(copy, world, tables["market_mappings"])[0]
+                sets["ungated rule"].append(
+                    replayed[pd.to_datetime(replayed["filled_at"], utc=True) >= since]
+                )
                 sets["champion-gated"].append(fills[pd.to_datetime(fills["filled_at"], utc=True) >= since])
             else:
                 sets["ungated rule"].append(fills)

@@ -74,16 +74,10 @@ import scipy.stats
 
 from edge_assets.defs.settings import EdgeSettings
 from edge_assets.demo import DemoOptions, demo_environment, free_port, run_demo
-from edge_assets.live.books import OrderBooks
-from edge_assets.live.evaluate import MarketContext, live_consensus, walkable_asks
-from edge_assets.mapping.markets import priced_outcomes
-from edge_assets.pricing.canonical import polymarket_quotes
-from edge_assets.signals.comparator import priced_asks, rejection_reasons
-from edge_assets.simulator import oddsapi as simulated_oddsapi
-from edge_assets.simulator.leagues import LEAGUES_BY_KEY
-from edge_assets.simulator.polymarket import clob_book
+from edge_assets.live.evaluate import MarketContext
+from edge_assets.live.planted import judge_instant
+from edge_assets.live.service import read_market_context
 from edge_assets.simulator.world import World
-from edge_assets.sources.oddsapi import parse_odds_events
 from edge_assets.storage.sql import SqlWarehouse, database_url_for_home
 
 BIN = Path(sys.executable).parent
@@ -99,8 +93,6 @@ STATUS_SQL = "SELECT * FROM live_status WHERE service = 'live'"
 SIGNALS_SQL = "SELECT signal_id, pm_token_id, created_at, detected_at, closed_at FROM live_signals"
 ALERTS_SQL = "SELECT created_at, payload, delivery_status FROM alerts WHERE kind = 'signal'"
 MAX_HEARTBEAT_GAP_S = 15.0  # three of the live service's 5 s heartbeats
-FILL_PROB_SQL = "SELECT fill_prob FROM cost_models WHERE venue = 'polymarket'"
-ODDS_REGIONS = {"us", "eu"}  # the Odds API resource's default regions, as the service polls them
 # Why a window of 2+ minutes was missed, judged minute by minute on the simulator's own world.
 UNCLEARABLE = "rule cannot clear it at the truth"
 BOOKS_NEVER_CLEAR = "sportsbooks' consensus never clears it"
@@ -320,10 +312,7 @@ def home_world(home: Path) -> dict:
 
 
 def market_context(home: Path) -> MarketContext:
-    warehouse = SqlWarehouse(database_url_for_home(home))
-    return MarketContext(
-        warehouse.read_table("market_mappings"), warehouse.read_table("polymarket_markets"), 0
-    )
+    return read_market_context(SqlWarehouse(database_url_for_home(home)))
 
 
 def followed_markets(home: Path, at: float) -> int:
@@ -431,51 +420,26 @@ def window_row(window: dict, signals: pd.DataFrame, alerts: pd.DataFrame, arriva
     return row
 
 
-def missed_reason(world: World, window: dict, context: MarketContext, fill_prob: float) -> dict:
-    """Why a missed window was missed, judged at each of its minutes with the batch rule's own
-    `rejection_reasons` on the world's book for the token, against two consensuses: the truth's
-    (the token's true probability from every book, no dispersion: the best any consensus can do)
-    and the one a poll of the sportsbooks' live odds would give at that minute."""
+def missed_reason(world: World, window: dict, context: MarketContext) -> dict:
+    """Why a missed window was missed, judged at the middle of each of its minutes by
+    `judge_instant` (the batch rule on the world's book for the token, against the truth's
+    consensus and the one a poll of the sportsbooks' live odds would give at that minute)."""
     settings = EdgeSettings()
     rule, consensus_rule = settings.signal_rule(), settings.consensus_rule()
-    token = window["pm_token_id"]
-    mapping = context.mapped[context.mapped["pm_token_id"] == token].iloc[0]
-    league = LEAGUES_BY_KEY[mapping["sport_key"]]
-    complement, consensus_outcome = priced_outcomes(pd.Series([mapping["sportsbook_outcome"]]))
     truth_minutes, books_minutes, truth_reasons, books_reasons = [], [], [], []
     start_min, end_min = int(window["start_ts"].timestamp() // 60), int(window["end_ts"].timestamp() // 60)
     for minute in range(start_min, end_min):
-        ts = minute * 60 + 30.0
-        as_of = pd.Timestamp(ts, unit="s", tz=UTC)
-        books = OrderBooks()
-        books.apply_book(clob_book(world, token, ts, world.history_start_ts(ts)))
-        levels = books.levels([token], as_of.to_pydatetime())
-        quotes = polymarket_quotes(levels, context.tokens)
-        asks = quotes[quotes["side"] == "ask"]
-        events = simulated_oddsapi.odds_events(world, league, ts, ODDS_REGIONS, "american")
-        odds = parse_odds_events(events, as_of.to_pydatetime(), as_of.to_pydatetime(), "american").frame
-        consensus = live_consensus(odds, consensus_rule)
-        consensus = consensus[consensus["event_id"] == mapping["event_id"]].assign(quote_ts=as_of)
-        true_prob = world.true_prob(token, ts)
-        truth = consensus.assign(
-            fair_prob=np.where(
-                consensus["outcome"] == consensus_outcome[0],
-                1 - true_prob if complement[0] else true_prob,
-                0.0,
-            ),
-            dispersion=0.0,
-            n_books=max(rule.min_books, int(consensus["n_books"].max()) if len(consensus) else 0),
+        judged = judge_instant(
+            world, window["pm_token_id"], minute * 60 + 30.0, context, rule, consensus_rule
         )
-        for frame, cleared, rejected in (
-            (truth, truth_minutes, truth_reasons),
-            (consensus, books_minutes, books_reasons),
+        for verdict, cleared, rejected in (
+            (judged.at_truth, truth_minutes, truth_reasons),
+            (judged.at_books, books_minutes, books_reasons),
         ):
-            priced = priced_asks(asks, frame, context.mapped, context.markets)
-            reasons = rejection_reasons(priced.reset_index(drop=True), walkable_asks(levels), rule, fill_prob)
-            if len(priced) and reasons.isna().any():
+            if verdict is None:
                 cleared.append(minute - start_min)
             else:
-                rejected.append(reasons.iloc[0] if len(reasons) else "no priced ask")
+                rejected.append(verdict)
     if not truth_minutes:
         reason = UNCLEARABLE
     elif not books_minutes:
@@ -493,8 +457,6 @@ def missed_reason(world: World, window: dict, context: MarketContext, fill_prob:
 def diagnose_misses(world: World, windows: pd.DataFrame, truth: pd.DataFrame, home: Path) -> pd.DataFrame:
     """`windows` with each missed window's reason (see `missed_reason`), '' for the others."""
     context = market_context(home)
-    fill = SqlWarehouse(database_url_for_home(home)).read_frame(FILL_PROB_SQL)
-    fill_prob = float(fill["fill_prob"].iloc[0]) if len(fill) else 0.0
     by_key = truth.assign(start=truth["start_ts"].map(pd.Timestamp.isoformat)).set_index(
         ["pm_token_id", "start"]
     )
@@ -507,7 +469,6 @@ def diagnose_misses(world: World, windows: pd.DataFrame, truth: pd.DataFrame, ho
             world,
             by_key.loc[(row["token"], row["start_ts"])].to_dict() | {"pm_token_id": row["token"]},
             context,
-            fill_prob,
         )
         reasons.append(found["reason"]), details.append(found["detail"])
     return windows.assign(reason=reasons, reason_detail=details)

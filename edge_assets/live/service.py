@@ -47,6 +47,15 @@ FILL_PROB_SQL = "SELECT fill_prob FROM cost_models WHERE venue = 'polymarket'"
 OPEN_SIGNALS_SQL = "SELECT * FROM live_signals WHERE closed_at IS NULL"
 
 
+def read_market_context(warehouse: SqlWarehouse) -> MarketContext:
+    """Mappings, markets and the venue's fill probability as the batch path last wrote them."""
+    fill = warehouse.read_frame(FILL_PROB_SQL)
+    fill_prob = float(fill["fill_prob"].iloc[0]) if len(fill) else 0.0
+    return MarketContext(
+        warehouse.read_table("market_mappings"), warehouse.read_table("polymarket_markets"), fill_prob
+    )
+
+
 @dataclass(frozen=True)
 class LiveSettings:
     """How often the service looks, and how patient it is."""
@@ -199,13 +208,7 @@ class LiveService:
 
     async def _refresh_context(self) -> None:
         """Mappings, markets and the fill probability as the batch path last wrote them."""
-        mappings, markets, fill = await asyncio.gather(
-            asyncio.to_thread(self.warehouse.read_table, "market_mappings"),
-            asyncio.to_thread(self.warehouse.read_table, "polymarket_markets"),
-            asyncio.to_thread(self.warehouse.read_frame, FILL_PROB_SQL),
-        )
-        fill_prob = float(fill["fill_prob"].iloc[0]) if len(fill) else 0.0
-        self.state.context = MarketContext(mappings, markets, fill_prob)
+        self.state.context = await asyncio.to_thread(read_market_context, self.warehouse)
         self._champion = await asyncio.to_thread(self.load_champion)
         tokens = self.state.context.watched_tokens(datetime.now(UTC))
         self.state.books.drop(set(self.state.books.tokens()) - set(tokens))

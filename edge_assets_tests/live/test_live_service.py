@@ -17,8 +17,10 @@ import pandas as pd
 import pytest
 
 from edge_assets.definitions import build_live_service
+from edge_assets.defs.settings import EdgeSettings
 from edge_assets.environment import Environment
-from edge_assets.live.service import LiveService
+from edge_assets.live.planted import judge_instant
+from edge_assets.live.service import LiveService, read_market_context
 from edge_assets.simulator import World, start_server
 from edge_assets.storage.broker import start_local_broker, stop_local_broker
 from edge_assets.storage.sql import SqlWarehouse
@@ -88,20 +90,30 @@ def _wait_for(condition, timeout: float) -> float:
     raise AssertionError(f"not within {timeout} s")
 
 
-def _next_window(world: World, tokens: set[str], after: datetime) -> pd.Series:
+def _next_window(world: World, warehouse: SqlWarehouse, after: datetime) -> pd.Series:
     """The first planted window of a mapped token that starts after `after`, lasts 3+ minutes, and
-    is wide enough to clear the rule whatever the consensus's noise (the truth 12% over the ask)."""
+    that the rule clears at the sportsbooks' consensus at its start and a minute on (judged on the
+    world itself: a window's size alone does not say, e.g. a longshot's book may not fill the stake)."""
+    context = read_market_context(warehouse)
+    settings = EdgeSettings()
+    rule, consensus_rule = settings.signal_rule(), settings.consensus_rule()
     world.pin(after + timedelta(hours=2))
     edges = world.planted_edges()
     starts, ends = pd.to_datetime(edges["start_ts"], utc=True), pd.to_datetime(edges["end_ts"], utc=True)
     edges = edges[
-        edges["pm_token_id"].isin(tokens)
+        edges["pm_token_id"].isin(set(context.mapped["pm_token_id"]))
         & (starts > after)
         & (ends - starts >= timedelta(minutes=3))
-        & (edges["true_prob"] / (edges["pm_best_ask"] + 0.02) > 1.12)
     ]
-    assert len(edges), "no wide planted window of a mapped token in the next two hours"
-    return edges.sort_values("start_ts").iloc[0]
+    for window in edges.sort_values("start_ts").itertuples(index=False):
+        start = pd.Timestamp(window.start_ts).timestamp()
+        if all(
+            judge_instant(world, window.pm_token_id, start + offset, context, rule, consensus_rule).at_books
+            is None
+            for offset in (0.0, 60.0)
+        ):
+            return pd.Series(window._asdict())
+    raise AssertionError("no planted window of a mapped token in the next two hours clears the rule")
 
 
 def _signals(home: Path) -> pd.DataFrame:
@@ -114,12 +126,9 @@ def test_a_window_planted_a_minute_ahead_gives_one_signal_and_one_alert_within_s
     stand_in,  # noqa: F811
 ):
     home = _copy_home(planted_demo[0], tmp_path / "home")
-    mapped = SqlWarehouse(f"sqlite:///{home / 'edge.db'}").read_frame(
-        "SELECT pm_token_id FROM market_mappings WHERE status = 'mapped'"
-    )
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     world = World(seed=SEED, scenario="planted", days=DEMO_DAYS, plant_rate=24, plant_minutes=(3, 8))
-    window = _next_window(world, set(mapped["pm_token_id"]), now)
+    window = _next_window(world, SqlWarehouse(f"sqlite:///{home / 'edge.db'}"), now)
     start = pd.Timestamp(window["start_ts"]).to_pydatetime()
     world.pin(start - timedelta(minutes=1))
     broker_url, broker = start_local_broker(tmp_path / "broker")

@@ -34,10 +34,9 @@ pytestmark = pytest.mark.slow
 
 def _window_a_minute_ahead(warehouse: SqlWarehouse) -> tuple[World, pd.Series, datetime]:
     """A planted world pinned a minute before its next window of a mapped token; the window; its start."""
-    mapped = warehouse.read_frame("SELECT pm_token_id FROM market_mappings WHERE status = 'mapped'")
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     world = World(seed=SEED, scenario="planted", days=DEMO_DAYS, plant_rate=24, plant_minutes=(3, 8))
-    window = _next_window(world, set(mapped["pm_token_id"]), now)
+    window = _next_window(world, warehouse, now)
     start = pd.Timestamp(window["start_ts"]).to_pydatetime()
     world.pin(start - timedelta(minutes=1))
     return world, window, start

@@ -3,12 +3,14 @@ table metadata."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import numpy as np
 import pandas as pd
 from dagster import MetadataValue
 
@@ -20,18 +22,24 @@ from edge_assets.storage.lake import Lake
 
 @dataclass(frozen=True)
 class Ingested:
-    """One source fetch as kept: the parsed rows, how many requests and top-level records the
-    payloads held, when the last one arrived (None without any), how many records went to
-    quarantine, and where the raw payloads landed. The payloads themselves are not kept: a month's
-    backfill holds every hour's `Ingested` until its run ends, and the raw bodies sit in the lake."""
+    """One source fetch as kept: the parsed rows (and their count), how many requests and top-level
+    records the payloads held, when the last one arrived (None without any), how many records went
+    to quarantine, and where the raw payloads landed. The payloads themselves are not kept (the raw
+    bodies sit in the lake), and an hourly backfill keeps each hour `counted` once it is written."""
 
     frame: pd.DataFrame
+    rows: int
     requests: int
     records: int
     fetched_at: datetime | None
     quarantined: int
     quarantined_rows: int  # the rows the quarantined records would have landed as
     raw_uri: str
+
+    def counted(self) -> Ingested:
+        """This fetch without its rows, its counts kept: what a month's backfill holds of an hour
+        it has written."""
+        return dataclasses.replace(self, frame=self.frame.iloc[0:0])
 
 
 # The standard metadata keys of a landed source asset: records quarantined, and the share of rows
@@ -48,7 +56,7 @@ def quarantine_metadata(ingested: Iterable[Ingested]) -> dict:
     ingested = list(ingested)
     quarantined = sum(item.quarantined for item in ingested)
     lost = sum(item.quarantined_rows for item in ingested)
-    parsed = lost + sum(len(item.frame) for item in ingested)
+    parsed = lost + sum(item.rows for item in ingested)
     share = lost / parsed if parsed else 0.0
     return {QUARANTINED_KEY: quarantined, QUARANTINED_SHARE_KEY: MetadataValue.float(share)}
 
@@ -73,6 +81,7 @@ def ingest(
     n_bad = quarantine(warehouse, venue, asset, partition, parsed.quarantined)
     return Ingested(
         frame=parsed.frame,
+        rows=len(parsed.frame),
         requests=len(payloads),
         records=sum(len(p.data) if isinstance(p.data, list) else 1 for p in payloads),
         fetched_at=max((p.fetched_at for p in payloads), default=None),
@@ -130,9 +139,20 @@ def table_metadata(
     return metadata
 
 
-def ingest_lag_seconds(frame: pd.DataFrame, source_column: str, fetched_column: str = "fetched_at") -> float:
-    """Median time from a venue's own timestamp to our fetch: how old data is when it lands."""
+def lag_seconds(frame: pd.DataFrame, source_column: str, fetched_column: str = "fetched_at") -> np.ndarray:
+    """Per row, seconds from a venue's own timestamp to our fetch (NaN where either is unknown), as
+    float32: a month's backfill keeps every hour's until it reports their median."""
     if frame.empty:
-        return 0.0
-    lag = (frame[fetched_column] - frame[source_column]).dt.total_seconds()
-    return float(lag.median()) if lag.notna().any() else 0.0
+        return np.empty(0, dtype=np.float32)
+    return (frame[fetched_column] - frame[source_column]).dt.total_seconds().to_numpy(np.float32)
+
+
+def median_lag_seconds(lags: Iterable[np.ndarray]) -> float:
+    """The median of `lag_seconds` over every row: how old data is when it lands (0.0 without any)."""
+    lag = np.concatenate([np.empty(0, dtype=np.float32), *lags])
+    return float(np.nanmedian(lag)) if np.isfinite(lag).any() else 0.0
+
+
+def ingest_lag_seconds(frame: pd.DataFrame, source_column: str, fetched_column: str = "fetched_at") -> float:
+    """Median time from a venue's own timestamp to our fetch, over `frame`'s rows."""
+    return median_lag_seconds([lag_seconds(frame, source_column, fetched_column)])

@@ -1,29 +1,33 @@
-"""The fetch loop of the hourly source assets: within a single-run backfill, an hour whose request
-fails after its retries is set aside and named, and the other hours still land.
+"""The fetch loop of the hourly source assets: each hour is written as it lands, in its own
+transaction (`write_hour`), so a month's backfill holds one hour's rows at a time; within a
+single-run backfill, an hour whose request fails after its retries is set aside and named, and the
+other hours still land.
 
-Dagster 1.13 cannot fail one partition of a single-run backfill (dagster-io/dagster#17836). When
-hours fail, the step writes each landed hour itself, reports each as a materialization of its
-partition, and then fails naming the failed hours: Dagster shows the planned partitions that got
-no materialization as failed (with per-partition planned events, see the demo's environment), and
-a backfill of the failed partitions fetches only those.
+The assets report a `MaterializeResult` for the range, since their rows are already written (the
+warehouse IO manager writes nothing for them). Dagster 1.13 cannot fail one partition of a
+single-run backfill (dagster-io/dagster#17836). When hours fail, the step reports each landed hour
+as a materialization of its partition and then fails naming the failed hours: Dagster shows the
+planned partitions that got no materialization as failed (with per-partition planned events, see
+the demo's environment), and a backfill of the failed partitions fetches only those. A step killed
+mid-range leaves written hours without a materialization; their rerun replaces them.
 
 Dagster's retry of the step (`HOURLY_FETCH_RETRY`) fetches only the hours its first attempt did not
-land: the run's own per-hour materializations say which landed, and their rows are read back from
-the warehouse so that the range output, which the IO manager writes over the whole range, keeps
-them.
+land: the run's own per-hour materializations say which landed.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Generic, TypeVar
 
 import dagster as dg
+import numpy as np
 import pandas as pd
 
+from edge_assets.defs.common import Ingested, median_lag_seconds, quarantine_metadata
 from edge_assets.defs.partitions import HOURLY_KEY_FORMAT, HOURLY_PARTITIONS
 from edge_assets.sources.http import VenueHTTPError
 from edge_assets.storage.db import Warehouse
@@ -115,48 +119,78 @@ def partitions_of_every_key(
     return set.intersection(*by_key.values()) if by_key else set()
 
 
-def with_reused_rows(
+@dataclass(frozen=True)
+class WrittenHour:
+    """One hour as written, per asset: the rows written and the fetches that gave them (counted,
+    their rows dropped), and the lag of each row of the step's own rows (`lag_seconds`)."""
+
+    rows: dict[dg.AssetKey, int]
+    ingested: dict[dg.AssetKey, tuple[Ingested, ...]]
+    lag_s: np.ndarray
+
+    def metadata(self) -> dict[dg.AssetKey, dict]:
+        """Each asset's metadata for this hour's materialization: its rows and quarantined share."""
+        return {
+            key: {"rows": rows, **quarantine_metadata(self.ingested[key])} for key, rows in self.rows.items()
+        }
+
+
+def write_hour(
     context: dg.AssetExecutionContext,
     warehouse: Warehouse,
-    fetched: HourlyFetch,
-    key: dg.AssetKey,
-    frame: pd.DataFrame,
-) -> pd.DataFrame:
-    """`frame` (the fetched hours' rows of `key`) with the rows the reused hours landed, read back
-    from the warehouse: the range output replaces every hour of the range."""
-    if not fetched.reused:
-        return frame
-    column = context.assets_def.metadata_by_key[key]["partition_column"]
-    kept = [
-        warehouse.read_table(table_name(key), column, hour, hour + timedelta(hours=1))
-        for hour in fetched.reused
-    ]
-    return pd.concat([*kept, frame], ignore_index=True)
+    hour: datetime,
+    outputs: Mapping[dg.AssetKey, tuple[pd.DataFrame, Sequence[Ingested]]],
+    lag_s: np.ndarray,
+) -> WrittenHour:
+    """Write one hour's rows of each asset in place of that hour's, each table as the warehouse IO
+    manager writes a partition (`replace_window` on its metadata's partition column), and keep the
+    hour's counts. An hour without rows still clears what an earlier run left in it."""
+    metadata_by_key = context.assets_def.metadata_by_key
+    rows = {
+        key: warehouse.replace_window(
+            table_name(key), frame, metadata_by_key[key]["partition_column"], hour, hour + timedelta(hours=1)
+        )
+        for key, (frame, _) in outputs.items()
+    }
+    ingested = {key: tuple(item.counted() for item in items) for key, (_, items) in outputs.items()}
+    return WrittenHour(rows, ingested, lag_s)
+
+
+def range_metadata(fetched: HourlyFetch[WrittenHour], key: dg.AssetKey) -> dict:
+    """An asset's metadata for the range a step wrote: its rows written, the hours of the range
+    (and those an earlier attempt landed), records fetched and quarantined share over its fetches."""
+    written = fetched.landed.values()
+    ingested = [item for hour in written for item in hour.ingested[key]]
+    return {
+        "rows": sum(hour.rows[key] for hour in written),
+        "hours": fetched.hours,
+        "reused_hours": len(fetched.reused),
+        "records": sum(item.records for item in ingested),
+        "requests": sum(item.requests for item in ingested),
+        **quarantine_metadata(ingested),
+    }
+
+
+def range_lag_seconds(fetched: HourlyFetch[WrittenHour]) -> dg.MetadataValue:
+    """The median lag over every row the step wrote (see `lag_seconds`)."""
+    return dg.MetadataValue.float(median_lag_seconds(hour.lag_s for hour in fetched.landed.values()))
 
 
 def fail_unlanded_hours(
     context: dg.AssetExecutionContext,
-    warehouse: Warehouse,
-    fetched: HourlyFetch[T],
-    outputs_of: Callable[[T], Mapping[dg.AssetKey, tuple[pd.DataFrame, dict]]],
+    fetched: HourlyFetch[WrittenHour],
 ) -> Iterator[dg.AssetMaterialization]:
-    """When hours failed: write each landed hour's rows in place of that hour's, report the hour
-    materialized, and fail the step naming the failed hours. `outputs_of` gives one hour's fetch
-    as each asset's rows and the metadata its materialization carries (what the checks read).
+    """When hours failed: report each landed hour materialized, with its metadata (what the checks
+    read), and fail the step naming the failed hours.
 
-    Each asset's table is written as the warehouse IO manager writes it (`replace_partition` on
-    its metadata's partition column), one hour's window at a time. The materializations are
-    yielded (`yield from` in the asset): events logged with `context.log_event` are dropped when
-    the step then raises."""
+    The materializations are yielded (`yield from` in the asset): events logged with
+    `context.log_event` are dropped when the step then raises."""
     if not fetched.failed:
         return
-    metadata_by_key = context.assets_def.metadata_by_key
     for hour, item in fetched.landed.items():
-        partition, end = hour.strftime(HOURLY_KEY_FORMAT), hour + timedelta(hours=1)
-        for key, (frame, metadata) in outputs_of(item).items():
-            column = metadata_by_key[key]["partition_column"]
-            rows = warehouse.replace_window(table_name(key), frame, column, hour, end)
-            yield dg.AssetMaterialization(key, partition=partition, metadata={"rows": rows, **metadata})
+        partition = hour.strftime(HOURLY_KEY_FORMAT)
+        for key, metadata in item.metadata().items():
+            yield dg.AssetMaterialization(key, partition=partition, metadata=metadata)
     failed = fetched.failed_keys
     raise dg.Failure(
         description=f"{len(failed)} of {fetched.hours} hours failed "

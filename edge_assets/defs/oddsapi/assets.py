@@ -6,12 +6,22 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 import pandas as pd
 
-from edge_assets.defs.common import Ingested, ingest, ingest_lag_seconds, quarantine_metadata, table_metadata
+from edge_assets.defs.common import (
+    Ingested,
+    ingest,
+    ingest_lag_seconds,
+    lag_seconds,
+    quarantine_metadata,
+    table_metadata,
+)
 from edge_assets.defs.hourly_fetch import (
     HOURLY_FETCH_RETRY,
+    WrittenHour,
     fail_unlanded_hours,
     fetch_each_hour,
-    with_reused_rows,
+    range_lag_seconds,
+    range_metadata,
+    write_hour,
 )
 from edge_assets.defs.partitions import (
     HOURLY_KEY_FORMAT,
@@ -31,6 +41,11 @@ from edge_assets.storage.db import Warehouse
 from edge_assets.storage.lake import Lake
 
 GROUP = "oddsapi"
+# The events a backfill range's hours hold, those an earlier attempt landed included.
+HOUR_EVENTS_SQL = """
+SELECT COUNT(DISTINCT event_id) AS events FROM oddsapi_historical_odds
+WHERE partition_ts >= :start AND partition_ts < :end
+"""
 
 
 def _quota_metadata(oddsapi: OddsApiResource, warehouse: Warehouse, alerting: AlertingResource) -> dict:
@@ -121,7 +136,7 @@ def oddsapi_historical_odds(
     lake: Lake,
     warehouse: Warehouse,
     alerting: AlertingResource,
-) -> Iterator[dg.AssetMaterialization | dg.Output[pd.DataFrame]]:
+) -> Iterator[dg.AssetMaterialization | dg.MaterializeResult]:
     """The bookmakers' head-to-head prices as they stood at the start of each hour.
 
     Taken from the historical endpoint (the snapshot at or before the hour; 10x quota cost), so
@@ -131,32 +146,21 @@ def oddsapi_historical_odds(
     """
     hours = partition_hours(context)
     label = partition_label(context)
-    by_hour = fetch_each_hour(
-        context,
-        "historical odds",
-        hours,
-        lambda hour: _ingest_historical_hour(oddsapi, settings, lake, warehouse, label, hour),
-    )
-    yield from fail_unlanded_hours(
-        context,
-        warehouse,
-        by_hour,
-        lambda hour: {context.asset_key: (hour.frame, quarantine_metadata([hour]))},
-    )
-    fetched = list(by_hour.landed.values())
-    fresh = pd.concat([hour.frame for hour in fetched], ignore_index=True)
-    frame = with_reused_rows(context, warehouse, by_hour, context.asset_key, fresh)
-    yield dg.Output(
-        frame,
+    key = context.asset_key
+
+    def land_hour(hour: datetime) -> WrittenHour:
+        ingested = _ingest_historical_hour(oddsapi, settings, lake, warehouse, label, hour)
+        lag_s = lag_seconds(ingested.frame, "book_update_ts", "partition_ts")
+        return write_hour(context, warehouse, hour, {key: (ingested.frame, [ingested])}, lag_s)
+
+    by_hour = fetch_each_hour(context, "historical odds", hours, land_hour)
+    yield from fail_unlanded_hours(context, by_hour)
+    events = warehouse.read_frame(HOUR_EVENTS_SQL, {"start": hours[0], "end": hours[-1] + timedelta(hours=1)})
+    yield dg.MaterializeResult(
         metadata={
-            "rows": len(frame),
-            "hours": len(hours),
-            "requests": sum(hour.requests for hour in fetched),
-            "events": frame["event_id"].nunique(),
-            "book_lag_at_hour_s": dg.MetadataValue.float(
-                ingest_lag_seconds(frame, "book_update_ts", "partition_ts")
-            ),
-            **quarantine_metadata(fetched),
+            **range_metadata(by_hour, key),
+            "events": int(events["events"].iloc[0]),
+            "book_lag_at_hour_s": range_lag_seconds(by_hour),
             **_quota_metadata(oddsapi, warehouse, alerting),
         },
     )

@@ -6,12 +6,15 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 import pandas as pd
 
-from edge_assets.defs.common import Ingested, ingest, ingest_lag_seconds, quarantine_metadata, table_metadata
+from edge_assets.defs.common import Ingested, ingest, lag_seconds, quarantine_metadata, table_metadata
 from edge_assets.defs.hourly_fetch import (
     HOURLY_FETCH_RETRY,
+    WrittenHour,
     fail_unlanded_hours,
     fetch_each_hour,
-    with_reused_rows,
+    range_lag_seconds,
+    range_metadata,
+    write_hour,
 )
 from edge_assets.defs.partitions import (
     HOURLY_KEY_FORMAT,
@@ -151,41 +154,27 @@ def order_books(
     label = partition_label(context)
     by_token = market_by_token(polymarket_markets)
 
-    def capture_hour(hour: datetime) -> tuple[Ingested, Ingested] | None:
+    def land_hour(hour: datetime) -> WrittenHour:
         plan = plan_book_capture(polymarket_markets, hour, horizon, settings.fill_recheck_share)
-        return None if plan is None else _capture_books(clob, lake, warehouse, label, plan, by_token)
+        books, again = [], []
+        if plan is not None:
+            captured, recaptured = _capture_books(clob, lake, warehouse, label, plan, by_token)
+            books, again = [captured], [recaptured]
+        books_frame = stack_books(capture.frame for capture in books)
+        outputs = {SNAPSHOTS: (books_frame, books), RECHECKS: (stack_rechecks(a.frame for a in again), again)}
+        return write_hour(
+            context, warehouse, hour, outputs, lag_seconds(books_frame, "book_ts", "snapshot_ts")
+        )
 
-    by_hour = fetch_each_hour(context, "order books", hours, capture_hour)
-    yield from fail_unlanded_hours(context, warehouse, by_hour, _hour_outputs)
-    captured = [capture for capture in by_hour.landed.values() if capture is not None]
-    snapshots = [books for books, _ in captured]
-    rechecks = [again for _, again in captured]
-    books_frame = with_reused_rows(
-        context, warehouse, by_hour, SNAPSHOTS, stack_books(capture.frame for capture in snapshots)
+    by_hour = fetch_each_hour(context, "order books", hours, land_hour)
+    yield from fail_unlanded_hours(context, by_hour)
+    yield dg.MaterializeResult(
+        asset_key=SNAPSHOTS,
+        metadata={**range_metadata(by_hour, SNAPSHOTS), "book_lag_at_hour_s": range_lag_seconds(by_hour)},
     )
-    rechecks_frame = with_reused_rows(
-        context, warehouse, by_hour, RECHECKS, stack_rechecks(capture.frame for capture in rechecks)
-    )
-    yield dg.Output(
-        books_frame,
-        output_name="order_book_snapshots",
-        metadata={
-            "rows": len(books_frame),
-            "hours": len(hours),
-            **_capture_counts(snapshots),
-            "book_lag_at_hour_s": dg.MetadataValue.float(
-                ingest_lag_seconds(books_frame, "book_ts", "snapshot_ts")
-            ),
-        },
-    )
-    yield dg.Output(
-        rechecks_frame,
-        output_name="order_book_rechecks",
-        metadata={
-            "rows": len(rechecks_frame),
-            "horizon_s": horizon.total_seconds(),
-            **_capture_counts(rechecks),
-        },
+    yield dg.MaterializeResult(
+        asset_key=RECHECKS,
+        metadata={**range_metadata(by_hour, RECHECKS), "horizon_s": horizon.total_seconds()},
     )
 
 
@@ -217,29 +206,3 @@ def _capture_books(
     if live:
         time.sleep(recheck_wait_s(books.fetched_at, plan.horizon, datetime.now(UTC)))
     return books, capture("order_book_rechecks", plan.recheck_tokens, plan.recheck_at)
-
-
-def _hour_outputs(
-    capture: tuple[Ingested, Ingested] | None,
-) -> dict[dg.AssetKey, tuple[pd.DataFrame, dict]]:
-    """One hour's books and rechecks as their tables hold them (empty when no token was open),
-    each with its quarantined share."""
-    books, again = [capture[0]] if capture else [], [capture[1]] if capture else []
-    return {
-        SNAPSHOTS: (
-            stack_books(b.frame for b in books),
-            quarantine_metadata(books),
-        ),
-        RECHECKS: (
-            stack_rechecks(a.frame for a in again),
-            quarantine_metadata(again),
-        ),
-    }
-
-
-def _capture_counts(captures: list[Ingested]) -> dict:
-    """Books fetched and records quarantined over a run's captures, for the UI."""
-    return {
-        "books": sum(capture.records for capture in captures),
-        **quarantine_metadata(captures),
-    }

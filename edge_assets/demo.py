@@ -294,13 +294,16 @@ def _materialize_everything(options: DemoOptions, log: Callable[[str], None], st
     import dagster as dg
 
     from edge_assets.definitions import build_definitions
+    from edge_assets.defs.polymarket.listing import unlisted_tag
     from edge_assets.environment import Environment
+    from edge_assets.storage.db import Warehouse
 
     warnings.filterwarnings("ignore", category=dg.BetaWarning)
     warnings.filterwarnings("ignore", category=dg.PreviewWarning)
     env = Environment.from_env()
     require_database(env.database_url, DATABASE_OPTION)
     defs = build_definitions(env)
+    warehouse = Warehouse(url=env.database_url)
     instance = dg.DagsterInstance.get()
     for run_id in fail_orphaned_runs(instance):
         log(f"      run {run_id} was left started by a demo that died: marked failed")
@@ -317,11 +320,13 @@ def _materialize_everything(options: DemoOptions, log: Callable[[str], None], st
                 tally.waited.append({"job": job_name, "partitions": partitions, "checks": holding})
                 log(f"      {job_name}: WAITS ({partitions}): blocking check(s) failed: {', '.join(holding)}")
                 continue
-            runs = _runs_of(instance, job_name, tags)
+            runs = _runs_of(instance, warehouse, job_name, tags)
             if not runs:
                 log(f"      {job_name}: every hour landed already")
             for run_tags in runs:
                 demo_tags = {DEMO_TAG: "true", DEMO_PID_TAG: str(os.getpid())}
+                if job_name == "hourly_sources":
+                    demo_tags |= unlisted_tag(warehouse)
                 result = run_job(defs, instance, job_name, {**run_tags, **demo_tags})
                 tally.add(job_name, result)
                 _release_memory()
@@ -337,28 +342,73 @@ def _materialize_everything(options: DemoOptions, log: Callable[[str], None], st
     log(f"      done in {time.monotonic() - step_start:.1f} s (total {time.monotonic() - started:.1f} s)")
     summary = _summarize(env, tally, options, started)
     summary["failed_hours"] = failed_hours(instance, *hour_keys(options.days, datetime.now(UTC)))
+    summary["books_waiting_on_listing"] = books_waiting(
+        instance, warehouse, *hour_keys(options.days, datetime.now(UTC))
+    )
     _print_summary(summary, log)
     return summary
 
 
-def _runs_of(instance, job_name: str, tags: dict[str, str]) -> list[dict[str, str]]:
+def _runs_of(instance, warehouse, job_name: str, tags: dict[str, str]) -> list[dict[str, str]]:
     """The runs a step makes of `job_name`: a backfill of the hourly sources covers only the
-    stretches of hours not landed yet, so a demo run again on the same home fetches only the hours
-    that failed; any other job, one run with `tags`."""
+    stretches of hours not landed yet and those whose books missed a market listed since, so a demo
+    run again on the same home fetches only the hours that failed or waited; any other job, one run
+    with `tags`."""
     import dagster as dg
 
     from edge_assets.defs.hourly_fetch import unlanded_hour_ranges
     from edge_assets.defs.jobs import HOURLY_SOURCES
+    from edge_assets.defs.partitions import HOURLY_PARTITIONS
 
     start = tags.get("dagster/asset_partition_range_start")
     if job_name != "hourly_sources" or start is None:
         return [tags]
     keys = [dg.AssetKey(name) for name in HOURLY_SOURCES]
     end = tags["dagster/asset_partition_range_end"]
+    wanted = {
+        key
+        for first, last in unlanded_hour_ranges(instance, keys, start, end)
+        for key in HOURLY_PARTITIONS.get_partition_keys_in_range(dg.PartitionKeyRange(first, last))
+    }
+    wanted |= {
+        hour
+        for books in books_waiting(instance, warehouse, start, end).values()
+        if books["listed"]
+        for hour in books["hours"]
+    }
+    in_range = HOURLY_PARTITIONS.get_partition_keys_in_range(dg.PartitionKeyRange(start, end))
     return [
         {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
-        for first, last in unlanded_hour_ranges(instance, keys, start, end)
+        for first, last in stretches(in_range, wanted)
     ]
+
+
+def stretches(keys: list[str], wanted: set[str]) -> list[tuple[str, str]]:
+    """The runs of consecutive `keys` (in order) that are in `wanted`, first and last key of each."""
+    runs: list[list[str]] = []
+    previous = None
+    for index, key in enumerate(keys):
+        if key in wanted:
+            if previous != index - 1:
+                runs.append([])
+            runs[-1].append(key)
+            previous = index
+    return [(run[0], run[-1]) for run in runs]
+
+
+def books_waiting(instance, warehouse, first: str, last: str) -> dict[str, dict]:
+    """Each market whose books hours `first` .. `last` (partition keys) did not ask for, its
+    listing quarantined then: why, whether a poll has listed it since (then a rerun of the demo
+    captures them) and those hours."""
+    from edge_assets.defs.partitions import HOURLY_PARTITIONS
+    from edge_assets.defs.polymarket.listing import books_waiting_on_listing
+
+    start = HOURLY_PARTITIONS.time_window_for_partition_key(first).start
+    end = HOURLY_PARTITIONS.time_window_for_partition_key(last).start
+    return {
+        books.market_id: {"reason": books.reason, "listed": books.listed, "hours": books.hour_keys}
+        for books in books_waiting_on_listing(instance, warehouse, start, end)
+    }
 
 
 def failed_hours(instance, first: str, last: str) -> dict[str, list[str]]:
@@ -573,9 +623,10 @@ def _summarize(env, tally: RunTally, options: DemoOptions, started: float) -> di
 
 
 def exit_status(summary: dict) -> int:
-    """1 when a run failed, or a blocking check stopped a run or held one back; else 0."""
+    """1 when a run failed, a blocking check stopped a run or held one back, or books waited on a
+    market's listing; else 0."""
     held_back = summary["runs_stopped_by_checks"] or summary["runs_waiting_on_checks"]
-    return 1 if summary["failed_runs"] or held_back else 0
+    return 1 if summary["failed_runs"] or held_back or summary.get("books_waiting_on_listing") else 0
 
 
 def _print_summary(summary: dict, log: Callable[[str], None]) -> None:
@@ -601,6 +652,16 @@ def _print_summary(summary: dict, log: Callable[[str], None]) -> None:
         log(f"    {asset}: {', '.join(hours)}")
     if failed_hours:
         log("    run the demo again with the same --home to fetch only these hours")
+    waiting = summary.get("books_waiting_on_listing", {})
+    log(
+        f"  books waiting      {sum(len(books['hours']) for books in waiting.values())} market-hours of"
+        f" {len(waiting)} market(s) whose listing was quarantined when their hours were captured"
+    )
+    for market_id, books in waiting.items():
+        hours = books["hours"]
+        since = "listed since: a rerun captures them" if books["listed"] else "not listed yet"
+        span = f"{len(hours)} hour(s) {hours[0]} .. {hours[-1]}"
+        log(f"    market {market_id}: {span} ({books['reason']}; {since})")
     log(f"  sportsbook events  {summary['events']}")
     log(f"  polymarket markets {summary['markets']} ({summary['mapped_tokens']} tokens mapped)")
     log(f"  quotes             {summary['quotes']}")

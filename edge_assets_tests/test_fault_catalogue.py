@@ -32,9 +32,10 @@ from edge_assets.defs.oddsapi.checks import oddsapi_historical_odds_checks
 from edge_assets.defs.partitions import HOURLY_KEY_FORMAT, HOURLY_PARTITIONS
 from edge_assets.defs.polymarket.assets import BOOK_KEY, order_books, polymarket_markets
 from edge_assets.defs.polymarket.checks import order_book_rechecks_checks, order_book_snapshots_checks
+from edge_assets.defs.polymarket.listing import books_waiting_on_listing, unlisted_tag
 from edge_assets.defs.quality import COMPLETENESS_CHECK, QUARANTINE_CHECK, STALE_CHECK
 from edge_assets.defs.settings import EdgeSettings
-from edge_assets.demo import write_instance_yaml
+from edge_assets.demo import stretches, write_instance_yaml
 from edge_assets.notify.resource import AlertingResource
 from edge_assets.pricing.book import vwap_for_stake
 from edge_assets.pricing.canonical import polymarket_quotes
@@ -510,3 +511,41 @@ def test_a_bookmaker_missing_for_an_hour_fails_every_hour_complete(clean_server,
     assert not complete.passed
     assert complete.metadata["hours_missing_bookmaker"].value >= 1
     assert GAP_HOUR.strftime("%Y-%m-%d %H") in str(complete.metadata["holes"].value).replace("T", " ")
+
+
+def test_books_of_a_market_whose_listing_was_quarantined_wait_for_it_and_a_rerun_lands_them(
+    clean_server, clean_run, deployment
+):
+    """A malformed Gamma record keeps its market out of the markets table, so no capture asks for
+    its books: nothing fails and no book record is quarantined. Each hour that missed a market
+    is named (market, reason, hours); once a poll lists it cleanly, a backfill of those hours lands
+    exactly the clean run's rows."""
+    with start_server(_world(), Faults(seed=5, rate_malformed=0.3)) as faulty:
+        deployment.list_markets(faulty)
+    result = deployment.backfill(clean_server, FIRST_KEY, LAST_KEY, tags=unlisted_tag(deployment.warehouse))
+    assert result.success
+
+    first, last = FIRST, LAST
+    waiting = books_waiting_on_listing(deployment.instance, deployment.warehouse, first, last)
+    assert waiting and not any(books.listed for books in waiting)
+    named = {(key, books.market_id) for books in waiting for key in books.hour_keys}
+    # every book row missing against the clean run is of a market-hour the demo names as waiting
+    side_key = ["snapshot_ts", "market_id", "token_id", "side"]
+    clean, landed = clean_run.rows("order_book_snapshots"), deployment.rows("order_book_snapshots")
+    missing = clean.groupby(side_key).size().index.difference(landed.groupby(side_key).size().index)
+    assert len(missing) > 0, "the malformed listing should keep some markets' books out"
+    unnamed = {(ts.strftime(HOURLY_KEY_FORMAT), market) for ts, market, _, _ in missing} - named
+    assert not unnamed, f"book rows lost with no market-hour named: {sorted(unnamed)[:3]}"
+    pd.testing.assert_frame_equal(landed, clean.merge(landed[side_key].drop_duplicates(), on=side_key))
+
+    # a clean listing, then the rerun the demo makes: the waiting hours, captured again whole
+    deployment.list_markets(clean_server)
+    waiting = books_waiting_on_listing(deployment.instance, deployment.warehouse, first, last)
+    assert all(books.listed for books in waiting)
+    hours = {key for books in waiting for key in books.hour_keys}
+    for start, end in stretches(HOUR_KEYS, hours):
+        rerun = deployment.backfill(clean_server, start, end, tags=unlisted_tag(deployment.warehouse))
+        assert rerun.success
+    assert books_waiting_on_listing(deployment.instance, deployment.warehouse, first, last) == []
+    for table in TABLES:
+        pd.testing.assert_frame_equal(deployment.rows(table), clean_run.rows(table))

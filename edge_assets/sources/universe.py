@@ -34,10 +34,15 @@ def tokens_open_at(markets: pd.DataFrame, at: datetime) -> list[str]:
     """
     if markets.empty:
         return []
+    return market_tokens(markets[open_at(markets, at)])["token_id"].tolist()
+
+
+def open_at(markets: pd.DataFrame, at: datetime) -> pd.Series:
+    """Which of `markets` (`game_start_ts`, `closed`) `tokens_open_at` counts as live at `at`."""
     start = markets["game_start_ts"]
     sports_live = start.notna() & (start - LISTED_BEFORE_START <= at) & (at <= start + TRADES_AFTER_START)
     other_live = start.isna() & ~markets["closed"].astype(bool)
-    return market_tokens(markets[sports_live | other_live])["token_id"].tolist()
+    return sports_live | other_live
 
 
 def recheck_sample(tokens: list[str], hour: datetime, share: float) -> list[str]:

@@ -348,8 +348,18 @@ def parse_clob_books(
         except RecordError as error:
             quarantined.append(QuarantinedRecord(dict(record), str(error)))
             continue
+        # The snapshot names the hour: a run quarantines under its range, and the same bad level
+        # in two hours' books is two records (the key is the record's hash), each one lost row.
         quarantined.extend(
-            QuarantinedRecord({"asset_id": token_id, "market": market_id, "level": level}, reason)
+            QuarantinedRecord(
+                {
+                    "snapshot_ts": snapshot.isoformat(),
+                    "asset_id": token_id,
+                    "market": market_id,
+                    "level": level,
+                },
+                reason,
+            )
             for level, reason in dropped
         )
         seen_tokens.add(token_id)

@@ -101,7 +101,12 @@ def test_clob_bad_level_is_quarantined_alone_and_its_book_lands(side, bad_level,
     result = parse_clob_books(books, HOUR, FETCHED_AT, {})
     [bad] = result.quarantined
     assert reason in bad.reason
-    assert bad.record == {"asset_id": books[0]["asset_id"], "market": books[0]["market"], "level": bad_level}
+    assert bad.record == {
+        "snapshot_ts": HOUR.isoformat(),
+        "asset_id": books[0]["asset_id"],
+        "market": books[0]["market"],
+        "level": bad_level,
+    }
     # Every well-formed level of every book lands, as it would without the bad one.
     pd.testing.assert_frame_equal(result.frame, clean)
 

@@ -356,7 +356,7 @@ def _runs_of(instance, warehouse, job_name: str, tags: dict[str, str]) -> list[d
     with `tags`."""
     import dagster as dg
 
-    from edge_assets.defs.hourly_fetch import unlanded_hour_ranges
+    from edge_assets.defs.hourly_fetch import key_stretches, unlanded_hours
     from edge_assets.defs.jobs import HOURLY_SOURCES
     from edge_assets.defs.partitions import HOURLY_PARTITIONS
 
@@ -365,11 +365,7 @@ def _runs_of(instance, warehouse, job_name: str, tags: dict[str, str]) -> list[d
         return [tags]
     keys = [dg.AssetKey(name) for name in HOURLY_SOURCES]
     end = tags["dagster/asset_partition_range_end"]
-    wanted = {
-        key
-        for first, last in unlanded_hour_ranges(instance, keys, start, end)
-        for key in HOURLY_PARTITIONS.get_partition_keys_in_range(dg.PartitionKeyRange(first, last))
-    }
+    wanted = unlanded_hours(instance, keys, start, end)
     wanted |= {
         hour
         for books in books_waiting(instance, warehouse, start, end).values()
@@ -379,21 +375,8 @@ def _runs_of(instance, warehouse, job_name: str, tags: dict[str, str]) -> list[d
     in_range = HOURLY_PARTITIONS.get_partition_keys_in_range(dg.PartitionKeyRange(start, end))
     return [
         {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
-        for first, last in stretches(in_range, wanted)
+        for first, last in key_stretches(in_range, wanted)
     ]
-
-
-def stretches(keys: list[str], wanted: set[str]) -> list[tuple[str, str]]:
-    """The runs of consecutive `keys` (in order) that are in `wanted`, first and last key of each."""
-    runs: list[list[str]] = []
-    previous = None
-    for index, key in enumerate(keys):
-        if key in wanted:
-            if previous != index - 1:
-                runs.append([])
-            runs[-1].append(key)
-            previous = index
-    return [(run[0], run[-1]) for run in runs]
 
 
 def books_waiting(instance, warehouse, first: str, last: str) -> dict[str, dict]:

@@ -26,7 +26,7 @@ from dagster._core.workspace.load_target import EmptyWorkspaceTarget
 from dagster._daemon.monitoring.run_monitoring import execute_run_monitoring_iteration
 
 from edge_assets.defs.common import QUARANTINED_SHARE_KEY
-from edge_assets.defs.hourly_fetch import unlanded_hour_ranges
+from edge_assets.defs.hourly_fetch import key_stretches, unlanded_hour_ranges
 from edge_assets.defs.oddsapi.assets import oddsapi_historical_odds
 from edge_assets.defs.oddsapi.checks import oddsapi_historical_odds_checks
 from edge_assets.defs.partitions import HOURLY_KEY_FORMAT, HOURLY_PARTITIONS
@@ -35,7 +35,7 @@ from edge_assets.defs.polymarket.checks import order_book_rechecks_checks, order
 from edge_assets.defs.polymarket.listing import books_waiting_on_listing, unlisted_tag
 from edge_assets.defs.quality import COMPLETENESS_CHECK, QUARANTINE_CHECK, STALE_CHECK
 from edge_assets.defs.settings import EdgeSettings
-from edge_assets.demo import stretches, write_instance_yaml
+from edge_assets.demo import write_instance_yaml
 from edge_assets.notify.resource import AlertingResource
 from edge_assets.pricing.book import vwap_for_stake
 from edge_assets.pricing.canonical import polymarket_quotes
@@ -543,7 +543,7 @@ def test_books_of_a_market_whose_listing_was_quarantined_wait_for_it_and_a_rerun
     waiting = books_waiting_on_listing(deployment.instance, deployment.warehouse, first, last)
     assert all(books.listed for books in waiting)
     hours = {key for books in waiting for key in books.hour_keys}
-    for start, end in stretches(HOUR_KEYS, hours):
+    for start, end in key_stretches(HOUR_KEYS, hours):
         rerun = deployment.backfill(clean_server, start, end, tags=unlisted_tag(deployment.warehouse))
         assert rerun.success
     assert books_waiting_on_listing(deployment.instance, deployment.warehouse, first, last) == []

@@ -203,21 +203,34 @@ def fail_unlanded_hours(
     )
 
 
-def unlanded_hour_ranges(
+def unlanded_hours(
     instance: dg.DagsterInstance, asset_keys: list[dg.AssetKey], first: str, last: str
-) -> list[tuple[str, str]]:
-    """The stretches of consecutive hours `first` .. `last` (partition keys) that one of
-    `asset_keys` has not materialized, first and last key of each: what a rerun fetches."""
-    keys = HOURLY_PARTITIONS.get_partition_keys_in_range(dg.PartitionKeyRange(first, last))
+) -> set[str]:
+    """The hours `first` .. `last` (partition keys) that one of `asset_keys` has not materialized."""
+    keys = set(HOURLY_PARTITIONS.get_partition_keys_in_range(dg.PartitionKeyRange(first, last)))
     landed = set(keys)
     for asset_key in asset_keys:
         landed &= instance.get_materialized_partitions(asset_key)
-    stretches: list[list[str]] = []
-    previous_landed = True
-    for key in keys:
-        if key not in landed:
-            if previous_landed:
-                stretches.append([])
-            stretches[-1].append(key)
-        previous_landed = key in landed
-    return [(stretch[0], stretch[-1]) for stretch in stretches]
+    return keys - landed
+
+
+def unlanded_hour_ranges(
+    instance: dg.DagsterInstance, asset_keys: list[dg.AssetKey], first: str, last: str
+) -> list[tuple[str, str]]:
+    """The stretches of consecutive `unlanded_hours`, first and last key of each: what a rerun
+    fetches."""
+    keys = HOURLY_PARTITIONS.get_partition_keys_in_range(dg.PartitionKeyRange(first, last))
+    return key_stretches(keys, unlanded_hours(instance, asset_keys, first, last))
+
+
+def key_stretches(keys: list[str], wanted: set[str]) -> list[tuple[str, str]]:
+    """The runs of consecutive `keys` (in order) that are in `wanted`, first and last key of each."""
+    runs: list[list[str]] = []
+    previous = None
+    for index, key in enumerate(keys):
+        if key in wanted:
+            if previous != index - 1:
+                runs.append([])
+            runs[-1].append(key)
+            previous = index
+    return [(run[0], run[-1]) for run in runs]

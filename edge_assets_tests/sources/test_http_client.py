@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 import socket
 import time
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from edge_assets.sources import QuotaFloorReached, VenueClient, VenueHTTPError, redact
+from edge_assets.sources.http import decode_json
 from edge_assets.sources.polymarket import gamma_page_records
 from edge_assets.sources.resources import (
     OddsApiResource,
@@ -142,6 +147,72 @@ def test_malformed_json_is_retried(scripted_server):
     scripted_server.queue(Reply(body='[{"id": "1", "quest'), Reply(body=[{"id": "1"}]))
     client, _ = make_client(scripted_server.url)
     assert client.get("/markets").data == [{"id": "1"}]
+
+
+def test_malformed_json_fails_clearly_once_retries_are_spent(scripted_server):
+    scripted_server.queue(*[Reply(body='{"bids": [NaN') for _ in range(3)])
+    client, _ = make_client(scripted_server.url)
+    with pytest.raises(VenueHTTPError, match="response body is not valid JSON") as failure:
+        client.get("/book")
+    assert failure.value.body_excerpt == '{"bids": [NaN'
+
+
+def same_json(left, right) -> bool:
+    """Equal as decoded JSON, types included (a big integer read as a float is not equal), NaN
+    equal to itself."""
+    if isinstance(left, float) and isinstance(right, float) and math.isnan(left) and math.isnan(right):
+        return True
+    if type(left) is not type(right):
+        return False
+    if isinstance(left, dict):
+        return list(left) == list(right) and all(same_json(left[key], right[key]) for key in left)
+    if isinstance(left, list):
+        return len(left) == len(right) and all(map(same_json, left, right))
+    return left == right
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"asset_id": "10862087271007564431670912154405951484684129739820310812438115637950129839770"}',
+        '{"id": 123456789012345678901234567890, "n": -9223372036854775809}',  # beyond 64 bits
+        "[18446744073709551616]",
+        " 98765432109876543210 ",
+        '{"price": NaN, "size": Infinity, "low": -Infinity}',  # json's literals, not JSON's
+        "[1e400, -1e400, 1e-400]",  # beyond a double's range
+        '{"price": "0.5", "price": "0.6"}',  # duplicate keys: the last wins in both
+        '["\\ud800", "\\udc00x"]',  # lone surrogate escapes
+        '["caf\ufffd", "\u00e9"]',  # what a non-UTF-8 body decodes to (replacement characters)
+        '{"hash": "f1234567890123456789012", "ts": "1796158800000", "p": 0.30000000000000004}',
+    ],
+)
+def test_json_bodies_decode_exactly_as_json_reads_them(body):
+    assert same_json(decode_json(body), json.loads(body))
+
+
+@pytest.mark.parametrize("body", ['[{"id": "1", "quest', "[1,]", "\ufeff[1]", "{'a': 1}", "[1] x"])
+def test_invalid_json_bodies_raise_a_value_error(body):
+    with pytest.raises(ValueError):
+        decode_json(body)
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=4), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@given(json_values, st.booleans())
+def test_decode_json_agrees_with_json_on_any_value(value, indent):
+    body = json.dumps(value, indent=1 if indent else None)
+    assert same_json(decode_json(body), json.loads(body))
 
 
 def test_retries_are_logged_and_reported_to_the_hook_without_the_key(scripted_server, caplog):

@@ -49,15 +49,10 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
             raise ValueError(
                 f"Unknown write_mode {write_mode!r} for {context.asset_key}; use one of {WRITE_MODES}"
             )
-        context.add_output_metadata(
-            {
-                "dagster/table_name": table,
-                "dagster/row_count": len(obj),
-                "dagster/column_schema": column_schema(obj),
-                "write_mode": write_mode,
-                "rows_written": rows,
-            }
-        )
+        output_metadata = {"dagster/table_name": table, "dagster/row_count": len(obj)}
+        if not spans_partitions(context):
+            output_metadata["dagster/column_schema"] = column_schema(obj)
+        context.add_output_metadata({**output_metadata, "write_mode": write_mode, "rows_written": rows})
 
     def load_input(self, context: dg.InputContext) -> pd.DataFrame:
         upstream = context.upstream_output
@@ -120,6 +115,14 @@ class LakeIOManager(dg.ConfigurableIOManager):
 def table_name(asset_key: dg.AssetKey | str) -> str:
     """The warehouse table an asset is stored in: its key's last component."""
     return dg.AssetKey.from_coercible(asset_key).path[-1]
+
+
+def spans_partitions(context: dg.OutputContext) -> bool:
+    """Whether the output is a range of partitions (a single-run backfill). Dagster copies a range's
+    metadata into the event of each of its partitions, and a schema of 20 columns costs about 4 KB
+    and 5 ms per event: 4 s of event writing per asset in a 30-day backfill (720 hours). The same
+    columns show from the next single-partition or unpartitioned materialization."""
+    return context.has_asset_partitions and len(context.asset_partition_keys) > 1
 
 
 def column_schema(frame: pd.DataFrame) -> dg.TableSchema:

@@ -29,6 +29,24 @@ def uniform(*keys: int) -> float:
     return (mix64(*keys) >> 11) / float(1 << 53)
 
 
+def mix64_many(prefix: tuple[int, ...], keys: np.ndarray, suffix: tuple[int, ...] = ()) -> np.ndarray:
+    """`mix64(*prefix, key, *suffix)` for each integer of `keys`, as uint64: the prefix's chained
+    state is computed once, the rest in numpy, whose uint64 arithmetic wraps as `& _MASK64` does."""
+    state = np.full(np.shape(keys), mix64(*prefix), np.uint64)
+    for key in (np.asarray(keys).astype(np.uint64), *(np.uint64(key & _MASK64) for key in suffix)):
+        state ^= key
+        state *= np.uint64(0xBF58476D1CE4E5B9)
+        state ^= state >> np.uint64(31)
+        state *= np.uint64(0x94D049BB133111EB)
+        state ^= state >> np.uint64(29)
+    return state
+
+
+def uniform_many(prefix: tuple[int, ...], keys: np.ndarray, suffix: tuple[int, ...] = ()) -> np.ndarray:
+    """`uniform(*prefix, key, *suffix)` for each integer of `keys` (float64, exactly the same draws)."""
+    return (mix64_many(prefix, keys, suffix) >> np.uint64(11)) / float(1 << 53)
+
+
 def generator(*keys: int) -> np.random.Generator:
     """A numpy generator seeded by the keys (non-negative integers)."""
     return np.random.default_rng([key & _MASK64 for key in keys])

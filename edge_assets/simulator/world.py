@@ -28,7 +28,7 @@ import pandas as pd
 
 from . import captured, politics
 from .leagues import BOOKMAKERS, EPL, LEAGUES, MLB, NBA, NFL, NHL, Bookmaker, League, Team
-from .randomness import generator, hex_id, mix64, norm_cdf, token_id, uniform
+from .randomness import generator, hex_id, mix64, mix64_many, norm_cdf, token_id, uniform, uniform_many
 
 SCENARIOS = ("realistic", "planted", "null")
 
@@ -48,6 +48,7 @@ BOOK_NOISE_BLOCK_MIN = 30  # a sportsbook's error against the truth is redrawn t
 SPREAD_BLOCK_MIN = 5  # Polymarket quotes keep their spread for this long
 DEPTH_BLOCK_MIN = 15  # resting sizes are redrawn this often
 RECENT_BOOKS = 4096  # token-0 books kept for their mirror token: more than one capture's markets
+SIDE_LADDERS = 4096  # book sides' draws kept per depth block: a capture's minute and its recheck share them
 REALISTIC_NOISE_PERIODS_MIN = (47, 131, 313)  # Polymarket's mispricing waves in `realistic`
 REALISTIC_NOISE_AMPLITUDE = 0.1  # logit amplitude per wave: a few points of error at 50%
 NEWS_PER_GAME = 2.0  # mean pieces of pregame news per game (Poisson) in `realistic`
@@ -58,6 +59,8 @@ _US_BOOKS = np.array([i for i, book in enumerate(BOOKMAKERS) if book.region == "
 _US_BOOK_SHARES = np.array([BOOKMAKERS[i].listing_weight for i in _US_BOOKS], float)
 _US_BOOK_SHARES /= _US_BOOK_SHARES.sum()
 _BOOK_VIGS = np.array([book.vig for book in BOOKMAKERS])
+_CAPTURED_SIDE_DEPTHS = tuple(levels for book in captured.BOOK_SIDE_LEVELS for levels in book)
+_CENTS = np.arange(1, 100)  # the whole cents a ladder rests on, 0.01..0.99
 _SPREAD_TICKS = (0, 0, 1, 2)  # extra ticks between the truth and the touch, mostly none
 POLITICAL_CREATED = datetime(2025, 1, 15, 16, 0, tzinfo=UTC)
 MARGIN_SCALE = {
@@ -79,6 +82,24 @@ class PlantedWindow:
     ask_ticks: int
     size: float
     true_prob: float  # truth at the window's start
+
+
+@dataclass(frozen=True)
+class SideLadder:
+    """One side of token 0's book in one depth block, all but its touch: the ladder from every cent
+    to the far end of the book, and the resting size of each level from the touch."""
+
+    depth: int
+    prices: np.ndarray  # mills, walking away from the spread from cent 1 (bids: cent 99)
+    starts: tuple[int, ...]  # index in `prices` of each whole cent (by cent; 0 unused)
+    sizes: tuple[float, ...]  # max(depth, 1) levels: a planted offer needs its one
+
+    def levels(self, touch_cents: int, depth: int) -> list[tuple[int, float]]:
+        """(price, size) of `depth` levels from the touch, best first, none off the 1..99 grid."""
+        if not 1 <= touch_cents <= 99:
+            return []
+        start = self.starts[touch_cents]
+        return list(zip(self.prices[start : start + depth].tolist(), self.sizes, strict=False))
 
 
 @dataclass
@@ -191,6 +212,7 @@ class World:
         # Token 0's levels by (market key, minute), oldest first: a capture asks for both tokens
         # of a market at one instant, and the second is the first's mirror.
         self._recent_books: dict[tuple[int, int], tuple] = {}
+        self._side_ladders: dict[tuple[int, int, int], SideLadder] = {}  # by (market key, depth block, side)
         self.political_markets = self._political_markets()
         for market in self.political_markets:
             self._index(market)
@@ -602,14 +624,12 @@ class World:
         """Token 0's (bids, asks) at `minute`, best first; token 1's book is their mirror."""
         bid0, ask0, window = self.top_of_book(market, minute)
         depth_block = minute // DEPTH_BLOCK_MIN
-        fine = self.fine_tick(market)
-        depths = [self._side_depth(market, depth_block, side) for side in (0, 1)]
+        sides = [self._side_ladder(market, depth_block, side) for side in (0, 1)]
+        depths = [ladder.depth for ladder in sides]
         if window is not None:  # the planted offer's side is never empty
             depths[1 if window.token_index == 0 else 0] = max(depths[1 if window.token_index == 0 else 0], 1)
-        bid_prices = self._ladder(market, depth_block, 0, bid0 * 10, -1, depths[0], fine)
-        ask_prices = self._ladder(market, depth_block, 1, ask0 * 10, 1, depths[1], fine)
-        bids0 = [(price, self._size(market, depth_block, 0, i)) for i, price in enumerate(bid_prices)]
-        asks0 = [(price, self._size(market, depth_block, 1, i)) for i, price in enumerate(ask_prices)]
+        bids0 = sides[0].levels(bid0, depths[0])
+        asks0 = sides[1].levels(ask0, depths[1])
         if window is not None:
             # the planted offer is real depth: hundreds to thousands of shares at that price
             if window.token_index == 0 and asks0:
@@ -618,45 +638,53 @@ class World:
                 bids0[0] = (bids0[0][0], window.size)
         return tuple(bids0), tuple(asks0)
 
-    def _side_depth(self, market: PolymarketMarket, depth_block: int, side: int) -> int:
-        sides = [levels for book in captured.BOOK_SIDE_LEVELS for levels in book]
-        return sides[mix64(self.seed, market.key, depth_block, side, 6) % len(sides)]
+    def _side_ladder(self, market: PolymarketMarket, depth_block: int, side: int) -> SideLadder:
+        key = (market.key, depth_block, side)
+        with self._lock:
+            ladder = self._side_ladders.get(key)
+        if ladder is None:
+            ladder = self._draw_side_ladder(market, depth_block, side)
+            with self._lock:
+                self._side_ladders[key] = ladder
+                if len(self._side_ladders) > SIDE_LADDERS:
+                    del self._side_ladders[next(iter(self._side_ladders))]  # the oldest entry
+        return ladder
 
-    def _ladder(
-        self,
-        market: PolymarketMarket,
-        depth_block: int,
-        side: int,
-        touch: int,
-        step: int,
-        depth: int,
-        fine: bool,
-    ) -> list[int]:
-        """`depth` prices in mills from `touch` away from the spread (`step` -1 for bids, +1 for
-        asks), inside 0.001..0.999: whole cents, with a resting order between two cents at the
-        rate that makes the real share of three-decimal levels on the fine tick."""
-        odd, total = captured.THREE_DECIMAL_LEVELS
-        fine_share, markets = captured.FINE_TICK_MARKETS
-        between = (odd / total) * markets / fine_share  # share of levels off the cent on a fine book
-        insert_rate = between / (1 - between)  # off-cent levels per whole-cent level
-        low, high = (1, 999) if fine else (10, 990)
-        prices: list[int] = []
-        cent = touch
-        while len(prices) < depth and low <= cent <= high:
-            prices.append(cent)
-            if fine and uniform(self.seed, market.key, depth_block, side, cent, 13) < insert_rate:
-                offset = 1 + mix64(self.seed, market.key, depth_block, side, cent, 14) % 9
-                inner = cent + step * offset
-                if len(prices) < depth and low <= inner <= high:
-                    prices.append(inner)
-            cent += 10 * step
-        return prices
+    def _draw_side_ladder(self, market: PolymarketMarket, depth_block: int, side: int) -> SideLadder:
+        """A side's depth (as deep as a side of a real captured book), its ladder and its sizes.
 
-    def _size(self, market: PolymarketMarket, depth_block: int, side: int, level: int) -> float:
-        """Resting size: log-uniform between 10 and 5,000 shares, thinner at the touch."""
-        draw = uniform(self.seed, market.key, depth_block, side, level, 7)
-        size = math.exp(math.log(10) + draw * math.log(500)) * (0.4 if level == 0 else 1.0)
-        return round(max(size, 5.0), 2) if draw > 0.3 else float(round(size))
+        The ladder runs on whole cents away from the spread (bids down, asks up); a market on the
+        fine tick also rests an order between two cents, 1..9 mills past a cent, at the rate that
+        makes the real share of three-decimal levels. Every draw is keyed by the cent or level it
+        is for, so a ladder from any touch is the tail of this one from the first cent."""
+        block = (self.seed, market.key, depth_block, side)
+        depth = _CAPTURED_SIDE_DEPTHS[mix64(*block, 6) % len(_CAPTURED_SIDE_DEPTHS)]
+        step = -1 if side == 0 else 1
+        cent_mills = _CENTS[::step] * 10
+        if self.fine_tick(market):
+            odd, total = captured.THREE_DECIMAL_LEVELS
+            fine_share, markets = captured.FINE_TICK_MARKETS
+            between = (odd / total) * markets / fine_share  # share of levels off the cent on a fine book
+            insert_rate = between / (1 - between)  # off-cent levels per whole-cent level
+            inserted = uniform_many(block, cent_mills, (13,)) < insert_rate
+            # 1..9 mills from a cent in 0.01..0.99 stays inside the fine grid's 0.001..0.999
+            offsets = 1 + (mix64_many(block, cent_mills, (14,)) % np.uint64(9)).astype(np.int64)
+            per_cent = 1 + inserted.astype(np.int64)
+            prices = np.repeat(cent_mills, per_cent)
+            firsts = np.cumsum(per_cent) - per_cent
+            prices[firsts[inserted] + 1] += step * offsets[inserted]
+        else:
+            prices = cent_mills
+            firsts = np.arange(cent_mills.size)
+        starts = np.zeros(100, np.int64)
+        starts[cent_mills // 10] = firsts
+        draws = uniform_many(block, np.arange(max(depth, 1)), (7,)).tolist()
+        return SideLadder(
+            depth,
+            prices.astype(np.int16),
+            tuple(starts.tolist()),
+            tuple(_resting_size(draw, level) for level, draw in enumerate(draws)),
+        )
 
     # --- sportsbooks and scores -------------------------------------------------------------
 
@@ -717,6 +745,12 @@ class World:
                             }
                         )
         return pd.DataFrame(rows, columns=columns).sort_values(["start_ts", "pm_token_id"], ignore_index=True)
+
+
+def _resting_size(draw: float, level: int) -> float:
+    """Resting size: log-uniform between 10 and 5,000 shares, thinner at the touch."""
+    size = math.exp(math.log(10) + draw * math.log(500)) * (0.4 if level == 0 else 1.0)
+    return round(max(size, 5.0), 2) if draw > 0.3 else float(round(size))
 
 
 def _event_slug(game: Game, rematch: bool, slate: int) -> str:

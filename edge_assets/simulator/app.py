@@ -45,6 +45,9 @@ class Response:
     status: int
     body: object
     headers: dict[str, str] = field(default_factory=dict)
+    # The body holds only str, bool, list and dict, which orjson encodes byte for byte as the json
+    # module does (compact, UTF-8); floats and wide ints it would write differently or refuse.
+    strings_only: bool = False
 
 
 class Query:
@@ -326,9 +329,9 @@ class SimulatorApp:
         instant = self._book_instant(query)
         book = self._served_book(token, instant, self.world.history_start_ts())
         if book is None:
-            return Response(404, NO_BOOK)
+            return Response(404, NO_BOOK, strings_only=True)
         damage.clob_book(book, self.faults)
-        return Response(200, book)
+        return Response(200, book, strings_only=True)
 
     def _books(self, path: str, query: Query, body: bytes) -> Response:
         try:
@@ -344,7 +347,7 @@ class SimulatorApp:
             if book is not None:  # unknown or closed tokens are left out, as on the CLOB
                 damage.clob_book(book, self.faults)
                 books.append(book)
-        return Response(200, books)
+        return Response(200, books, strings_only=True)
 
     # --- Polymarket CLOB: quotes, auth and orders -------------------------------------------------
 

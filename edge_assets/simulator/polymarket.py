@@ -7,6 +7,9 @@ import json
 import math
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import lru_cache
+
+import orjson
 
 from .randomness import mix64
 from .world import PolymarketMarket, World, iso_z, minute_of
@@ -48,11 +51,15 @@ def _stamp_fraction(world: World, market: PolymarketMarket, tag: int) -> float:
     return significant * 10 ** (6 - digits) / 1_000_000
 
 
+@lru_cache(maxsize=1024)  # a few hundred prices, on every book
 def price_text(mills: int) -> str:
     """A CLOB price string from thousandths: '0.45', '0.5', '0.1', '0.455'."""
     return str(mills / 1000)
 
 
+# A depth block's sizes recur in both tokens' books and in the recheck. Sizes are positive, so the
+# cache never takes -0.0 for 0.0 (equal keys, different texts).
+@lru_cache(maxsize=1 << 16)
 def size_text(size: float) -> str:
     """A CLOB size string: '1160422.93', '25'."""
     return f"{size:.2f}".rstrip("0").rstrip(".")
@@ -69,7 +76,9 @@ def book_hash(book: dict) -> str:
     fields = ("market", "asset_id", "timestamp", "hash", "bids", "asks")
     payload = {name: book[name] for name in fields} | {"hash": ""}
     payload |= {name: book[name] for name in ("min_order_size", "tick_size", "neg_risk", "last_trade_price")}
-    return hashlib.sha1(json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()
+    # orjson writes what json.dumps(separators=(",", ":"), ensure_ascii=False) does for these strings
+    # and bools (test_clob_orders holds it to the real books' hashes and to py-clob-client's)
+    return hashlib.sha1(orjson.dumps(payload)).hexdigest()
 
 
 def touch(book: dict) -> tuple[Decimal, Decimal]:

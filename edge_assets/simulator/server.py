@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from urllib.parse import parse_qs
 
+import orjson
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -23,6 +24,7 @@ from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
 
 from .app import CLOB_BASE, Query, SimulatorApp
+from .app import Response as AppResponse
 from .faults import Faults
 from .market_channel import MarketChannel
 from .world import World
@@ -106,10 +108,12 @@ class SimulatorServer:
     ) -> tuple[int, bytes, dict[str, str]]:
         try:
             response = self.app.handle(method, path, Query(parse_qs(query.decode())), body, headers)
-            status, payload, headers = response.status, response.body, response.headers
         except Exception as error:  # a bug must answer 500, not hang the client
-            status, payload, headers = 500, {"error": f"simulator error: {error!r}"}, {}
-        return status, json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode(), headers
+            response = AppResponse(500, {"error": f"simulator error: {error!r}"})
+        if response.strings_only:  # the books: orjson is several times faster and writes the same bytes
+            return response.status, orjson.dumps(response.body), response.headers
+        data = json.dumps(response.body, separators=(",", ":"), ensure_ascii=False).encode()
+        return response.status, data, response.headers
 
     @property
     def world(self) -> World:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -234,39 +236,66 @@ def _unwrap_book(record: Mapping[str, Any]) -> Mapping[str, Any]:
     return body
 
 
-def _levels(book: Mapping[str, Any], side: str, dropped: list[tuple[Any, str]]) -> list[tuple[float, float]]:
-    """(price, size) levels of one side, best first: highest bid, lowest ask.
+_PRICE, _SIZE = operator.itemgetter("price"), operator.itemgetter("size")
+# An accepted book's two sides, in the order its rows land: (side column value, payload key).
+_SIDES = (("bid", "bids"), ("ask", "asks"))
 
-    A malformed level is left out and appended to `dropped` with its reason, so one bad level
-    costs that level, not the book. The CLOB lists bids ascending and asks descending (best last),
-    but nothing downstream should depend on that, so the order is recomputed; size breaks ties
-    deterministically.
-    """
-    raw = book.get(side)
+
+def _raw_side(book: Mapping[str, Any], key: str) -> list:
+    """One side's levels as sent, [] when absent; a side that is not a list spoils the book."""
+    raw = book.get(key)
     if raw is None:
         return []
     if not isinstance(raw, list):
-        raise RecordError(f"{side} is not a list")
-    levels = _plain_levels(raw)
-    if levels is None:
-        levels = _checked_levels(raw, side, dropped)
-    return sorted(levels, reverse=side == "bids")
+        raise RecordError(f"{key} is not a list")
+    return raw
 
 
-def _plain_levels(raw: list) -> list[tuple[float, float]] | None:
-    """The levels when every one is a well-formed CLOB level (numeric strings, price in [0, 1],
-    finite non-negative size), as they almost always are; None sends the side through
-    `_checked_levels`, which names what is wrong. A fast path: books are most of the ingest."""
+def _plain_levels(raw: list) -> tuple[np.ndarray, np.ndarray] | None:
+    """Prices and sizes of `raw` when every level is an object of numeric strings, as the CLOB
+    sends them; None when one is not. `map` and `float` keep the per-level work in C."""
     try:
-        texts = [(level["price"], level["size"]) for level in raw]
-        if not all(type(price) is str and type(size) is str for price, size in texts):
+        prices, sizes = list(map(_PRICE, raw)), list(map(_SIZE, raw))
+        if not set(map(type, prices)) | set(map(type, sizes)) <= {str}:
             return None
-        levels = [(float(price), float(size)) for price, size in texts]
+        return (
+            np.fromiter(map(float, prices), dtype=np.float64, count=len(prices)),
+            np.fromiter(map(float, sizes), dtype=np.float64, count=len(sizes)),
+        )
     except (TypeError, KeyError, ValueError):
         return None
-    if all(0.0 <= price <= 1.0 and 0.0 <= size < math.inf for price, size in levels):
-        return levels
-    return None
+
+
+def _well_formed(prices: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Which levels have a price in [0, 1] and a finite non-negative size (NaN is neither)."""
+    return (prices >= 0.0) & (prices <= 1.0) & (sizes >= 0.0) & (sizes < math.inf)
+
+
+def _level_columns(
+    sides: list[list],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[list[tuple[Any, str]]]]:
+    """Prices, sizes and per-side counts of the well-formed levels of `sides` (raw level lists,
+    bids and asks alternating), in side order; and per side its malformed levels with reasons.
+
+    Every level is converted as one column, the usual case; only when some level is not well
+    formed is each side taken alone, and a side with such a level is checked level by level,
+    which names what is wrong. One bad level costs that level, not the book.
+    """
+    counts = np.fromiter(map(len, sides), dtype=np.intp, count=len(sides))
+    dropped: list[list[tuple[Any, str]]] = [[] for _ in sides]
+    every_level = _plain_levels(list(chain.from_iterable(sides)))
+    if every_level is not None and _well_formed(*every_level).all():
+        return *every_level, counts, dropped
+    prices, sizes = [], []
+    for index, raw in enumerate(sides):
+        levels = _plain_levels(raw)
+        if levels is None or not _well_formed(*levels).all():
+            checked = _checked_levels(raw, _SIDES[index % 2][1], dropped[index])
+            levels = np.array(checked, dtype=np.float64).reshape(-1, 2).T  # rows: prices, sizes
+        prices.append(levels[0])
+        sizes.append(levels[1])
+        counts[index] = len(levels[0])
+    return np.concatenate(prices), np.concatenate(sizes), counts, dropped
 
 
 def _checked_levels(raw: list, side: str, dropped: list[tuple[Any, str]]) -> list[tuple[float, float]]:
@@ -291,10 +320,19 @@ def _checked_level(level: Any, side: str) -> tuple[float, float]:
     return price, size
 
 
-def _book_ts(value: Any) -> pd.Timestamp | None:
-    """The CLOB's book timestamp: Unix epoch milliseconds, as a string."""
+def _best_first(prices: np.ndarray, sizes: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The order that puts each side's levels best first: bids by price then size descending,
+    asks ascending. The CLOB lists bids ascending and asks descending (best last), but nothing
+    downstream should depend on that; size breaks ties deterministically and the sort is stable."""
+    side_of_level = np.repeat(np.arange(counts.size), counts)
+    sign = np.where(side_of_level % 2 == 0, -1.0, 1.0)
+    return np.lexsort((sizes * sign, prices * sign, side_of_level))
+
+
+def _book_ts(value: Any) -> int | None:
+    """The CLOB's book timestamp (Unix epoch milliseconds, as a string) as UTC nanoseconds."""
     millis = as_float(value, "timestamp")
-    return None if millis is None else pd.Timestamp(int(millis), unit="ms", tz="UTC")
+    return None if millis is None else pd.Timestamp(int(millis), unit="ms", tz="UTC").value
 
 
 def parse_clob_books(
@@ -314,15 +352,16 @@ def parse_clob_books(
     """
     snapshot = utc_instant(snapshot_ts, "snapshot_ts")
     fetched = utc_instant(fetched_at, "fetched_at")
-    # Per book: token, market, tick size, min order size, book_ts; per level: side, level, price, size.
-    book_fields: list[tuple[str, str, float | None, float | None, datetime | None]] = []
-    level_counts: list[int] = []
-    levels: list[tuple[str, int, float, float]] = []
-    quarantined: list[QuarantinedRecord] = []
+    # Per accepted book: token, market, tick size, min order size, book_ts; its sides go to `sides`.
+    book_fields: list[tuple[str, str, float | None, float | None, int | None]] = []
+    sides: list[list] = []
+    # A book quarantined whole, or the index of an accepted book whose bad levels are quarantined
+    # there once the levels are converted: the records keep the order of the books.
+    entries: list[QuarantinedRecord | int] = []
     seen_tokens: set[str] = set()
     for record in books:
         if not isinstance(record, Mapping):
-            quarantined.append(QuarantinedRecord({"value": record}, "book is not an object"))
+            entries.append(QuarantinedRecord({"value": record}, "book is not an object"))
             continue
         try:
             book = _unwrap_book(record)
@@ -339,68 +378,68 @@ def parse_clob_books(
                 as_float(book.get("min_order_size"), "min_order_size"),
                 _book_ts(book.get("timestamp")),
             )
-            dropped: list[tuple[Any, str]] = []
-            book_levels = [
-                (side, level, price, size)
-                for side, key in (("bid", "bids"), ("ask", "asks"))
-                for level, (price, size) in enumerate(_levels(book, key, dropped))
-            ]
+            book_sides = [_raw_side(book, key) for _, key in _SIDES]
         except RecordError as error:
-            quarantined.append(QuarantinedRecord(dict(record), str(error)))
+            entries.append(QuarantinedRecord(dict(record), str(error)))
+            continue
+        seen_tokens.add(token_id)
+        entries.append(len(book_fields))
+        book_fields.append(fields)
+        sides.extend(book_sides)
+    prices, sizes, counts, dropped = _level_columns(sides)
+    quarantined = []
+    for entry in entries:
+        if isinstance(entry, QuarantinedRecord):
+            quarantined.append(entry)
             continue
         # The snapshot names the hour: a run quarantines under its range, and the same bad level
         # in two hours' books is two records (the key is the record's hash), each one lost row.
+        token_id, market_id = book_fields[entry][:2]
+        where = {"snapshot_ts": snapshot.isoformat(), "asset_id": token_id, "market": market_id}
         quarantined.extend(
-            QuarantinedRecord(
-                {
-                    "snapshot_ts": snapshot.isoformat(),
-                    "asset_id": token_id,
-                    "market": market_id,
-                    "level": level,
-                },
-                reason,
-            )
-            for level, reason in dropped
+            QuarantinedRecord({**where, "level": level}, reason)
+            for level, reason in dropped[2 * entry] + dropped[2 * entry + 1]
         )
-        seen_tokens.add(token_id)
-        book_fields.append(fields)
-        level_counts.append(len(book_levels))
-        levels.extend(book_levels)
-    return ParseResult(_book_frame(snapshot, fetched, book_fields, level_counts, levels), quarantined)
+    return ParseResult(_book_frame(snapshot, fetched, book_fields, prices, sizes, counts), quarantined)
 
 
 def _book_frame(
     snapshot: datetime,
     fetched: datetime,
     book_fields: list[tuple],
-    level_counts: list[int],
-    levels: list[tuple[str, int, float, float]],
+    prices: np.ndarray,
+    sizes: np.ndarray,
+    counts: np.ndarray,
 ) -> pd.DataFrame:
-    """ORDER_BOOKS rows: each book's fields repeated over its levels, built column by column."""
-    if not levels:
+    """ORDER_BOOKS rows, built column by column: each side's levels best first, numbered from 0,
+    each book's fields repeated over its levels."""
+    total = len(prices)
+    if not total:
         return build_frame(ORDER_BOOKS, [])
+    order = _best_first(prices, sizes, counts)
+    side_starts = np.cumsum(counts) - counts
     per_book = list(zip(*book_fields, strict=True))
-    per_level = list(zip(*levels, strict=True))
-    counts = np.asarray(level_counts, dtype=np.intp)
+    book_counts = counts[0::2] + counts[1::2]
 
     def repeated(values: tuple) -> np.ndarray:
-        return np.repeat(np.asarray(values, dtype=object), counts)
+        return np.repeat(np.asarray(values, dtype=object), book_counts)
 
-    total = len(levels)
-    book_ts = pd.DatetimeIndex(pd.to_datetime(list(per_book[4]), utc=True)).repeat(counts)
+    book_ts = pd.DatetimeIndex(np.array(per_book[4], dtype="datetime64[ns]")).tz_localize("UTC")
     return frame_from_columns(
         ORDER_BOOKS,
         {
             "snapshot_ts": pd.DatetimeIndex([snapshot]).repeat(total),
             "token_id": repeated(per_book[0]),
             "market_id": repeated(per_book[1]),
-            "side": list(per_level[0]),
-            "level": list(per_level[1]),
-            "price": list(per_level[2]),
-            "size": list(per_level[3]),
-            "tick_size": repeated(per_book[2]),
-            "min_order_size": repeated(per_book[3]),
-            "book_ts": book_ts,
+            "side": np.repeat(
+                np.array([side for side, _ in _SIDES] * len(book_fields), dtype=object), counts
+            ),
+            "level": np.arange(total) - np.repeat(side_starts, counts),
+            "price": prices[order],
+            "size": sizes[order],
+            "tick_size": np.repeat(np.array(per_book[2], dtype=np.float64), book_counts),
+            "min_order_size": np.repeat(np.array(per_book[3], dtype=np.float64), book_counts),
+            "book_ts": book_ts.repeat(book_counts),
             "fetched_at": pd.DatetimeIndex([fetched]).repeat(total),
         },
     )

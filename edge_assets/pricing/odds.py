@@ -29,12 +29,26 @@ def american_to_decimal(odds: Any) -> Any:
     American odds strictly between -100 and +100 do not exist and raise ValueError.
     """
     american = as_float_array(odds, "American odds")
-    bad = ~np.isfinite(american) | (np.abs(american) < 100.0)
+    bad = ~_possible_american(american)
     if bad.any():
         raise ValueError(f"American odds must be <= -100 or >= +100, got {first_offender(american, bad)}")
-    # The unused branch of np.where is never negative or zero here, so no warnings to silence.
-    decimal = np.where(american > 0, 1.0 + american / 100.0, 1.0 + 100.0 / np.abs(american))
-    return like_input(decimal, odds)
+    return like_input(american_to_decimal_where_possible(american), odds)
+
+
+def _possible_american(american: np.ndarray) -> np.ndarray:
+    return np.isfinite(american) & (np.abs(american) >= 100.0)
+
+
+def american_to_decimal_where_possible(odds: Any) -> np.ndarray:
+    """`american_to_decimal` of every value of an array, NaN where the odds are impossible (NaN,
+    infinite, or strictly between -100 and +100) instead of raising: for parsers, which set the
+    impossible values aside one by one and keep the rest."""
+    american = np.asarray(odds, dtype=float)
+    possible = _possible_american(american)
+    # Impossible values are swapped for +100 before dividing, so no warnings to silence.
+    safe = np.where(possible, american, 100.0)
+    decimal = np.where(safe > 0, 1.0 + safe / 100.0, 1.0 + 100.0 / np.abs(safe))
+    return np.where(possible, decimal, np.nan)
 
 
 def decimal_to_american(odds: Any) -> Any:

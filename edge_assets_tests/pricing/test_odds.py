@@ -12,6 +12,7 @@ from edge_assets.pricing import (
     fractional_to_decimal,
     implied_probability,
 )
+from edge_assets.pricing.odds import american_to_decimal_where_possible
 
 american_odds = st.one_of(
     st.floats(min_value=100, max_value=100_000), st.floats(min_value=-100_000, max_value=-100)
@@ -103,3 +104,16 @@ def test_fractional_arrays_and_bad_input():
     for bad in ["0/1", "1/0", "five/two", -1.0]:
         with pytest.raises(ValueError, match="fractional odds"):
             fractional_to_decimal(bad)
+
+
+@given(st.lists(st.one_of(american_odds, st.floats(), st.integers(-1_000, 1_000)), max_size=30))
+def test_array_form_agrees_with_the_scalar_value_by_value(values):
+    converted = american_to_decimal_where_possible(np.array(values, dtype=float))
+    assert converted.shape == (len(values),)
+    for value, decimal in zip(values, converted, strict=True):
+        try:
+            expected = american_to_decimal(value)
+        except ValueError:
+            assert math.isnan(decimal)
+        else:
+            assert decimal == expected  # exactly: one formula, elementwise

@@ -37,6 +37,7 @@ from typing import Any
 import requests
 
 REPO = Path(__file__).resolve().parent.parent
+# The default sports of EdgeSettings (edge_assets.defs.settings, not imported: it loads Dagster).
 SPORTS = ["americanfootball_nfl", "basketball_nba", "icehockey_nhl", "baseball_mlb", "soccer_epl"]
 BATCH = 200
 START_TIMEOUT_S = 60.0
@@ -81,10 +82,11 @@ def fetch_payloads(url: str, hours: int) -> dict:
         plan_book_capture,
     )
 
-    gamma, clob = VenueClient(url, backoff_base_s=0.05), VenueClient(url + "/clob", backoff_base_s=0.05)
+    # The simulator serves Gamma and the Odds API at its root, the CLOB under /clob.
+    simulator, clob = VenueClient(url, backoff_base_s=0.05), VenueClient(url + "/clob", backoff_base_s=0.05)
     pages, cursor = [], None
     while cursor or not pages:
-        page = gamma.get(
+        page = simulator.get(
             "/markets/keyset", params={"limit": 500, **({"after_cursor": cursor} if cursor else {})}
         )
         pages.append(page)
@@ -109,7 +111,7 @@ def fetch_payloads(url: str, hours: int) -> dict:
             books.append((hour, [(p.fetched_at, p.text) for p in batches]))
         params = {"regions": "us,eu", "markets": "h2h", "oddsFormat": "american", "dateFormat": "iso"}
         params |= {"date": hour.strftime("%Y-%m-%dT%H:%M:%SZ"), "apiKey": "bench"}
-        responses = [gamma.get(f"/v4/historical/sports/{sport}/odds", params=params) for sport in SPORTS]
+        responses = [simulator.get(f"/v4/historical/sports/{sport}/odds", params=params) for sport in SPORTS]
         odds.append((hour, [(p.fetched_at, p.text) for p in responses]))
     return {"by_token": market_by_token(markets), "books": books, "odds": odds}
 

@@ -228,11 +228,17 @@ class OrderBookLedger:
         self._orders: dict[str, PlacedOrder] = {}
         self._trades: list[dict] = []
         self._taken: dict[tuple[str, int, str, int], int] = {}  # (token, minute, side, mills) -> micro
+        self._filled_minutes: set[tuple[str, int]] = set()  # (token, minute) of every key in _taken
         self._lock = threading.Lock()
 
     def remaining(self, token: str, minute: int, bids: Levels, asks: Levels) -> tuple[Levels, Levels]:
-        """The levels left once this minute's fills are taken out (emptied levels are dropped)."""
+        """The levels left once this minute's fills are taken out (emptied levels are dropped).
+
+        A minute without fills keeps its levels as they are: the world's sizes are whole hundredths
+        of a share, which the round trip through micro-shares leaves unchanged."""
         with self._lock:
+            if (token, minute) not in self._filled_minutes:
+                return bids, asks
             return self._left(token, minute, "bid", bids), self._left(token, minute, "ask", asks)
 
     def _left(self, token: str, minute: int, side: str, levels: Levels) -> Levels:
@@ -337,6 +343,7 @@ class OrderBookLedger:
         book = placed.booked
         key = (book.token, book.minute, "ask" if placed.side == "BUY" else "bid", mills)
         self._taken[key] = self._taken.get(key, 0) + micro
+        self._filled_minutes.add((book.token, book.minute))
         trade_id = hashlib.sha256(f"{placed.order_id}:{mills}".encode()).hexdigest()[:32]
         trade = {
             "id": trade_id,

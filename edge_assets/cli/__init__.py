@@ -363,4 +363,3 @@ def main(argv: list[str] | None = None) -> int:
     except OperatorError as error:
         print(f"{parser.prog} {args.command}: {error}", file=sys.stderr)
         return 2
-

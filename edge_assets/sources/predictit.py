@@ -41,7 +41,6 @@ PREDICTIT_QUOTE_COLUMNS = [
 ]
 
 
-
 def _local_time(value: Any, name: str, tz: str) -> Any:
     """A PredictIt local time as UTC, truncated to microseconds (what SQL timestamps keep).
 

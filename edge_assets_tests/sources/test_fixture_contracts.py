@@ -41,9 +41,7 @@ def parse_fixture(name: str) -> tuple[str, ParseResult]:
     if name == "polymarket_gamma_event_negrisk.json":
         return "polymarket_markets", parse_gamma_events([data], FETCHED_AT)
     if name == "polymarket_clob_books.json":
-        return "order_book_snapshots", parse_clob_books(
-            list(data.values()), SNAPSHOT_TS, FETCHED_AT, {}
-        )
+        return "order_book_snapshots", parse_clob_books(list(data.values()), SNAPSHOT_TS, FETCHED_AT, {})
     if name == "polymarket_clob_book_single.json":
         return "order_book_snapshots", parse_clob_books([data], SNAPSHOT_TS, FETCHED_AT, {})
     if name == "oddsapi_odds.json":

@@ -61,6 +61,7 @@ _US_BOOK_SHARES /= _US_BOOK_SHARES.sum()
 _BOOK_VIGS = np.array([book.vig for book in BOOKMAKERS])
 _CAPTURED_SIDE_DEPTHS = tuple(levels for book in captured.BOOK_SIDE_LEVELS for levels in book)
 _CENTS = np.arange(1, 100)  # the whole cents a ladder rests on, 0.01..0.99
+_LOG_10, _LOG_500 = math.log(10), math.log(500)  # resting sizes' log-uniform range, from 10 shares
 _SPREAD_TICKS = (0, 0, 1, 2)  # extra ticks between the truth and the touch, mostly none
 POLITICAL_CREATED = datetime(2025, 1, 15, 16, 0, tzinfo=UTC)
 MARGIN_SCALE = {
@@ -749,7 +750,7 @@ class World:
 
 def _resting_size(draw: float, level: int) -> float:
     """Resting size: log-uniform between 10 and 5,000 shares, thinner at the touch."""
-    size = math.exp(math.log(10) + draw * math.log(500)) * (0.4 if level == 0 else 1.0)
+    size = math.exp(_LOG_10 + draw * _LOG_500) * (0.4 if level == 0 else 1.0)
     return round(max(size, 5.0), 2) if draw > 0.3 else float(round(size))
 
 

@@ -16,12 +16,11 @@ from edge_assets.defs.common import (
 )
 from edge_assets.defs.hourly_fetch import (
     HOURLY_FETCH_RETRY,
-    WrittenHour,
+    FetchedHour,
     fail_unlanded_hours,
     fetch_each_hour,
     range_lag_seconds,
     range_metadata,
-    write_hour,
 )
 from edge_assets.defs.partitions import (
     HOURLY_KEY_FORMAT,
@@ -148,12 +147,12 @@ def oddsapi_historical_odds(
     label = partition_label(context)
     key = context.asset_key
 
-    def land_hour(hour: datetime) -> WrittenHour:
+    def fetch_hour(hour: datetime) -> FetchedHour:
         ingested = _ingest_historical_hour(oddsapi, settings, lake, warehouse, label, hour)
         lag_s = lag_seconds(ingested.frame, "book_update_ts", "partition_ts")
-        return write_hour(context, warehouse, hour, {key: (ingested.frame, [ingested])}, lag_s)
+        return FetchedHour({key: (ingested.frame, [ingested])}, lag_s)
 
-    by_hour = fetch_each_hour(context, "historical odds", hours, land_hour)
+    by_hour = fetch_each_hour(context, warehouse, "historical odds", hours, fetch_hour)
     yield from fail_unlanded_hours(context, by_hour)
     events = warehouse.read_frame(HOUR_EVENTS_SQL, {"start": hours[0], "end": hours[-1] + timedelta(hours=1)})
     yield dg.MaterializeResult(

@@ -9,12 +9,11 @@ import pandas as pd
 from edge_assets.defs.common import Ingested, ingest, lag_seconds, quarantine_metadata, table_metadata
 from edge_assets.defs.hourly_fetch import (
     HOURLY_FETCH_RETRY,
-    WrittenHour,
+    FetchedHour,
     fail_unlanded_hours,
     fetch_each_hour,
     range_lag_seconds,
     range_metadata,
-    write_hour,
 )
 from edge_assets.defs.partitions import (
     HOURLY_KEY_FORMAT,
@@ -154,7 +153,7 @@ def order_books(
     label = partition_label(context)
     by_token = market_by_token(polymarket_markets)
 
-    def land_hour(hour: datetime) -> WrittenHour:
+    def fetch_hour(hour: datetime) -> FetchedHour:
         plan = plan_book_capture(polymarket_markets, hour, horizon, settings.fill_recheck_share)
         books, again = [], []
         if plan is not None:
@@ -162,11 +161,9 @@ def order_books(
             books, again = [captured], [recaptured]
         books_frame = stack_books(capture.frame for capture in books)
         outputs = {SNAPSHOTS: (books_frame, books), RECHECKS: (stack_rechecks(a.frame for a in again), again)}
-        return write_hour(
-            context, warehouse, hour, outputs, lag_seconds(books_frame, "book_ts", "snapshot_ts")
-        )
+        return FetchedHour(outputs, lag_seconds(books_frame, "book_ts", "snapshot_ts"))
 
-    by_hour = fetch_each_hour(context, "order books", hours, land_hour)
+    by_hour = fetch_each_hour(context, warehouse, "order books", hours, fetch_hour)
     yield from fail_unlanded_hours(context, by_hour)
     yield dg.MaterializeResult(
         asset_key=SNAPSHOTS,

@@ -157,9 +157,14 @@ def compare_signals(current: DemoRun, baseline: DemoRun) -> str:
     a, b = window(current), window(baseline)
     hours = f"{start:%m-%d %H:%M} .. {end:%m-%d %H:%M}"
     if not a.equals(b):
-        merged = a.merge(b, how="outer", indicator=True)
+        # As text: a column all null in one run and not the other has two dtypes, which merge refuses.
+        merged = a.astype(str).merge(b.astype(str), how="outer", indicator=True)
         only = merged["_merge"].value_counts().to_dict()
-        return f"signals DIFFER over {hours}: {len(a)} vs {len(b)} rows, {only}"
+        # The cost models are fitted on the whole history, so an hour more of it moves every fill
+        # probability (and EV) a little: only runs started in the same clock hour compare.
+        straddled = ranges[0][1] != ranges[1][1]
+        why = "; the histories end in different hours, which alone moves them: rerun" if straddled else ""
+        return f"signals DIFFER over {hours}: {len(a)} vs {len(b)} rows, {only}{why}"
     return f"signals identical over {hours} ({len(a)} signals, {len(columns)} columns compared)"
 
 

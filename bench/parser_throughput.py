@@ -23,8 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import pickle
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,42 +32,21 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import requests
-
 REPO = Path(__file__).resolve().parent.parent
 # The default sports of EdgeSettings (edge_assets.defs.settings, not imported: it loads Dagster).
 SPORTS = ["americanfootball_nfl", "basketball_nba", "icehockey_nhl", "baseball_mlb", "soccer_epl"]
 BATCH = 200
-START_TIMEOUT_S = 60.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def start_simulator(args: argparse.Namespace) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    command = [
-        sys.executable, "-m", "edge_assets.cli", "simulate", "--port", str(port), "--seed", str(args.seed),
-        "--days", str(args.hours // 24 + 2), "--rate-malformed", str(args.rate_malformed),
-        "--rate-stale", str(args.rate_stale), "--rate-empty-side", str(args.rate_empty_side),
+    from edge_assets.demo import launch_simulator  # this tree's: the baseline's child never starts one
+
+    simulator_args = [
+        "--seed", str(args.seed), "--days", str(args.hours // 24 + 2),
+        "--rate-malformed", str(args.rate_malformed), "--rate-stale", str(args.rate_stale),
+        "--rate-empty-side", str(args.rate_empty_side),
     ]  # fmt: skip
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the simulator exited early: {process.stderr.read().decode()[-2000:]}")
-        try:
-            if requests.get(f"{url}/health", timeout=1).ok:
-                return process, url
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    process.terminate()
-    raise RuntimeError(f"the simulator did not answer on {url} within {START_TIMEOUT_S} s")
+    return launch_simulator(simulator_args)
 
 
 def fetch_payloads(url: str, hours: int) -> dict:
@@ -108,11 +85,11 @@ def fetch_payloads(url: str, hours: int) -> dict:
             for i in range(0, len(tokens), BATCH)
         ]
         if batches:
-            books.append((hour, [(p.fetched_at, p.text) for p in batches]))
+            books.append((hour.isoformat(), [(p.fetched_at.isoformat(), p.text) for p in batches]))
         params = {"regions": "us,eu", "markets": "h2h", "oddsFormat": "american", "dateFormat": "iso"}
         params |= {"date": hour.strftime("%Y-%m-%dT%H:%M:%SZ"), "apiKey": "bench"}
         responses = [simulator.get(f"/v4/historical/sports/{sport}/odds", params=params) for sport in SPORTS]
-        odds.append((hour, [(p.fetched_at, p.text) for p in responses]))
+        odds.append((hour.isoformat(), [(p.fetched_at.isoformat(), p.text) for p in responses]))
     return {"by_token": market_by_token(markets), "books": books, "odds": odds}
 
 
@@ -133,7 +110,7 @@ def time_parsers(payload_file: str, repeats: int) -> dict:
     from edge_assets.sources.oddsapi import parse_historical_snapshots
     from edge_assets.sources.polymarket import parse_book_payloads
 
-    fetched = pickle.loads(Path(payload_file).read_bytes())
+    fetched = json.loads(Path(payload_file).read_text())
     bodies = [text for hours in (fetched["books"], fetched["odds"]) for _, ps in hours for _, text in ps]
     # Decoding is timed first, before the decoded payloads of the parse runs fill the heap.
     decode = getattr(http, "decode_json", json.loads)  # what this tree's VenueClient decodes with
@@ -142,11 +119,15 @@ def time_parsers(payload_file: str, repeats: int) -> dict:
         "decode": {"seconds": seconds, "megabytes": sum(map(len, bodies)) / 1e6, "bodies": len(bodies)}
     }
 
-    def payload(fetched_at: datetime, text: str) -> Payload:
-        return Payload("", 200, fetched_at, json.loads(text), text, {}, 1)
+    instant = datetime.fromisoformat
 
-    book_hours = [(hour, [payload(*p) for p in ps]) for hour, ps in fetched["books"]]
-    odds_hours = [(hour, [(json.loads(text), at) for at, text in ps]) for hour, ps in fetched["odds"]]
+    def payload(fetched_at: str, text: str) -> Payload:
+        return Payload("", 200, instant(fetched_at), json.loads(text), text, {}, 1)
+
+    book_hours = [(instant(hour), [payload(*p) for p in ps]) for hour, ps in fetched["books"]]
+    odds_hours = [
+        (instant(hour), [(json.loads(text), instant(at)) for at, text in ps]) for hour, ps in fetched["odds"]
+    ]
     tasks = {
         "books": lambda: [parse_book_payloads(ps, hour, fetched["by_token"]) for hour, ps in book_hours],
         "odds": lambda: [parse_historical_snapshots(rs, hour, "american") for hour, rs in odds_hours],
@@ -220,8 +201,8 @@ def main() -> None:
         finally:
             process.terminate()
             process.wait()
-        payload_file = str(Path(scratch) / "payloads.pickle")
-        Path(payload_file).write_bytes(pickle.dumps(fetched))
+        payload_file = str(Path(scratch) / "payloads.json")
+        Path(payload_file).write_text(json.dumps(fetched))
         print(f"seed {args.seed}, {args.hours} hours fetched; best of {args.repeats} parses")
         current = time_parsers(payload_file, args.repeats)
         report("this tree", current)

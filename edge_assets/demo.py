@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -161,16 +161,24 @@ def free_port() -> int:
 
 
 def start_simulator(options: DemoOptions, log: Callable[[str], None]) -> tuple[subprocess.Popen, str]:
-    """Start `edge-assets simulate` as a child process and wait until it answers."""
-    port = free_port()
+    """Start the demo's simulator as a child process and wait until it answers."""
     ground_truth = options.home / "ground_truth" / "planted_edges.csv"
     ground_truth.parent.mkdir(parents=True, exist_ok=True)
-    command = [
-        sys.executable, "-m", "edge_assets.cli", "simulate",
-        "--port", str(port), "--seed", str(options.seed), "--scenario", options.scenario,
+    simulator_args = [
+        "--seed", str(options.seed), "--scenario", options.scenario,
         "--days", str(options.days + 1), "--ground-truth", str(ground_truth),
         *options.simulator_args,
     ]  # fmt: skip
+    process, url = launch_simulator(simulator_args)
+    log(f"simulator ({options.scenario}, seed {options.seed}) listening on {url}")
+    return process, url
+
+
+def launch_simulator(simulator_args: Sequence[str]) -> tuple[subprocess.Popen, str]:
+    """Start `edge-assets simulate <simulator_args>` on a free loopback port as a child process and
+    wait until it answers; return the process and its URL."""
+    port = free_port()
+    command = [sys.executable, "-m", "edge_assets.cli", "simulate", "--port", str(port), *simulator_args]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + SIMULATOR_START_TIMEOUT_S
@@ -179,7 +187,6 @@ def start_simulator(options: DemoOptions, log: Callable[[str], None]) -> tuple[s
             raise RuntimeError(f"the simulator exited early: {process.stderr.read().decode()[-2000:]}")
         try:
             if requests.get(f"{url}/health", timeout=1).ok:
-                log(f"simulator ({options.scenario}, seed {options.seed}) listening on {url}")
                 return process, url
         except requests.RequestException:
             pass

@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -31,6 +33,7 @@ from .leagues import BOOKMAKERS, EPL, LEAGUES, MLB, NBA, NFL, NHL, Bookmaker, Le
 from .randomness import generator, hex_id, mix64, mix64_many, norm_cdf, token_id, uniform, uniform_many
 
 SCENARIOS = ("realistic", "planted", "null")
+K, V = TypeVar("K"), TypeVar("V")
 
 MINUTES_PER_DAY = 24 * 60
 PRE_GAME_DRIFT = 0.0023  # latent sd per minute before the game: about 0.15 over three days
@@ -603,16 +606,12 @@ class World:
         Each side is as deep as a side of a real captured book (drawn per depth block, none at
         times: an empty side), on a ladder of whole cents from the touch; a market on the fine tick
         also rests orders between the cents, at the real share of three-decimal levels."""
-        key = (market.key, minute)
-        with self._lock:
-            token0 = self._recent_books.get(key)
-        if token0 is None:
-            token0 = self._token0_levels(market, minute)
-            with self._lock:
-                self._recent_books[key] = token0
-                if len(self._recent_books) > RECENT_BOOKS:
-                    del self._recent_books[next(iter(self._recent_books))]  # the oldest entry
-        bids0, asks0 = token0
+        bids0, asks0 = self._remembered(
+            self._recent_books,
+            (market.key, minute),
+            RECENT_BOOKS,
+            lambda: self._token0_levels(market, minute),
+        )
         if token_index == 0:
             return list(bids0), list(asks0)
         return [(1000 - price, size) for price, size in asks0], [
@@ -640,16 +639,25 @@ class World:
         return tuple(bids0), tuple(asks0)
 
     def _side_ladder(self, market: PolymarketMarket, depth_block: int, side: int) -> SideLadder:
-        key = (market.key, depth_block, side)
+        return self._remembered(
+            self._side_ladders,
+            (market.key, depth_block, side),
+            SIDE_LADDERS,
+            lambda: self._draw_side_ladder(market, depth_block, side),
+        )
+
+    def _remembered(self, cache: dict[K, V], key: K, limit: int, make: Callable[[], V]) -> V:
+        """`cache[key]`, made by `make` on a miss; the oldest entry goes once `cache` holds more than
+        `limit`. `make` runs outside the lock: two threads may both make a missing entry, equal."""
         with self._lock:
-            ladder = self._side_ladders.get(key)
-        if ladder is None:
-            ladder = self._draw_side_ladder(market, depth_block, side)
+            found = cache.get(key)
+        if found is None:
+            found = make()
             with self._lock:
-                self._side_ladders[key] = ladder
-                if len(self._side_ladders) > SIDE_LADDERS:
-                    del self._side_ladders[next(iter(self._side_ladders))]  # the oldest entry
-        return ladder
+                cache[key] = found
+                if len(cache) > limit:
+                    del cache[next(iter(cache))]
+        return found
 
     def _draw_side_ladder(self, market: PolymarketMarket, depth_block: int, side: int) -> SideLadder:
         """A side's depth (as deep as a side of a real captured book), its ladder and its sizes.

@@ -3,7 +3,8 @@
     python bench/demo_footprint.py [--days 14 30] [--baseline REV] [--repeat N] [--floor]
 
 Peak memory is the largest sum of resident memory over the demo process and all its descendants
-(the simulator, the multiprocess steps), sampled every 100 ms. With `--baseline REV`, the same demo
+(the simulator, the multiprocess steps), sampled every 100 ms; the line after each run says which
+processes held it at that moment, and in which demo stage. With `--baseline REV`, the same demo
 of REV (a git worktree under /tmp, run with this interpreter and PYTHONPATH at the worktree) runs
 back to back with this checkout's, alternating which goes first, and each figure is printed with
 its ratio to the baseline's; both runs' signals (same seed) are compared over the hours both
@@ -48,16 +49,38 @@ class DemoRun:
     peak_mb: float
     stages: dict[str, float] = field(default_factory=dict)
     home: Path | None = None
+    peak_holders: str = ""
 
 
-def tree_rss(process: psutil.Process) -> int:
-    total = 0
+def tree_rss(process: psutil.Process) -> list[tuple[str, int]]:
+    """(role, resident bytes) of the process and each descendant still alive."""
+    held = []
     for proc in [process, *process.children(recursive=True)]:
         try:
-            total += proc.memory_info().rss
+            held.append((_role(proc, process), proc.memory_info().rss))
         except psutil.NoSuchProcess:
             pass
-    return total
+    return held
+
+
+def _role(proc: psutil.Process, demo: psutil.Process) -> str:
+    if proc.pid == demo.pid:
+        return "demo"
+    command = " ".join(proc.cmdline())
+    if " simulate " in command:
+        return "simulator"
+    return "step" if "multiprocessing" in command else proc.name()
+
+
+def _current_stage(log: Path) -> str:
+    """The last stage line the demo has printed so far ("[2/13] backfill hourly sources ...")."""
+    lines = [line for line in log.read_text().splitlines() if STAGE_LINE.match(line)]
+    return lines[-1].split(" ...")[0] if lines else "start-up"
+
+
+def _holders(held: list[tuple[str, int]], stage: str) -> str:
+    big = sorted(held, key=lambda item: -item[1])[:5]
+    return f"in {stage}: " + ", ".join(f"{role} {rss / 2**20:.0f}" for role, rss in big) + " MB"
 
 
 def stage_times(output: str) -> dict[str, float]:
@@ -89,16 +112,18 @@ def run_demo(label: str, source: Path, days: int, seed: int, home: Path) -> Demo
     with log.open("w") as out:
         child = subprocess.Popen(command, cwd=source, env=env, stdout=out, stderr=subprocess.STDOUT)
         watched = psutil.Process(child.pid)
-        peak = 0
+        peak, holders = 0, ""
         while child.poll() is None:
             try:
-                peak = max(peak, tree_rss(watched))
+                held = tree_rss(watched)
             except psutil.NoSuchProcess:
                 break
+            if (total := sum(rss for _, rss in held)) > peak:
+                peak, holders = total, _holders(held, _current_stage(log))
             time.sleep(SAMPLE_S)
     wall = time.monotonic() - started
     stages = stage_times(log.read_text())
-    return DemoRun(label, days, child.returncode, round(wall, 1), round(peak / 2**20), stages, home)
+    return DemoRun(label, days, child.returncode, round(wall, 1), round(peak / 2**20), stages, home, holders)
 
 
 def _clean_environment() -> dict[str, str]:
@@ -214,7 +239,8 @@ def main() -> None:
                 home = root / f"{label}_{days}d_{repeat}"
                 run = run_demo(label, source, days, args.seed, home)
                 print(
-                    f"{label:8} {days:3} days: exit {run.exit}, {run.wall_s} s, peak {run.peak_mb} MB",
+                    f"{label:8} {days:3} days: exit {run.exit}, {run.wall_s} s, peak {run.peak_mb} MB"
+                    f"\n         peak {run.peak_holders}",
                     flush=True,
                 )
                 runs[label].append(run)

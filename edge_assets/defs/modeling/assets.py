@@ -63,7 +63,13 @@ def training_set(
         "polymarket_markets": polymarket_markets,
     }
     require_inputs("training_set", context.partition_key, inputs)
-    costs = entry_costs(warehouse.read_frame(ASK_LEVELS_SQL, span), polymarket_markets, settings.stake_usdc)
+    costs = pd.concat(
+        [
+            entry_costs(warehouse.read_frame(ASK_LEVELS_SQL, day), polymarket_markets, settings.stake_usdc)
+            for day in _days_of(span)
+        ],
+        ignore_index=True,
+    )
     closing = closing_consensus(
         warehouse.read_frame(CONSENSUS_SQL, span), market_mappings, polymarket_markets
     )
@@ -80,6 +86,17 @@ def training_set(
             "rule_fired": int(frame["rule_fired"].sum()) if len(frame) else 0,
         },
     )
+
+
+def _days_of(span: dict) -> list[dict]:
+    """`span` cut into days from its start. Entry costs are per book snapshot, so a day's ask levels
+    at a time give the same costs: the whole window's levels, over a million rows of 77-digit token
+    ids at 14 days, were the demo's largest frame (1.5 GB in its process while training)."""
+    starts = pd.date_range(span["start"], span["end"], freq="1D", inclusive="left")
+    return [
+        {"start": start.to_pydatetime(), "end": min(start.to_pydatetime() + timedelta(days=1), span["end"])}
+        for start in starts
+    ]
 
 
 @dg.multi_asset(

@@ -1,5 +1,6 @@
 """training_set reads the window's ask levels a day at a time: the days must tile the window."""
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given
@@ -15,7 +16,7 @@ def test_days_tile_the_window_without_gap_or_overlap(start, length):
     span = {"start": start, "end": start + length}
     days = _days_of(span)
     assert days[0]["start"] == span["start"] and days[-1]["end"] == span["end"]
-    assert all(a["end"] == b["start"] for a, b in zip(days, days[1:]))
+    assert all(a["end"] == b["start"] for a, b in itertools.pairwise(days))
     assert all(timedelta(0) < day["end"] - day["start"] <= timedelta(days=1) for day in days)
 
 

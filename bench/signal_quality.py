@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from edge_assets.features import HISTORY_HOURS, build_features
+from edge_assets.features import HISTORY_HOURS, book_depth, build_features
 from edge_assets.modeling.evaluation import evaluate_walk_forward
 from edge_assets.modeling.labels import closing_consensus, entry_costs, label_edges
 from edge_assets.modeling.training import InsufficientTrainingData, build_training_set
@@ -179,7 +179,7 @@ def holdout_figures(tables, rule: SignalRule) -> dict:
     """Train on the run's own history and return the walk-forward holdout's gated/ungated figures."""
     hours = pd.DatetimeIndex(sorted(tables["quotes"]["quote_ts"].unique()))[HISTORY_HOURS:]
     features = build_features(
-        tables["quotes"], tables["consensus"], tables["order_book_snapshots"],
+        tables["quotes"], tables["consensus"], book_depth(tables["order_book_snapshots"]),
         tables["market_mappings"], tables["polymarket_markets"], hours,
     )  # fmt: skip
     closing = closing_consensus(tables["consensus"], tables["market_mappings"], tables["polymarket_markets"])

@@ -40,3 +40,13 @@ def partition_label(context: dg.AssetExecutionContext) -> str:
 
 # Modeling trains once a day, on the trailing hours up to the day's end.
 DAILY_PARTITIONS = dg.DailyPartitionsDefinition(start_date="2025-01-01")
+
+
+def time_chunks(start: datetime, end: datetime, step: timedelta) -> list[tuple[datetime, datetime]]:
+    """[start, end) cut into consecutive windows of `step` from `start`, the last one shorter if
+    need be: how a long run reads a month of history a piece at a time instead of all at once."""
+    chunks = []
+    while start < end:
+        chunks.append((start, min(start + step, end)))
+        start += step
+    return chunks

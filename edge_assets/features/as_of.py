@@ -14,7 +14,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from edge_assets.features.build import build_features, utc
+from edge_assets.features.build import book_depth, build_features, utc
 
 HOUR = pd.Timedelta(hours=1)
 
@@ -42,7 +42,8 @@ def features_as_of(
     return build_features(
         joined(history.quotes, now.quotes, "quote_ts"),
         joined(history.consensus, now.consensus, "quote_ts"),
-        joined(history.book_levels, now.book_levels, "snapshot_ts"),
+        # Depth after restamping: the levels of snapshots that land on one grid hour count together.
+        book_depth(joined(history.book_levels, now.book_levels, "snapshot_ts")),
         mappings,
         markets,
         [moment],

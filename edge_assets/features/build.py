@@ -127,15 +127,16 @@ def book_depth(book_levels: pd.DataFrame, cents: Iterable[int] = DEPTH_CENTS) ->
 def build_features(
     quotes: pd.DataFrame,
     consensus: pd.DataFrame,
-    book_levels: pd.DataFrame,
+    depth: pd.DataFrame,
     mappings: pd.DataFrame,
     markets: pd.DataFrame,
     hours: Iterable[datetime],
 ) -> pd.DataFrame:
     """One row per mapped Polymarket token with a quote at one of `hours`, with OUTPUT_COLUMNS.
 
-    `quotes` (canonical), `consensus` and `book_levels` (order_book_snapshots, level
-    format) must reach HISTORY_HOURS before the first of `hours` for the lookback features to be
+    `depth` is `book_depth` of the order_book_snapshots levels: per snapshot, so a long range can
+    be reduced a piece at a time. `quotes` (canonical), `consensus` and `depth` must reach
+    HISTORY_HOURS before the first of `hours` for the lookback features to be
     complete; rows are emitted for `hours` only. `mappings` and `markets` are the market_mappings
     and markets tables (a market's game start and fee schedule are known in advance, so using
     them is no lookahead). Features that lack data (no bid, no consensus, too little history) are
@@ -151,8 +152,8 @@ def build_features(
     pm = pm[pm["quote_ts"] <= last_hour]
     fair = token_consensus(consensus.assign(quote_ts=utc(consensus["quote_ts"])), tokens)
     fair = fair[fair["quote_ts"] <= last_hour]
-    levels = book_levels.assign(snapshot_ts=utc(book_levels["snapshot_ts"]))
-    depth = book_depth(levels[levels["snapshot_ts"] <= last_hour]).rename(
+    depth = depth.assign(snapshot_ts=utc(depth["snapshot_ts"]))
+    depth = depth[depth["snapshot_ts"] <= last_hour].rename(
         columns={"snapshot_ts": "quote_ts", "token_id": "pm_token_id"}
     )
 

@@ -83,7 +83,7 @@ def test_features_on_a_hand_built_history():
             for row in levels("yes", "m1", i, "ask", [(ask, 100), (ask + 0.01, 100)])
         ]
     )
-    features = build_features(quotes, consensus, book, MAPPINGS, MARKETS, [hour(1), hour(2)])
+    features = build_features(quotes, consensus, book_depth(book), MAPPINGS, MARKETS, [hour(1), hour(2)])
 
     assert list(features.columns) == OUTPUT_COLUMNS
     assert list(features["pm_token_id"]) == ["yes", "yes"]  # the unmapped token gets no rows
@@ -112,7 +112,7 @@ def test_complement_token_is_priced_against_one_minus_the_outcome():
     features = build_features(
         quotes,
         consensus,
-        pd.DataFrame(levels("no", "m1", 0, "ask", [(0.72, 10)])),
+        book_depth(pd.DataFrame(levels("no", "m1", 0, "ask", [(0.72, 10)]))),
         MAPPINGS,
         MARKETS,
         [hour(0)],
@@ -128,7 +128,7 @@ def test_mean_reversion_and_liquidity_decay_against_the_trailing_day():
     book = pd.DataFrame(
         [row for i in range(25) for row in levels("yes", "m1", i, "ask", [(0.5, 100.0 if i < 24 else 25.0)])]
     )
-    row = build_features(quotes, consensus, book, MAPPINGS, MARKETS, [hour(24)]).iloc[0]
+    row = build_features(quotes, consensus, book_depth(book), MAPPINGS, MARKETS, [hour(24)]).iloc[0]
     past = np.array(gaps)
     assert row["gap_zscore_24h"] == pytest.approx((0.05 - past.mean()) / past.std(ddof=1))
     assert row["liquidity_decay_24h"] == pytest.approx(0.25)
@@ -175,6 +175,11 @@ def perturbed_after(frames, cutoff, rng):
     return quotes, consensus, book
 
 
+def with_depth(frames):
+    quotes, consensus, book = frames
+    return quotes, consensus, book_depth(book)
+
+
 @settings(max_examples=25)
 @given(seed=st.integers(0, 2**32 - 1), cutoff_hour=st.integers(0, 38))
 def test_no_feature_uses_data_from_after_its_row(seed, cutoff_hour):
@@ -182,8 +187,8 @@ def test_no_feature_uses_data_from_after_its_row(seed, cutoff_hour):
     frames = random_world(rng)
     cutoff = hour(cutoff_hour)
     hours = [hour(i) for i in range(24, 40)]
-    before = build_features(*frames, MAPPINGS, MARKETS, hours)
-    after = build_features(*perturbed_after(frames, cutoff, rng), MAPPINGS, MARKETS, hours)
+    before = build_features(*with_depth(frames), MAPPINGS, MARKETS, hours)
+    after = build_features(*with_depth(perturbed_after(frames, cutoff, rng)), MAPPINGS, MARKETS, hours)
     as_of = before["quote_ts"] <= cutoff
     assert as_of.any() or cutoff_hour < 24
     pd.testing.assert_frame_equal(

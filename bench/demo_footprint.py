@@ -50,6 +50,7 @@ class DemoRun:
     stages: dict[str, float] = field(default_factory=dict)
     home: Path | None = None
     peak_holders: str = ""
+    stage_peaks_mb: dict[str, float] = field(default_factory=dict)
 
 
 def tree_rss(process: psutil.Process) -> list[tuple[str, int]]:
@@ -72,10 +73,23 @@ def _role(proc: psutil.Process, demo: psutil.Process) -> str:
     return "step" if "multiprocessing" in command else proc.name()
 
 
-def _current_stage(log: Path) -> str:
-    """The last stage line the demo has printed so far ("[2/13] backfill hourly sources ...")."""
-    lines = [line for line in log.read_text().splitlines() if STAGE_LINE.match(line)]
-    return lines[-1].split(" ...")[0] if lines else "start-up"
+class StageFollower:
+    """The last stage line the demo has printed so far ("[2/13] backfill hourly sources"), read off
+    the growing log a new piece at a time."""
+
+    def __init__(self, log: Path):
+        self.log, self.offset, self.stage, self.partial = log, 0, "start-up", ""
+
+    def current(self) -> str:
+        with self.log.open() as text:
+            text.seek(self.offset)
+            new = self.partial + text.read()
+            self.offset = text.tell()
+        *lines, self.partial = new.split("\n")
+        for line in lines:
+            if STAGE_LINE.match(line):
+                self.stage = line.split(" ...")[0]
+        return self.stage
 
 
 def _holders(held: list[tuple[str, int]], stage: str) -> str:
@@ -112,18 +126,22 @@ def run_demo(label: str, source: Path, days: int, seed: int, home: Path) -> Demo
     with log.open("w") as out:
         child = subprocess.Popen(command, cwd=source, env=env, stdout=out, stderr=subprocess.STDOUT)
         watched = psutil.Process(child.pid)
-        peak, holders = 0, ""
+        peak, holders, follower, stage_peaks = 0, "", StageFollower(log), {}
         while child.poll() is None:
             try:
                 held = tree_rss(watched)
             except psutil.NoSuchProcess:
                 break
-            if (total := sum(rss for _, rss in held)) > peak:
-                peak, holders = total, _holders(held, _current_stage(log))
+            total, stage = sum(rss for _, rss in held), follower.current()
+            stage_peaks[stage] = max(stage_peaks.get(stage, 0), total)
+            if total > peak:
+                peak, holders = total, _holders(held, stage)
             time.sleep(SAMPLE_S)
     wall = time.monotonic() - started
     stages = stage_times(log.read_text())
-    return DemoRun(label, days, child.returncode, round(wall, 1), round(peak / 2**20), stages, home, holders)
+    run = DemoRun(label, days, child.returncode, round(wall, 1), round(peak / 2**20), stages, home, holders)
+    run.stage_peaks_mb = {stage: round(rss / 2**20) for stage, rss in stage_peaks.items()}
+    return run
 
 
 def _clean_environment() -> dict[str, str]:
@@ -240,7 +258,8 @@ def main() -> None:
                 run = run_demo(label, source, days, args.seed, home)
                 print(
                     f"{label:8} {days:3} days: exit {run.exit}, {run.wall_s} s, peak {run.peak_mb} MB"
-                    f"\n         peak {run.peak_holders}",
+                    f"\n         peak {run.peak_holders}"
+                    f"\n         peak tree MB by stage: {run.stage_peaks_mb}",
                     flush=True,
                 )
                 runs[label].append(run)

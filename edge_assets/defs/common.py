@@ -38,8 +38,9 @@ class Ingested:
 
     def counted(self) -> Ingested:
         """This fetch without its rows, its counts kept: what a month's backfill holds of an hour
-        it has written."""
-        return dataclasses.replace(self, frame=self.frame.iloc[0:0])
+        it has written. A copy: an empty slice is a view that keeps the whole frame's arrays alive,
+        which grew a 30-day backfill's order-books step by about 1 MB an hour, to 950 MB."""
+        return dataclasses.replace(self, frame=self.frame.iloc[0:0].copy())
 
 
 # The standard metadata keys of a landed source asset: records quarantined, and the share of rows

@@ -336,10 +336,14 @@ def _materialize_everything(options: DemoOptions, log: Callable[[str], None], st
                     demo_tags |= unlisted_tag(warehouse)
                 result = run_job(defs, instance, job_name, {**run_tags, **demo_tags})
                 tally.add(job_name, result)
+                success, run_id = result.success, result.run_id
+                # An in-process result holds every output of its run (Dagster captures them for
+                # `output_for_node`): kept, a month's quotes lived on through features and training.
+                del result
                 _release_memory()
-                status = "ok" if result.success else "FAILED"
-                log(f"      {job_name}: {status} ({_partitions(run_tags)}, run {result.run_id[:8]})")
-                if not result.success:
+                status = "ok" if success else "FAILED"
+                log(f"      {job_name}: {status} ({_partitions(run_tags)}, run {run_id[:8]})")
+                if not success:
                     _stop_if_database_gone(env.database_url, job_name)
         log(f"      done in {time.monotonic() - step_start:.1f} s (total {time.monotonic() - started:.1f} s)")
     step_start = time.monotonic()

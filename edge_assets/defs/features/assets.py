@@ -6,9 +6,9 @@ from datetime import timedelta
 import dagster as dg
 import pandas as pd
 
-from edge_assets.defs.common import table_metadata
+from edge_assets.defs.common import read_reduced_by_day, table_metadata
 from edge_assets.defs.features.store import latest_feature_hour
-from edge_assets.defs.partitions import HOURLY_PARTITIONS, SINGLE_RUN_BACKFILL, partition_hours, time_chunks
+from edge_assets.defs.partitions import HOURLY_PARTITIONS, SINGLE_RUN_BACKFILL, partition_hours
 from edge_assets.defs.quality import FOLLOW_CHECKED_INPUTS
 from edge_assets.features import HISTORY_HOURS, OUTPUT_COLUMNS, book_depth, build_features
 from edge_assets.features.build import DEPTH_CENTS
@@ -55,15 +55,8 @@ def features(
     start and league. Only data stamped at or before a row's hour feeds it (tested)."""
     window = context.partition_time_window
     span = {"start": window.start - timedelta(hours=HISTORY_HOURS), "end": window.end}
-    # Depth is per snapshot, so the levels are read and reduced a day at a time: fourteen days of
-    # them at once held 1.4 GB in the demo's process.
-    days = time_chunks(span["start"], span["end"], timedelta(days=1))
-    depth = pd.concat(
-        [
-            book_depth(warehouse.read_frame(NEAR_BOOK_SQL, {"start": a, "end": b, "reach": DEPTH_REACH}))
-            for a, b in days
-        ],
-        ignore_index=True,
+    depth = read_reduced_by_day(
+        warehouse, NEAR_BOOK_SQL, span["start"], span["end"], book_depth, reach=DEPTH_REACH
     )
     frame = build_features(
         warehouse.read_frame(POLYMARKET_QUOTES_SQL, span),

@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING
 import dagster as dg
 import pandas as pd
 
+from edge_assets.defs.common import read_reduced_by_day
 from edge_assets.defs.features.store import read_feature_store
 from edge_assets.defs.inputs import require_inputs
 from edge_assets.defs.modeling.resources import ModelRegistryResource
-from edge_assets.defs.partitions import DAILY_PARTITIONS, time_chunks
+from edge_assets.defs.partitions import DAILY_PARTITIONS
 from edge_assets.defs.settings import EdgeSettings
 from edge_assets.storage.db import Warehouse
 from edge_assets.storage.lake import Lake
@@ -63,20 +64,12 @@ def training_set(
         "polymarket_markets": polymarket_markets,
     }
     require_inputs("training_set", context.partition_key, inputs)
-    # Entry costs are per book snapshot, so a day's ask levels at a time give the same costs: the
-    # whole window's levels (over a million rows of 77-digit token ids at 14 days) were the demo's
-    # largest frame, 1.2 GB of its process while training.
-    days = time_chunks(span["start"], span["end"], timedelta(days=1))
-    costs = pd.concat(
-        [
-            entry_costs(
-                warehouse.read_frame(ASK_LEVELS_SQL, {"start": start, "end": end}),
-                polymarket_markets,
-                settings.stake_usdc,
-            )
-            for start, end in days
-        ],
-        ignore_index=True,
+    costs = read_reduced_by_day(
+        warehouse,
+        ASK_LEVELS_SQL,
+        span["start"],
+        span["end"],
+        lambda levels: entry_costs(levels, polymarket_markets, settings.stake_usdc),
     )
     closing = closing_consensus(
         warehouse.read_frame(CONSENSUS_SQL, span), market_mappings, polymarket_markets
